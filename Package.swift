@@ -29,11 +29,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The catalog of served resources and each kind's defaulting, validation and field selectors.
+        .target(name: "Registry", dependencies: ["APIMachinery"]),
+        // Server-side Table columns and cells for each kind (what `kubectl get` prints).
+        .target(name: "Printers", dependencies: ["APIMachinery", "Registry"]),
+        // OpenAPI v3 documents and strict field validation, from the bundled schema.
+        .target(name: "OpenAPI", dependencies: ["APIMachinery", "Registry"]),
         // The kube-apiserver.
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage",
+                "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -48,6 +54,9 @@ let package = Package(
         ),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
+        .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
+        .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
