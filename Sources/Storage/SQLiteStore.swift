@@ -50,6 +50,9 @@ public final class SQLiteStore: KeyValueStore, Sendable {
         self.memory = MemoryStore(restoring: index, maxWatcherBacklog: maxWatcherBacklog)
     }
 
+    /// How many watches are registered (for tests and metrics).
+    public var watcherCount: Int { memory.watcherCount }
+
     // MARK: Reads and watches, served from memory
 
     public func currentRevision() async throws -> Int64 { try await memory.currentRevision() }
