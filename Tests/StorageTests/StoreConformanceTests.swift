@@ -403,6 +403,42 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func racingWritesToOneKeyHaveExactlyOneWinner(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let creates = await withTaskGroup(of: Result<KeyValue, StorageError>.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        do { return .success(try await store.create("/one", value: "\(i)".bytes)) }
+                        catch { return .failure(error as! StorageError) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let winners = creates.compactMap { try? $0.get() }
+            #expect(winners.count == 1)
+            #expect(winners.first?.modRevision == 1)
+            #expect(creates.filter { $0 == .failure(.keyExists("/one")) }.count == 39)
+            let updates = await withTaskGroup(of: Result<KeyValue, StorageError>.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        do { return .success(try await store.update("/one", value: "u\(i)".bytes, expectedModRevision: 1)) }
+                        catch { return .failure(error as! StorageError) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let updated = updates.compactMap { try? $0.get() }
+            #expect(updated.count == 1)
+            #expect(updated.first?.modRevision == 2)
+            #expect(updates.filter { $0 == .failure(.conflict(key: "/one", currentModRevision: 2)) }.count == 39)
+            let current = try await store.get("/one", revision: nil)
+            #expect(current == updated.first)
+            let revision = try await store.currentRevision()
+            #expect(revision == 2)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func watchesOpenedDuringWritesMissNothingAndRepeatNothing(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let writes = 400
