@@ -158,4 +158,34 @@ struct SQLiteStoreTests {
             .write(to: URL(fileURLWithPath: folder.databasePath))
         #expect(throws: (any Error).self) { try SQLiteStore(path: folder.databasePath) }
     }
+
+    @Test func closingWhileWritesAreQueuedLosesNoAcknowledgedWrite() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try SQLiteStore(path: folder.databasePath)
+        let writers = (0..<8).map { t in
+            Task { () -> [KeyValue] in
+                var done: [KeyValue] = []
+                for i in 0..<100 {
+                    do { done.append(try await store.create("/q/\(t)/\(i)", value: "\(i)".bytes)) }
+                    catch let error as StorageError {
+                        #expect(error == .unavailable("the store is closed"))
+                        break
+                    } catch {
+                        Issue.record("unexpected \(error)")
+                        break
+                    }
+                }
+                return done
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        await store.close()
+        var acknowledged: [KeyValue] = []
+        for writer in writers { acknowledged += await writer.value }
+        let reopened = try SQLiteStore(path: folder.databasePath)
+        #expect(try await reopened.currentRevision() == Int64(acknowledged.count))
+        for kv in acknowledged { #expect(try await reopened.get(kv.key, revision: nil) == kv) }
+        await reopened.close()
+    }
 }
