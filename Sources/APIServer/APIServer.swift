@@ -1,0 +1,47 @@
+import APIMachinery
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
+/// `skiff apiserver`: the store, the API handler, its background loops and the HTTP listener.
+public struct APIServer: Sendable {
+    public let config: APIServerConfig
+    public let store: any KeyValueStore
+    public let handler: APIHandler
+    let logger: Logger
+
+    public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger = Logger(label: "apiserver")) throws {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        self.handler = try APIHandler(config: config, store: store, logger: logger)
+    }
+
+    /// Restores allocations and creates the default objects; safe to call on every start.
+    public func prepare() async throws {
+        try await handler.restoreAllocations()
+        try await handler.bootstrap()
+    }
+
+    /// Serves until cancelled or sent SIGTERM/SIGINT. `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await prepare()
+        let responder = KubeResponder(api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes)
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(config.bindAddress, port: config.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let handler = self.handler
+        let compactor = Compactor(store: store, interval: config.compactionInterval)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await handler.namespaceCleanup.run(handler) }
+            group.addTask { await compactor.run() }
+            group.addTask { try await app.runService() }
+            // The HTTP service ends on a signal; the loops end with it.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

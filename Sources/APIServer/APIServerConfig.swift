@@ -1,0 +1,20 @@
+import Foundation
+
+/// How an API server is set up: where it listens, what it stores, what it allocates from.
+public struct APIServerConfig: Sendable {
+    public var bindAddress: String = "127.0.0.1"
+    public var port: Int = 6443
+    /// The service IP range ClusterIPs are allocated from; its first address is the `kubernetes` service.
+    public var serviceCIDR: String = "10.96.0.0/16"
+    public var nodePortRange: ClosedRange<Int> = 30000...32767
+    /// Bodies larger than this are refused with 413 (upstream's limit is 3 MiB).
+    public var maxRequestBodyBytes: Int = 3 * 1024 * 1024
+    /// Events older than this many revisions are compacted away (the watch history window).
+    public var compactionInterval: Duration = .seconds(300)
+    /// How often idle watches get a BOOKMARK when they asked for them.
+    public var bookmarkInterval: Duration = .seconds(30)
+    /// The address clients should use to reach this server (endpoints of `default/kubernetes`).
+    public var advertiseAddress: String = "127.0.0.1"
+
+    public init() {}
+}

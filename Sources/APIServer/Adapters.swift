@@ -1,0 +1,42 @@
+import APIMachinery
+import Foundation
+import Registry
+
+/// TEMPORARY seams to pieces being written on other branches; replaced by direct calls when they land.
+enum Adapters {
+    static func strategy(for info: ResourceInfo) -> any ResourceStrategy { GenericStrategy(info: info) }
+    static func validateMeta(_ obj: JSON, info: ResourceInfo) -> [FieldError] {
+        (obj.metaName ?? "").isEmpty ? [.required("metadata.name", "name or generateName is required")] : []
+    }
+    static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] { [] }
+    static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] { [] }
+    static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
+    static func jsonPatch(_ patch: JSON, to obj: JSON) throws -> JSON { throw APIError.unsupportedMediaType("application/json-patch+json") }
+    static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON {
+        guard case .object(let p) = patch else { return patch }
+        var out = obj.isObject ? obj : .object([:])
+        for (k, v) in p {
+            if v.isNull { out[k] = nil } else { out[k] = mergePatch(v, to: out[k] ?? .null) }
+        }
+        return out
+    }
+    static func strategicPatch(_ patch: JSON, to obj: JSON, info: ResourceInfo) throws -> JSON { mergePatch(patch, to: obj) }
+    static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo) throws -> JSON {
+        if let live { return mergePatch(applied, to: live) }
+        return applied
+    }
+    static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?) -> JSON { new }
+    static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) -> JSON {
+        var t: JSON = ["kind": "Table", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": listMeta]
+        t["columnDefinitions"] = [["name": "Name", "type": "string", "format": "name", "description": "", "priority": 0]]
+        t["rows"] = .array(objects.map { o in ["cells": [.string(o.metaName ?? "")], "object": partialMetadata(o, version: version)] })
+        return t
+    }
+    static func filter(labelSelector: String?, fieldSelector: String?, strategy: any ResourceStrategy) throws -> (@Sendable (JSON) -> Bool)? {
+        nil
+    }
+
+    static func partialMetadata(_ o: JSON, version: String) -> JSON {
+        ["kind": "PartialObjectMetadata", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": o["metadata"] ?? [:]]
+    }
+}

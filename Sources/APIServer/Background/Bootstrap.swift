@@ -1,0 +1,43 @@
+import APIMachinery
+import Foundation
+
+/// What every cluster has from the start: the four system namespaces and the `default/kubernetes` Service
+/// pointing at this server. Created through the API itself, so defaulting and validation apply.
+extension APIHandler {
+    func bootstrap() async throws {
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            try await ensure("/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+        }
+        let port = Int64(config.port)
+        try await ensure("/api/v1/namespaces/default/services", [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+            "spec": [
+                "clusterIP": .string(serviceIPs.address(at: 1)), "type": "ClusterIP", "sessionAffinity": "None",
+                "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(port)]],
+            ],
+        ])
+        try await ensure("/api/v1/namespaces/default/endpoints", [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
+            "subsets": [["addresses": [["ip": .string(config.advertiseAddress)]], "ports": [["name": "https", "port": .int(port), "protocol": "TCP"]]]],
+        ])
+        try await ensure("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"]],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(config.advertiseAddress)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": .int(port), "protocol": "TCP"]],
+        ])
+    }
+
+    /// Creates the object unless it exists.
+    private func ensure(_ collection: String, _ object: JSON) async throws {
+        let existing = await handle(APIRequest(method: "GET", path: collection + "/" + (object.metaName ?? ""), query: nil, headers: [:], body: Data()))
+        if existing.status == 200 { return }
+        let resp = await handle(APIRequest(method: "POST", path: collection, query: "fieldManager=skiff-apiserver", headers: ["User-Agent": "skiff-apiserver"], body: object.serialized()))
+        if resp.status == 201 || resp.status == 409 { return }
+        let message = resp.json?["message"]?.string ?? "status \(resp.status)"
+        throw APIError.internalError("bootstrap of \(collection)/\(object.metaName ?? ""): \(message)")
+    }
+}

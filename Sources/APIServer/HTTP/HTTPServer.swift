@@ -1,0 +1,65 @@
+import APIMachinery
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Adapts Hummingbird requests to `APIHandler` and writes one access-log line per request (verb, path,
+/// user agent, status, latency: what an operator greps for, and what the seed's step 6 reads).
+struct KubeResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let api: APIHandler
+    let accessLog: Logger
+    let maxBodyBytes: Int
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        var request = request
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let result: APIResponse
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            let apiRequest = APIRequest(
+                method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                headers: headers, body: Data(buffer: buffer))
+            result = await api.handle(apiRequest)
+        } catch {
+            // Hummingbird refuses bodies over the limit while collecting them.
+            result = .error(.tooLarge("the request body is too large (limit \(maxBodyBytes) bytes)"))
+        }
+        let latency = ContinuousClock.now - start
+        let ms = Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000
+        accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" latency=\"\(String(format: "%.3fms", ms))\" userAgent=\"\(headers["user-agent"] ?? "")\" resp=\(result.status)")
+        return Self.response(result)
+    }
+
+    static func response(_ r: APIResponse) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = r.contentType
+        for (k, v) in r.headers where k.lowercased() != "transfer-encoding" {
+            if let name = HTTPField.Name(k) { fields.append(HTTPField(name: name, value: v)) }
+        }
+        fields.append(HTTPField(name: .cacheControl, value: "no-cache, private"))
+        let status = HTTPResponse.Status(code: r.status)
+        switch r.body {
+        case .data(let d):
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: d)))
+        case .stream(let stream):
+            return Response(status: status, headers: fields, body: ResponseBody { writer in
+                do {
+                    for try await chunk in stream {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                } catch {
+                    // The client went away or the source failed: end the stream cleanly.
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import APIMachinery
+import Foundation
+import Logging
+import Registry
+import Storage
+
+/// The whole HTTP API as a function from request to response: routing to discovery, OpenAPI, health and
+/// the resource handlers. The HTTP framework only adapts bytes to `APIRequest` and back.
+public final class APIHandler: Sendable {
+    let config: APIServerConfig
+    let kv: any KeyValueStore
+    let logger: Logger
+    let stores: [String: ResourceStore]
+    let strategies: [String: any ResourceStrategy]
+    let serviceIPs: IPAllocator
+    let nodePorts: PortAllocator
+    let discovery: Discovery
+    let namespaceCleanup = NamespaceCleaner()
+
+    public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
+        self.config = config
+        self.kv = store
+        self.logger = logger
+        var s: [String: ResourceStore] = [:]
+        var st: [String: any ResourceStrategy] = [:]
+        for info in Catalog.resources {
+            let k = Self.key(info.group, info.resource)
+            s[k] = ResourceStore(info: info, kv: store)
+            st[k] = Adapters.strategy(for: info)
+        }
+        stores = s
+        strategies = st
+        serviceIPs = try IPAllocator(cidr: config.serviceCIDR)
+        nodePorts = PortAllocator(range: config.nodePortRange)
+        discovery = Discovery()
+    }
+
+    static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }
+
+    func store(_ group: String, _ resource: String) -> ResourceStore? { stores[Self.key(group, resource)] }
+    func strategy(_ info: ResourceInfo) -> any ResourceStrategy {
+        strategies[Self.key(info.group, info.resource)] ?? GenericStrategy(info: info)
+    }
+
+    var namespaces: ResourceStore { stores[Self.key("", "namespaces")]! }
+
+    /// Answers one request. Never throws: every failure becomes a `Status`.
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        do {
+            return try await route(request)
+        } catch let e as APIError {
+            return .error(e)
+        } catch let e as FieldError {
+            return .error(.badRequest(e.message))
+        } catch {
+            logger.error("internal error serving \(request.method) \(request.path): \(error)")
+            return .error(.internalError("\(error)"))
+        }
+    }
+
+    private func route(_ request: APIRequest) async throws -> APIResponse {
+        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        switch path {
+        case "/healthz", "/livez", "/readyz", "/healthz/ping", "/livez/ping", "/readyz/ping":
+            _ = try await kv.currentRevision()
+            return APIResponse(status: 200, contentType: "text/plain; charset=utf-8", body: .data(Data("ok".utf8)))
+        case "/version":
+            return .json(Self.version)
+        case "/api", "/apis":
+            return discovery.root(path, accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
+        case "/openapi/v2":
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        default:
+            break
+        }
+        if path == "/openapi/v3" || path.hasPrefix("/openapi/v3/") {
+            return try OpenAPIEndpoint.serve(path: path)
+        }
+        if let resp = discovery.groupVersion(path, accept: request.header("accept")) {
+            return resp
+        }
+        guard let info = RequestInfo(path: path) else {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        return try await serveResource(request, info)
+    }
+
+    static let version: JSON = [
+        "major": "1", "minor": "32", "gitVersion": "v1.32.0-skiff", "gitCommit": "skiff",
+        "gitTreeState": "clean", "buildDate": "2026-11-25T00:00:00Z", "goVersion": "swift6.3",
+        "compiler": "swiftc", "platform": "linux/amd64",
+    ]
+}

@@ -1,0 +1,137 @@
+import APIMachinery
+import Foundation
+import Registry
+
+/// PUT and PATCH of an object or its status: both end in `admitUpdate` and a guarded write.
+extension APIHandler {
+    func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
+        var body = try ctx.request.decodeBody()
+        let warnings = try checkFields(ctx, body)
+        try checkTypeMeta(ctx, &body)
+        if let bodyName = body.metaName, !bodyName.isEmpty, bodyName != name {
+            throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+        body.metaName = name
+        let wantedRV = body.metaResourceVersion.flatMap { $0.isEmpty ? nil : $0 }
+        let result = try await writeUpdate(ctx, name: name, retryOnConflict: wantedRV == nil) { current in
+            if let wantedRV, wantedRV != current.metaResourceVersion { throw ctx.store.conflict(name) }
+            return body
+        }
+        return respond(ctx, object: result, warnings: warnings)
+    }
+
+    func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
+        let type = ctx.request.contentType
+        let patch = try ctx.request.decodeBody()
+        let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
+        _ = schema
+        if type == "application/apply-patch+yaml" {
+            return try await apply(ctx, name: name, applied: patch)
+        }
+        let patchRV = patch[path: ["metadata", "resourceVersion"]]?.string
+        var warnings: [String] = []
+        let result = try await writeUpdate(ctx, name: name, retryOnConflict: patchRV == nil) { current in
+            var base = current
+            base["kind"] = .string(ctx.info.kind)
+            base["apiVersion"] = .string(ctx.info.apiVersion)
+            var patched: JSON
+            switch type {
+            case "application/json-patch+json":
+                patched = try Adapters.jsonPatch(patch, to: base)
+            case "application/merge-patch+json":
+                guard patch.isObject else { throw APIError.badRequest("merge patch must be a JSON object") }
+                patched = Adapters.mergePatch(patch, to: base)
+            case "application/strategic-merge-patch+json":
+                guard patch.isObject else { throw APIError.badRequest("strategic merge patch must be a JSON object") }
+                patched = try Adapters.strategicPatch(patch, to: base, info: ctx.info)
+            default:
+                throw APIError.unsupportedMediaType(type)
+            }
+            warnings = try self.checkFields(ctx, patched)
+            if let rv = patched.metaResourceVersion, rv != current.metaResourceVersion {
+                throw ctx.store.conflict(name)
+            }
+            return patched
+        }
+        return respond(ctx, object: result, warnings: warnings)
+    }
+
+    /// Server-side apply: create when absent, else merge under field ownership rules.
+    func apply(_ ctx: RequestContext, name: String, applied body: JSON) async throws -> APIResponse {
+        guard let manager = ctx.request.query["fieldManager"], !manager.isEmpty else {
+            throw APIError.badRequest("PATCH /apply requests require a field manager")
+        }
+        var applied = body
+        try checkTypeMeta(ctx, &applied)
+        if let n = applied.metaName, n != name {
+            throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
+        }
+        let warnings = try checkFields(ctx, applied)
+        let force = ctx.request.query.bool("force")
+        if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
+            var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
+            newObj.metaName = name
+            newObj = try await admitNew(ctx, newObj)
+            if ctx.request.isDryRun { return respond(ctx, object: newObj, status: 201, warnings: warnings) }
+            let created = try await ctx.store.create(newObj)
+            return respond(ctx, object: created, status: 201, warnings: warnings)
+        }
+        let result = try await writeUpdate(ctx, name: name, retryOnConflict: true, recordManager: false) { current in
+            try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info)
+        }
+        return respond(ctx, object: result, warnings: warnings)
+    }
+
+    /// The shared update path: `produce` turns the current object into the requested one; this keeps what
+    /// a client may not change, runs the strategy and validation, and writes guarded by resourceVersion.
+    func writeUpdate(
+        _ ctx: RequestContext, name: String, retryOnConflict: Bool, recordManager: Bool = true,
+        _ produce: (JSON) async throws -> JSON
+    ) async throws -> JSON {
+        let isStatus = ctx.ri.subresource == "status"
+        let isFinalize = ctx.ri.subresource == "finalize"
+        var dryRunResult: JSON? = nil
+        let (object, _) = try await ctx.store.guaranteedUpdate(namespace: ctx.namespace, name: name, retryOnConflict: retryOnConflict) { current in
+            var next = try await produce(current)
+            try checkTypeMeta(ctx, &next)
+            next.metaName = name
+            next.metaNamespace = current.metaNamespace
+            // Fields the system owns: a client's copy of them is ignored.
+            for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+                next[path: ["metadata", f]] = current[path: ["metadata", f]]
+            }
+            if isStatus {
+                ctx.strategy.prepareForStatusUpdate(&next, old: current)
+            } else if isFinalize {
+                var merged = current
+                merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
+                next = merged
+            } else {
+                ctx.strategy.applyDefaults(&next)
+                ctx.strategy.prepareForUpdate(&next, old: current)
+                if ctx.info.resource == "services" && ctx.info.group.isEmpty {
+                    try keepServiceAllocations(&next, old: current)
+                }
+            }
+            var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
+            errors += ctx.strategy.validateUpdate(next, old: current)
+            if !errors.isEmpty {
+                throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
+            }
+            if recordManager {
+                next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource)
+            }
+            if ctx.request.isDryRun {
+                dryRunResult = next
+                return nil
+            }
+            return next
+        }
+        if let dryRunResult { return dryRunResult }
+        // An object being deleted goes once its last finalizer is gone.
+        if object.metaDeletionTimestamp != nil, object.metaFinalizers.isEmpty, !isStatus || ctx.info.resource != "pods" {
+            if try await finishDeletionIfReady(ctx, object) { return object }
+        }
+        return object
+    }
+}
