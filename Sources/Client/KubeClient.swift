@@ -75,7 +75,7 @@ public final class KubeClient: Sendable {
         let seconds = config.timeout.components.seconds
         let resp = try await http.execute(req, timeout: .seconds(seconds))
         let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
-        let data = Data(buffer: bytes)
+        let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(resp.status.code)) else {
             throw Self.apiError(status: Int(resp.status.code), data: data)
         }
@@ -136,7 +136,7 @@ public final class KubeClient: Sendable {
                     let resp = try await http.execute(req, deadline: .distantFuture)
                     guard resp.status == .ok else {
                         let body = try await resp.body.collect(upTo: 1 << 20)
-                        throw Self.apiError(status: Int(resp.status.code), data: Data(buffer: body))
+                        throw Self.apiError(status: Int(resp.status.code), data: Data(body.readableBytesView))
                     }
                     var pending = Data()
                     for try await var chunk in resp.body {

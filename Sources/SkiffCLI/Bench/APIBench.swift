@@ -50,14 +50,14 @@ struct APIBench: AsyncParsableCommand {
 
         // 2. Concurrent creates.
         let createLatency = LatencyRecorder()
-        let next = Atomic<Int>(0)
+        let next = SharedCounter()
         let total = pods
         let t0 = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<clients {
                 group.addTask {
                     while true {
-                        let i = next.add(1, ordering: .relaxed).oldValue
+                        let i = next.next()
                         if i >= total { return }
                         let s = ContinuousClock.now
                         try await client.create(podsPath, Self.pod("p-\(i)"))
@@ -108,12 +108,12 @@ struct APIBench: AsyncParsableCommand {
         let rv = try await client.list(watchPath)[path: ["metadata", "resourceVersion"]]?.string ?? "0"
         let watchLatency = LatencyRecorder()
         let events = watchEvents
-        let ready = Atomic<Int>(0)
+        let ready = SharedCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<watchers {
                 group.addTask {
                     var seen = 0
-                    ready.add(1, ordering: .relaxed)
+                    _ = ready.next()
                     for try await ev in client.watch(watchPath, resourceVersion: rv) where ev.type == "ADDED" {
                         let received = Date().timeIntervalSince1970
                         if let sent = Double(ev.object[path: ["metadata", "annotations", "sent"]]?.string ?? "") {
@@ -124,7 +124,7 @@ struct APIBench: AsyncParsableCommand {
                     }
                 }
             }
-            while ready.load(ordering: .relaxed) < watchers { try await Task.sleep(for: .milliseconds(10)) }
+            while ready.current < watchers { try await Task.sleep(for: .milliseconds(10)) }
             try await Task.sleep(for: .milliseconds(500))
             for i in 0..<events {
                 let cm: JSON = ["apiVersion": "v1", "kind": "ConfigMap",

@@ -37,3 +37,11 @@ func residentMiB(pid: Int32) -> Double {
     }
     return .nan
 }
+
+/// A counter shared by concurrent tasks.
+final class SharedCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    /// Adds one and returns the value before.
+    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+    var current: Int { value.load(ordering: .relaxed) }
+}
