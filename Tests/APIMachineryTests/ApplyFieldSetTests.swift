@@ -159,6 +159,38 @@ import Testing
         #expect(!podSpec.child("securityContext").type.isEmbeddedStruct)
     }
 
+    @Test func managedFieldsEntriesDecodeStrictly() throws {
+        func message(_ json: JSON) -> String? {
+            do { _ = try ManagedFieldsEntry(json: json, index: 2) } catch { return error.description }
+            return nil
+        }
+        let good: JSON = ["manager": "m", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1",
+            "fieldsV1": ["f:data": ["f:a": [:]]], "time": "2024-05-01T10:00:00Z", "subresource": "status"]
+        let entry = try ManagedFieldsEntry(json: good)
+        #expect(entry.fields == FieldSet([F.p("data", "a")]))
+        #expect(entry.json == good)
+        #expect(entry.identifier == #"{"manager":"m","operation":"Update","apiVersion":"v1","subresource":"status"}"#)
+        #expect(entry.conflictDescription == #""m" with subresource "status" using v1"#)
+        var apply = good
+        apply["operation"] = "Apply"
+        #expect(try ManagedFieldsEntry(json: apply).identifier == #"{"manager":"m","operation":"Apply","subresource":"status"}"#)
+
+        var bad = good
+        bad["operation"] = "Patch"
+        #expect(message(bad) == "operation must be `Apply` or `Update`")
+        bad = good
+        bad["apiVersion"] = ""
+        #expect(message(bad) == "apiVersion must not be empty")
+        bad = good
+        bad["fieldsType"] = nil
+        #expect(message(bad) == "missing fieldsType in managed fields entry 2")
+        bad["fieldsType"] = "FieldsV2"
+        #expect(message(bad) == #"invalid fieldsType "FieldsV2" in managed fields entry 2"#)
+        bad = good
+        bad["fieldsV1"] = ["f:a": 1]
+        #expect(message(bad)?.hasPrefix("error decoding versioned set from entry 2") == true)
+    }
+
     @Test func goTextMatchesGoFormatting() {
         #expect(GoText.quote("a\"b\\c\nd\u{01}é") == #""a\"b\\c\nd\x01é""#)
         #expect(GoText.formatG(0.5) == "0.5")

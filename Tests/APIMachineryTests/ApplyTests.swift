@@ -53,6 +53,14 @@ import Testing
         #expect(result[path: ["metadata", "uid"]] == live[path: ["metadata", "uid"]])
     }
 
+    @Test func containersEmptiedByPruningDisappear() throws {
+        let withAnnotations = F.manifest { $0[path: ["metadata", "annotations"]] = ["a": "1", "b": "2"] }
+        let live = F.stored(try F.apply(nil, withAnnotations))
+        let result = try F.apply(live, F.manifest(), now: F.t1)
+        #expect(result[path: ["metadata"]]?.object?.keys.contains("annotations") == false)
+        #expect(result[path: ["metadata", "labels"]] == ["app": "web"])
+    }
+
     @Test func aRemovedFieldStaysWhenAnotherManagerOwnsIt() throws {
         var live = F.stored(try F.apply(nil, F.manifest(labels: ["app": "web", "tier": "frontend"]), manager: "a"))
         // "b" applies the same value: no conflict, shared ownership.

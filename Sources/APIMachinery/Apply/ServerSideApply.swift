@@ -103,6 +103,8 @@ public enum ServerSideApply {
         var (object, managers): (JSON, ManagedFields)
         do {
             (object, managers) = try attempt(force: force)
+        } catch let failure as TypedValueErrors {
+            throw APIError(code: 500, reason: "", message: "failed to merge config: \(failure.text)")
         } catch let conflict as ApplyConflictError where managerName == "kubectl" {
             // Upgrading from client-side apply: fields the last-applied annotation holds with their live
             // values are kubectl's to change (`lastAppliedManager`).
