@@ -15,11 +15,22 @@ enum Adapters {
     }
     static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
     static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON { MergePatch.merge(patch, into: obj) }
-    static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo) throws -> JSON {
-        if let live { return mergePatch(applied, to: live) }
-        return applied
+    static func schema(_ info: ResourceInfo) -> SchemaNode? {
+        Schema.shared.node(group: info.group, version: info.version, kind: info.kind)
     }
-    static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?) -> JSON { new }
+    static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo) throws -> JSON {
+        do {
+            return try ServerSideApply.apply(
+                live: live, applied: applied, manager: manager, force: force, schema: schema(info),
+                apiVersion: info.apiVersion, now: Timestamp.now(), kind: info.kind)
+        } catch let e as ApplyConflictError {
+            throw e.apiError
+        }
+    }
+    static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?) -> JSON {
+        ServerSideApply.recordUpdate(old: old, new: new, manager: manager, schema: schema(info), apiVersion: info.apiVersion,
+                                     now: Timestamp.now(), subresource: subresource)
+    }
     static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) -> JSON {
         var t: JSON = ["kind": "Table", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": listMeta]
         t["columnDefinitions"] = [["name": "Name", "type": "string", "format": "name", "description": "", "priority": 0]]

@@ -66,7 +66,7 @@ def test_apply_server_side(kubectl):
     manifest = DEPLOY.format(name="ssa", replicas=2)
     out = kubectl.out("apply", "--server-side", "-f", "-", input=manifest)
     assert "deployment.apps/ssa serverside-applied" in out
-    obj = json.loads(kubectl.out("get", "deploy", "ssa", "-o", "json"))
+    obj = json.loads(kubectl.out("get", "deploy", "ssa", "-o", "json", "--show-managed-fields"))
     managers = [m["manager"] for m in obj["metadata"]["managedFields"]]
     assert "kubectl" in managers
     assert obj["spec"]["replicas"] == 2

@@ -40,6 +40,10 @@ public struct APIRequest: Sendable {
         guard !body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         switch contentType {
         case "application/yaml", "application/apply-patch+yaml", "text/yaml", "application/x-yaml":
+            // JSON is YAML, and clients (kubectl apply --server-side) mostly send JSON text: parse it directly.
+            if let first = body.first(where: { !$0.isWhitespace }), first == UInt8(ascii: "{"), let json = try? JSON.parse(body) {
+                return json
+            }
             do {
                 return try Adapters.decodeYAML(String(decoding: body, as: UTF8.self))
             } catch {
@@ -95,4 +99,8 @@ public struct APIResponse: Sendable {
     }
 
     public var json: JSON? { data.flatMap { try? JSON.parse($0) } }
+}
+
+extension UInt8 {
+    var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }
