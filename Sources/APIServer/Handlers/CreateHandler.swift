@@ -59,7 +59,7 @@ extension APIHandler {
     }
 
     /// Everything between decoding and storing a new object.
-    func admitNew(_ ctx: RequestContext, _ body: JSON) async throws -> JSON {
+    func admitNew(_ ctx: RequestContext, _ body: JSON, recordManager: Bool = true) async throws -> JSON {
         var obj = body
         try checkTypeMeta(ctx, &obj)
         if ctx.info.namespaced {
@@ -98,7 +98,9 @@ extension APIHandler {
         if ctx.info.resource == "services" && ctx.info.group.isEmpty {
             obj = try await allocateServiceAddresses(obj, dryRun: ctx.request.isDryRun)
         }
-        obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil)
+        if recordManager {
+            obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil)
+        }
         return obj
     }
 

@@ -64,7 +64,7 @@ extension APIHandler {
         if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
             newObj.metaName = name
-            newObj = try await admitNew(ctx, newObj)
+            newObj = try await admitNew(ctx, newObj, recordManager: false)
             if ctx.request.isDryRun { return respond(ctx, object: newObj, status: 201, warnings: warnings) }
             let created = try await ctx.store.create(newObj)
             return respond(ctx, object: created, status: 201, warnings: warnings)
