@@ -22,8 +22,10 @@ public struct APIError: Error, Sendable, Equatable {
     public var status: JSON {
         var s: JSON = [
             "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
-            "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
+            "message": .string(message), "code": .int(Int64(code)),
         ]
+        // Upstream leaves an empty reason out of the Status.
+        if !reason.isEmpty { s["reason"] = .string(reason) }
         if let details { s["details"] = details }
         return s
     }

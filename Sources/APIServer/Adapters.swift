@@ -13,6 +13,9 @@ enum Adapters {
     static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] {
         FieldValidator(schema: .shared).unknownFields(in: obj, group: info.group, version: info.version, kind: info.kind)
     }
+    static func prune(_ obj: JSON, info: ResourceInfo) -> JSON {
+        FieldPruner(schema: .shared).pruned(obj, group: info.group, version: info.version, kind: info.kind)
+    }
     static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
     static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON { MergePatch.merge(patch, into: obj) }
     static func schema(_ info: ResourceInfo) -> SchemaNode? {

@@ -8,6 +8,7 @@ extension APIHandler {
     func create(_ ctx: RequestContext) async throws -> APIResponse {
         var obj = try ctx.request.decodeBody()
         let warnings = try checkFields(ctx, obj)
+        obj = Adapters.prune(obj, info: ctx.info)
         obj = try await admitNew(ctx, obj)
         if ctx.request.isDryRun { return respond(ctx, object: obj, status: 201, warnings: warnings) }
         let created: JSON

@@ -7,6 +7,7 @@ extension APIHandler {
     func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         var body = try ctx.request.decodeBody()
         let warnings = try checkFields(ctx, body)
+        body = Adapters.prune(body, info: ctx.info)
         try checkTypeMeta(ctx, &body)
         if let bodyName = body.metaName, !bodyName.isEmpty, bodyName != name {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
@@ -44,7 +45,7 @@ extension APIHandler {
             if let rv = patched.metaResourceVersion, rv != current.metaResourceVersion {
                 throw ctx.store.conflict(name)
             }
-            return patched
+            return Adapters.prune(patched, info: ctx.info)
         }
         return respond(ctx, object: result, warnings: warnings)
     }
@@ -60,6 +61,7 @@ extension APIHandler {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
         let warnings = try checkFields(ctx, applied)
+        applied = Adapters.prune(applied, info: ctx.info)
         let force = ctx.request.query.bool("force")
         if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
