@@ -68,10 +68,20 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The node agent: registration, heartbeats, pod workers over a container runtime.
+        .target(
+            name: "Kubelet",
+            dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The kind-like cluster tool: clusters of supervised component processes.
+        .target(
+            name: "Cluster",
+            dependencies: ["APIMachinery", "Client", "PKI", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "APIServer", "Storage", "APIMachinery", "Client",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
