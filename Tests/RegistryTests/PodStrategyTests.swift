@@ -149,6 +149,12 @@ import Testing
         #expect(status.message == "Pod \"nginx\" is invalid: spec.containers[0].image: Required value")
     }
 
+    @Test func absentSpecIsDefaultedLikeAnEmptyOne() throws {
+        let out = created(try json(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"d"}}"#), s)
+        #expect(out[path: ["spec", "restartPolicy"]] == "Always")
+        #expect(messages(s.validate(out)) == ["spec.containers: Required value"])
+    }
+
     @Test func containersRequired() throws {
         let out = created(try pod(#"{"containers":[]}"#), s)
         #expect(messages(s.validate(out)) == ["spec.containers: Required value"])

@@ -15,6 +15,8 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
     static let systemPriorityClasses: [String: Int64] = ["system-node-critical": 2_000_001_000, "system-cluster-critical": 2_000_000_000]
 
     public func applyDefaults(_ object: inout JSON) {
+        // PodSpec is a struct upstream: an absent spec is defaulted like an empty one.
+        object.defaultIfNil("spec", [:])
         object.editObject("spec") { spec in
             PodSpecDefaults.applyPodOnlyDefaults(&spec)
             PodSpecDefaults.applySpecDefaults(&spec)
