@@ -60,9 +60,6 @@ public struct DeploymentStrategy: ResourceStrategy, StatusValidatingStrategy {
         let minReady = spec["minReadySeconds"]?.int ?? 0
         errs += validateNonnegative(minReady, path.child("minReadySeconds"))
         if let rhl = spec["revisionHistoryLimit"]?.int { errs += validateNonnegative(rhl, path.child("revisionHistoryLimit")) }
-        if let rb = spec["rollbackTo"], rb.isObject {
-            errs += validateNonnegative(rb["revision"]?.int ?? 0, path.child("rollback", "version"))
-        }
         if let pds = spec["progressDeadlineSeconds"]?.int {
             errs += validateNonnegative(pds, path.child("progressDeadlineSeconds"))
             if pds <= minReady {
