@@ -243,6 +243,21 @@ import Testing
         ])
     }
 
+    @Test func downwardAPIFieldPaths() throws {
+        let out = created(try pod(#"""
+        {"containers":[{"name":"c","image":"a","env":[
+          {"name":"A","valueFrom":{"fieldRef":{"fieldPath":"spec.foo"}}},
+          {"name":"B","valueFrom":{"fieldRef":{"fieldPath":"spec.restartPolicy"}}},
+          {"name":"C","valueFrom":{"fieldRef":{"fieldPath":"metadata.labels['app']"}}},
+          {"name":"D","valueFrom":{"fieldRef":{"fieldPath":"metadata.labels['bad key']"}}}]}]}
+        """#), s)
+        #expect(messages(s.validate(out)) == [
+            "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: \"spec.foo\": error converting fieldPath: field label not supported: spec.foo",
+            "spec.containers[0].env[1].valueFrom.fieldRef.fieldPath: Unsupported value: \"spec.restartPolicy\": supported values: \"metadata.name\", \"metadata.namespace\", \"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", \"status.hostIPs\", \"status.podIP\", \"status.podIPs\"",
+            "spec.containers[0].env[3].valueFrom.fieldRef: Invalid value: \"bad key\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        ])
+    }
+
     @Test func podLevelFields() throws {
         let out = created(try pod(#"{"nodeName":"Node_1","hostname":"a.b","activeDeadlineSeconds":0,"nodeSelector":{"disk":"ssd d"},"containers":[{"name":"c","image":" a"}]}"#), s)
         let fields = s.validate(out).map(\.field)

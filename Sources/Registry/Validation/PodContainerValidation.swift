@@ -195,6 +195,11 @@ extension PodSpecValidation {
         if apiVersion.isEmpty { return [.required(path.child("apiVersion"))] }
         let fieldPath = fs["fieldPath"]?.string ?? ""
         if fieldPath.isEmpty { return [.required(path.child("fieldPath"))] }
+        // ConvertDownwardAPIFieldLabel: what the v1 downward API knows at all.
+        let convertible: Set<String> = ["metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace",
+                                        "metadata.uid", "spec.nodeName", "spec.restartPolicy", "spec.serviceAccountName",
+                                        "spec.schedulerName", "status.phase", "status.hostIP", "status.hostIPs",
+                                        "status.podIP", "status.podIPs"]
         if let open = fieldPath.firstIndex(of: "["), fieldPath.hasSuffix("]") {
             let base = String(fieldPath[..<open])
             var sub = String(fieldPath[fieldPath.index(after: open)...].dropLast())
@@ -202,11 +207,14 @@ extension PodSpecValidation {
             switch base {
             case "metadata.annotations": return validateQualifiedName(sub.lowercased(), path)
             case "metadata.labels": return validateQualifiedName(sub, path)
-            default: return [.invalid(path, base, "does not support subscript")]
+            default:
+                return [.invalid(path.child("fieldPath"), fieldPath, "error converting fieldPath: field label not supported: \(fieldPath)")]
             }
         }
-        let allowed = Self.envFieldPaths + ["metadata.labels", "metadata.annotations"]
-        if !allowed.contains(fieldPath) {
+        if !convertible.contains(fieldPath) {
+            return [.invalid(path.child("fieldPath"), fieldPath, "error converting fieldPath: field label not supported: \(fieldPath)")]
+        }
+        if !Self.envFieldPaths.contains(fieldPath) {
             return [.notSupported(path.child("fieldPath"), fieldPath, Self.envFieldPaths)]
         }
         return []
