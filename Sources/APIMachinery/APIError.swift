@@ -64,7 +64,9 @@ public struct APIError: Error, Sendable, Equatable {
         d["causes"] = .array(errors.map {
             ["reason": .string($0.kind.rawValue), "message": .string($0.causeMessage), "field": .string($0.field)]
         })
-        return APIError(code: 422, reason: "Invalid", message: "\(kind) \"\(name)\" is invalid: \(summary)", details: d)
+        // Upstream names grouped kinds with their group: `Deployment.apps "x" is invalid`.
+        let qualified = group.isEmpty ? kind : "\(kind).\(group)"
+        return APIError(code: 422, reason: "Invalid", message: "\(qualified) \"\(name)\" is invalid: \(summary)", details: d)
     }
 
     public static func badRequest(_ message: String, causes: [FieldError] = []) -> APIError {

@@ -5,11 +5,14 @@ import Registry
 
 /// TEMPORARY seams to pieces being written on other branches; replaced by direct calls when they land.
 enum Adapters {
-    static func strategy(for info: ResourceInfo) -> any ResourceStrategy { GenericStrategy(info: info) }
+    static func strategy(for info: ResourceInfo) -> any ResourceStrategy { Registry.strategy(for: info) }
     static func validateMeta(_ obj: JSON, info: ResourceInfo) -> [FieldError] {
-        (obj.metaName ?? "").isEmpty ? [.required("metadata.name", "name or generateName is required")] : []
+        validateObjectMeta(obj["metadata"] ?? [:], for: info)
     }
-    static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] { [] }
+    static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] {
+        validateObjectMetaUpdate(new: new["metadata"] ?? [:], old: old["metadata"] ?? [:],
+                                 kubeFinalizerNames: !(info.group.isEmpty && info.resource == "events"))
+    }
     static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] {
         FieldValidator(schema: .shared).unknownFields(in: obj, group: info.group, version: info.version, kind: info.kind)
     }

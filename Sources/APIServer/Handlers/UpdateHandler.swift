@@ -98,9 +98,13 @@ extension APIHandler {
             if isStatus {
                 ctx.strategy.prepareForStatusUpdate(&next, old: current)
             } else if isFinalize {
-                var merged = current
-                merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
-                next = merged
+                if let s = ctx.strategy as? NamespaceStrategy {
+                    s.prepareForFinalize(&next, old: current)
+                } else {
+                    var merged = current
+                    merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
+                    next = merged
+                }
             } else {
                 ctx.strategy.applyDefaults(&next)
                 ctx.strategy.prepareForUpdate(&next, old: current)
@@ -108,8 +112,16 @@ extension APIHandler {
                     try keepServiceAllocations(&next, old: current)
                 }
             }
+            // An unconditional update validates as if it named the stored version (as upstream's store does).
+            next.metaResourceVersion = current.metaResourceVersion
             var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
-            errors += ctx.strategy.validateUpdate(next, old: current)
+            if isStatus {
+                if let s = ctx.strategy as? any StatusValidatingStrategy { errors += s.validateStatusUpdate(next, old: current) }
+            } else if isFinalize {
+                if let s = ctx.strategy as? NamespaceStrategy { errors += s.validateFinalize(next, old: current) }
+            } else {
+                errors += ctx.strategy.validateUpdate(next, old: current)
+            }
             if !errors.isEmpty {
                 throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
             }
