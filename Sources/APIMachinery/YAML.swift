@@ -8,10 +8,22 @@ public struct YAMLDecodingError: Error, Sendable, Equatable, CustomStringConvert
     public let message: String
     /// The 1-based line of the problem, when known.
     public let line: Int?
+    /// Where Yams found a repeated key (it refuses them; goyaml keeps the last one).
+    var duplicate: DuplicateKey?
+
+    struct DuplicateKey: Equatable, Sendable {
+        var line: Int
+        var column: Int
+        var key: String
+    }
 
     public init(_ message: String, line: Int? = nil) {
         self.message = message
         self.line = line
+    }
+
+    public static func == (a: YAMLDecodingError, b: YAMLDecodingError) -> Bool {
+        a.message == b.message && a.line == b.line
     }
 
     public var description: String { message }
@@ -24,22 +36,27 @@ public struct YAMLDecodingError: Error, Sendable, Equatable, CustomStringConvert
 /// (any of their three casings) are booleans, `~`/`null`/empty are null, `0755` is octal (493), `0x1F`,
 /// `0o17`, `0b101` and `1_000` are integers, and timestamps stay strings. Quoted and block scalars are
 /// always strings. Map keys become strings (`1` → "1", `yes` → "true"). Floats with an integral value
-/// come out as JSON integers, as they do after upstream's JSON round trip.
+/// come out as JSON integers, as they do after upstream's JSON round trip. A repeated key keeps its
+/// last value, as upstream's non-strict decoding does; `strict: true` rejects it instead (upstream's
+/// `fieldValidation=Strict` check).
+///
+/// Messages are upstream's `yaml.YAMLToJSON` errors ("yaml: line 3: ..."); kubectl's client-side
+/// wrapper "error converting YAML to JSON: " is not part of what the API server answers.
 public enum YAMLDecoding {
     /// The first document, as upstream's `yaml.YAMLToJSON` (later documents are ignored); empty input is null.
-    public static func decode(_ text: String) throws(YAMLDecodingError) -> JSON {
-        try withParser(text) { parser, converter throws(YAMLDecodingError) in
-            guard let root = try next(parser, text) else { return .null }
+    public static func decode(_ text: String, strict: Bool = false) throws(YAMLDecodingError) -> JSON {
+        try withParser(text, strict: strict) { parser, converter, source throws(YAMLDecodingError) in
+            guard let root = try next(parser, source) else { return .null }
             return try converter.value(root)
         }
     }
 
     /// Every document of a multi-document stream (`---` separated), skipping empty and null documents
     /// as kubectl does.
-    public static func decodeAll(_ text: String) throws(YAMLDecodingError) -> [JSON] {
-        try withParser(text) { parser, converter throws(YAMLDecodingError) in
+    public static func decodeAll(_ text: String, strict: Bool = false) throws(YAMLDecodingError) -> [JSON] {
+        try withParser(text, strict: strict) { parser, converter, source throws(YAMLDecodingError) in
             var out: [JSON] = []
-            while let root = try next(parser, text) {
+            while let root = try next(parser, source) {
                 let value = try converter.value(root)
                 if value != .null { out.append(value) }
             }
@@ -47,20 +64,76 @@ public enum YAMLDecoding {
         }
     }
 
+    /// Runs `body` over a parser of `text`. Yams refuses repeated mapping keys; unless `strict`, each
+    /// refused earlier occurrence is renamed to a placeholder the converter drops, and parsing restarts,
+    /// so the last occurrence wins as in goyaml.
     private static func withParser<T>(
-        _ text: String, _ body: (Parser, inout YAMLConverter) throws(YAMLDecodingError) -> T
+        _ text: String, strict: Bool,
+        _ body: (Parser, inout YAMLConverter, String) throws(YAMLDecodingError) -> T
     ) throws(YAMLDecodingError) -> T {
-        let parser: Parser
-        do {
-            parser = try Parser(yaml: text, resolver: YAMLConverter.resolver)
-        } catch {
-            throw translate(error, text)
+        // goyaml's reader ends the input with a line break when it lacks one (so a final block scalar
+        // line keeps its newline, and end-of-stream errors count that line); libyaml does not.
+        var source = text.isEmpty || text.hasSuffix("\n") ? text : text + "\n"
+        var dropped: Set<String> = []
+        while true {
+            do throws(YAMLDecodingError) {
+                let parser: Parser
+                do {
+                    parser = try Parser(yaml: source, resolver: YAMLConverter.resolver)
+                } catch {
+                    throw translate(error, source)
+                }
+                // The parser owns the anchors that nodes refer to weakly; it must outlive the conversion.
+                return try withExtendedLifetime(parser) { () throws(YAMLDecodingError) -> T in
+                    var converter = YAMLConverter(droppedKeys: dropped)
+                    return try body(parser, &converter, source)
+                }
+            } catch {
+                guard !strict, let duplicate = error.duplicate, dropped.count < 10_000,
+                      let renamed = renameKey(duplicate, in: source, to: "__skiff_duplicate_key_\(dropped.count)__")
+                else { throw error }
+                dropped.insert("__skiff_duplicate_key_\(dropped.count)__")
+                source = renamed
+            }
         }
-        // The parser owns the anchors that nodes refer to weakly; it must outlive the conversion.
-        return try withExtendedLifetime(parser) { () throws(YAMLDecodingError) -> T in
-            var converter = YAMLConverter()
-            return try body(parser, &converter)
+    }
+
+    /// Replaces the key scalar at the duplicate's position with `placeholder`; nil when the text there is
+    /// not the key (an alias, a tag or a complex key), in which case the duplicate stays an error.
+    static func renameKey(_ duplicate: YAMLDecodingError.DuplicateKey, in source: String, to placeholder: String) -> String? {
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        let row = duplicate.line - 1
+        let start = duplicate.column - 1
+        guard lines.indices.contains(row), lines[row].indices.contains(start) else { return nil }
+        let line = lines[row]
+        var end: Int?
+        switch line[start] {
+        case "\"":
+            var i = start + 1
+            while i < line.count {
+                if line[i] == "\\" { i += 2; continue }
+                if line[i] == "\"" { end = i + 1; break }
+                i += 1
+            }
+        case "'":
+            var i = start + 1
+            while i < line.count {
+                if line[i] == "'" {
+                    if i + 1 < line.count, line[i + 1] == "'" { i += 2; continue }
+                    end = i + 1
+                    break
+                }
+                i += 1
+            }
+        default:
+            let key = Array(duplicate.key.unicodeScalars)
+            if !key.isEmpty, start + key.count <= line.count, Array(line[start..<(start + key.count)]) == key {
+                end = start + key.count
+            }
         }
+        guard let end else { return nil }
+        lines[row].replaceSubrange(start..<end, with: placeholder.unicodeScalars)
+        return lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
     }
 
     private static func next(_ parser: Parser, _ text: String) throws(YAMLDecodingError) -> Node? {
@@ -87,6 +160,11 @@ public enum YAMLDecoding {
         case let .composer(_, problem, mark, yaml):
             if problem == "found undefined alias" {
                 let name = aliasName(at: mark, in: yaml)
+                // libyaml registers an anchor once its node is complete; goyaml already while it is being
+                // read, and then refuses the alias as a self-reference.
+                if let offset = offset(of: mark, in: yaml), yaml.unicodeScalars.prefix(offset).split(whereSeparator: { " \t\n,[{".unicodeScalars.contains($0) }).contains(where: { $0.elementsEqual(("&" + name).unicodeScalars) }) {
+                    return YAMLDecodingError("yaml: anchor '\(name)' value contains itself", line: mark.line)
+                }
                 return YAMLDecodingError("yaml: unknown anchor '\(name)' referenced", line: mark.line)
             }
             return YAMLDecodingError("yaml: " + problem, line: mark.line)
@@ -95,10 +173,26 @@ public enum YAMLDecoding {
             return YAMLDecodingError("yaml: " + problem, line: line)
         case let .duplicatedKeysInMapping(duplicates, context):
             let lines = duplicates.map { "  line \(context.mark.line): key \(quote($0)) already set in map" }
-            return YAMLDecodingError("yaml: unmarshal errors:\n" + lines.joined(separator: "\n"), line: context.mark.line)
+            var e = YAMLDecodingError("yaml: unmarshal errors:\n" + lines.joined(separator: "\n"), line: context.mark.line)
+            // Yams reports the first occurrence of the first (sorted) repeated key.
+            if let first = duplicates.first {
+                e.duplicate = .init(line: context.mark.line, column: context.mark.column, key: first)
+            }
+            return e
         default:
             return YAMLDecodingError("yaml: \(error)")
         }
+    }
+
+    /// The unicode scalar offset of a 1-based line and column.
+    private static func offset(of mark: Mark, in yaml: String) -> Int? {
+        var line = 1, offset = 0
+        for scalar in yaml.unicodeScalars {
+            if line == mark.line { return offset + mark.column - 1 }
+            if scalar == "\n" { line += 1 }
+            offset += 1
+        }
+        return line == mark.line ? offset + mark.column - 1 : nil
     }
 
     private static func aliasName(at mark: Mark, in yaml: String) -> String {
@@ -122,6 +216,10 @@ public enum YAMLDecoding {
 
 /// Converts composed Yams nodes to JSON with goyaml v2's resolution and sigs.k8s.io/yaml's key rules.
 struct YAMLConverter {
+    /// Placeholder keys standing for overwritten duplicates; their entries are skipped.
+    let droppedKeys: Set<String>
+
+    init(droppedKeys: Set<String> = []) { self.droppedKeys = droppedKeys }
     /// Guards against alias bombs the way goyaml v2.4 does ("document contains excessive aliasing").
     private var decodeCount = 0
     private var aliasCount = 0
@@ -217,7 +315,12 @@ struct YAMLConverter {
                 continue
             }
             try countDecode()
-            let key = try Self.key(keyNode)
+            if case .scalar(let k) = keyNode, Self.isPlain(k), droppedKeys.contains(k.string) {
+                // Still decoded: anchors defined under an overwritten key stay usable.
+                _ = try value(valueNode)
+                continue
+            }
+            let key = try Self.key(keyNode, value: valueNode)
             out[key] = try value(valueNode)
         }
     }
@@ -259,7 +362,7 @@ struct YAMLConverter {
 
     /// sigs.k8s.io/yaml's key conversion: strings as is, integers in decimal, booleans as "true"/"false",
     /// floats as Go's `FormatFloat(f, 'g', -1, 32)`.
-    static func key(_ node: Node) throws(YAMLDecodingError) -> String {
+    static func key(_ node: Node, value: Node) throws(YAMLDecodingError) -> String {
         guard case .scalar(let s) = node else {
             throw YAMLDecodingError("yaml: invalid map key: a key must be a scalar", line: line(of: node))
         }
@@ -270,7 +373,20 @@ struct YAMLConverter {
         case .bool(let b): return b ? "true" : "false"
         case .float(let f): return goFloat32G(f)
         case .null:
-            throw YAMLDecodingError("Unsupported map key of type: %!s(<nil>), key: <nil>", line: s.mark?.line)
+            throw YAMLDecodingError("unsupported map key of type: %!s(<nil>), key: <nil>, value: \(goValue(value))", line: s.mark?.line)
+        }
+    }
+
+    /// Go's `%+#v` of a decoded value, for scalars (collections are abbreviated).
+    static func goValue(_ node: Node) -> String {
+        guard case .scalar(let s) = node, let scalar = try? resolve(s) else { return "..." }
+        switch scalar {
+        case .null: return "<nil>"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .uint(let u): return "0x" + String(u, radix: 16)
+        case .float(let f): return f == f.rounded() && abs(f) < 1e21 ? String(Int64(f)) : String(f)
+        case .string(let str): return YAMLDecoding.quote(str)
         }
     }
 

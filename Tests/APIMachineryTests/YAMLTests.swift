@@ -281,26 +281,62 @@ private func yamlError(_ text: String) -> YAMLDecodingError? {
     }
 
     @Test func unclosedFlowSequence() {
+        // Checked against kubectl 1.32's YAML conversion (the same goyaml v2 code the API server runs).
         let error = yamlError("a: 1\nb: [1, 2\nc: 3\n")
-        #expect(error?.message.hasPrefix("yaml: line ") == true)
-        #expect(error?.message.hasSuffix("did not find expected ',' or ']'") == true)
-        #expect(error?.line != nil)
+        #expect(error?.message == "yaml: line 2: did not find expected ',' or ']'")
+        #expect(error?.line == 3)
     }
 
     @Test func badIndentation() {
-        let error = yamlError("a:\n  b: 1\n c: 2\n")
-        #expect(error != nil)
-        #expect(error?.line == 3)
+        let error = yamlError("apiVersion: v1\nmetadata:\n  name: t\n bad: 2\n")
+        // goyaml prints the 0-based line of parser errors; `line` is the real one.
+        #expect(error?.message == "yaml: line 3: did not find expected key")
+        #expect(error?.line == 4)
     }
 
     @Test func unknownAnchor() {
         #expect(yamlError("a: *nope\n")?.message == "yaml: unknown anchor 'nope' referenced")
+        #expect(yamlError("a: &b\n  c: *b\n")?.message == "yaml: anchor 'b' value contains itself")
     }
 
-    @Test func duplicateKeys() {
-        let error = yamlError("a: 1\nb: 2\na: 3\n")
-        #expect(error?.message.hasPrefix("yaml: unmarshal errors:\n") == true)
-        #expect(error?.message.contains("key \"a\" already set in map") == true)
+    /// goyaml ends input with a line break when it lacks one; libyaml alone would not.
+    @Test func missingFinalNewline() throws {
+        #expect(try YAMLDecoding.decode("a: |\n  x") == ["a": "x\n"])
+        #expect(try YAMLDecoding.decode("a: >\n  x\n  y") == ["a": "x y\n"])
+        #expect(try YAMLDecoding.decode("a: |-\n  x") == ["a": "x"])
+        #expect(yamlError("a: 'x")?.message == "yaml: line 2: found unexpected end of stream")
+        #expect(yamlError("a: [1, 2")?.message == "yaml: line 1: did not find expected ',' or ']'")
+    }
+
+    @Test func otherScannerAndParserErrors() {
+        #expect(yamlError("a: \"\\q\"\n")?.message == "yaml: found unknown escape character")
+        #expect(yamlError("a: @x\n")?.message == "yaml: found character that cannot start any token")
+        #expect(yamlError("key: value\n- item\n")?.message == "yaml: line 1: did not find expected key")
+        #expect(yamlError("a:\n  - 1\n - 2\n")?.message == "yaml: line 2: did not find expected key")
+        #expect(yamlError("a: |\n b\nc")?.message == "yaml: line 4: could not find expected ':'")
+    }
+
+    @Test func duplicateKeysKeepTheLastValue() throws {
+        #expect(try YAMLDecoding.decode("a: 1\nb: 2\na: 3\n") == ["a": 3, "b": 2])
+        #expect(try YAMLDecoding.decode("a: 1\na: 2\na: 3\nb: {x: 1, x: 2}\n") == ["a": 3, "b": ["x": 2]])
+        #expect(try YAMLDecoding.decode(#""a": 1"# + "\n'a': 2\nc: [{'k''': 1, 'k''': 2}]\n") == ["a": 2, "c": [["k'": 2]]])
+        #expect(try YAMLDecoding.decode("a: &x {v: 1}\na: *x\n") == ["a": ["v": 1]], "anchors under an overwritten key stay usable")
+        #expect(try YAMLDecoding.decode("yes: 1\ny: 2\n") == ["true": 2], "different spellings of one key: last wins")
+        #expect(try YAMLDecoding.decodeAll("a: 1\na: 2\n---\nb: 1\nb: 2\n") == [["a": 2], ["b": 2]])
+    }
+
+    @Test func strictRejectsDuplicateKeys() {
+        do {
+            _ = try YAMLDecoding.decode("a: 1\nb: 2\na: 3\n", strict: true)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message == "yaml: unmarshal errors:\n  line 1: key \"a\" already set in map")
+            #expect(error.line == 1)
+        }
+    }
+
+    @Test func nullKeys() {
+        #expect(yamlError("a:\n  ~: 3\n")?.message == "unsupported map key of type: %!s(<nil>), key: <nil>, value: 3")
     }
 
     @Test func aliasBombIsRefused() {
