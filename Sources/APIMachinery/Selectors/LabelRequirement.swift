@@ -26,33 +26,33 @@ public struct LabelRequirement: Sendable, Hashable, CustomStringConvertible {
         var errors: [String] = []
         let keyErrors = NameValidation.qualifiedNameErrors(key)
         if !keyErrors.isEmpty {
-            errors.append("key: Invalid value: \(GoFormatting.quote(key)): " + keyErrors.joined(separator: "; "))
+            errors.append("key: Invalid value: \(GoQuoting.quote(key)): " + keyErrors.joined(separator: "; "))
         }
         switch op {
         case .in, .notIn:
             if values.isEmpty {
-                errors.append("values: Invalid value: \(GoFormatting.stringSlice(values.isEmpty ? nil : values)): for 'in', 'notin' operators, values set can't be empty")
+                errors.append("values: Invalid value: \(GoQuoting.stringSlice(values.isEmpty ? nil : values)): for 'in', 'notin' operators, values set can't be empty")
             }
         case .equals, .doubleEquals, .notEquals:
             if values.count != 1 {
-                errors.append("values: Invalid value: \(GoFormatting.stringSlice(values.isEmpty ? nil : values)): exact-match compatibility requires one single value")
+                errors.append("values: Invalid value: \(GoQuoting.stringSlice(values.isEmpty ? nil : values)): exact-match compatibility requires one single value")
             }
         case .exists, .doesNotExist:
             if !values.isEmpty {
-                errors.append("values: Invalid value: \(GoFormatting.stringSlice(values)): values set must be empty for exists and does not exist")
+                errors.append("values: Invalid value: \(GoQuoting.stringSlice(values)): values set must be empty for exists and does not exist")
             }
         case .greaterThan, .lessThan:
             if values.count != 1 {
-                errors.append("values: Invalid value: \(GoFormatting.stringSlice(values.isEmpty ? nil : values)): for 'Gt', 'Lt' operators, exactly one value is required")
+                errors.append("values: Invalid value: \(GoQuoting.stringSlice(values.isEmpty ? nil : values)): for 'Gt', 'Lt' operators, exactly one value is required")
             }
             for (i, v) in values.enumerated() where Int64(v) == nil {
-                errors.append("values[\(i)]: Invalid value: \(GoFormatting.quote(v)): for 'Gt', 'Lt' operators, the value must be an integer")
+                errors.append("values[\(i)]: Invalid value: \(GoQuoting.quote(v)): for 'Gt', 'Lt' operators, the value must be an integer")
             }
         }
         for (i, v) in values.enumerated() {
             let valueErrors = NameValidation.labelValueErrors(v)
             if !valueErrors.isEmpty {
-                errors.append("values[\(i)][\(key)]: Invalid value: \(GoFormatting.quote(v)): " + valueErrors.joined(separator: "; "))
+                errors.append("values[\(i)][\(key)]: Invalid value: \(GoQuoting.quote(v)): " + valueErrors.joined(separator: "; "))
             }
         }
         if let message = Self.aggregate(errors) { throw SelectorParseError(message) }

@@ -58,7 +58,7 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
             case "NotIn": op = .notIn
             case "Exists": op = .exists
             case "DoesNotExist": op = .doesNotExist
-            default: throw SelectorParseError("\(GoFormatting.quote(opName)) is not a valid label selector operator")
+            default: throw SelectorParseError("\(GoQuoting.quote(opName)) is not a valid label selector operator")
             }
             let values = expr["values"]?.array?.compactMap(\.string) ?? []
             requirements.append(try LabelRequirement(key: expr["key"]?.string ?? "", operator: op, values: values))

@@ -176,7 +176,7 @@ struct LabelSelectorParser {
         let keyErrors = NameValidation.qualifiedNameErrors(literal)
         if !keyErrors.isEmpty {
             // Upstream validates with a nil field path here, which prints as "<nil>".
-            throw SelectorParseError("<nil>: Invalid value: \(GoFormatting.quote(literal)): " + keyErrors.joined(separator: "; "))
+            throw SelectorParseError("<nil>: Invalid value: \(GoQuoting.quote(literal)): " + keyErrors.joined(separator: "; "))
         }
         let next = lookahead(.values).token
         if next == .endOfString || next == .comma {

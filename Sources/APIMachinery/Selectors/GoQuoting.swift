@@ -1,5 +1,5 @@
 /// Go's `%q` and `%#v` renderings, which upstream's selector errors embed in their messages.
-enum GoFormatting {
+enum GoQuoting {
     /// `strconv.Quote`: double quotes, Go escapes for control characters, printable Unicode kept.
     static func quote(_ s: String) -> String {
         var out = "\""
