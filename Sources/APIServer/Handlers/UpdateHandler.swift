@@ -18,7 +18,7 @@ extension APIHandler {
             if let wantedRV, wantedRV != current.metaResourceVersion { throw ctx.store.conflict(name) }
             return body
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
@@ -47,7 +47,7 @@ extension APIHandler {
             }
             return Adapters.prune(patched, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// Server-side apply: create when absent, else merge under field ownership rules.
@@ -67,14 +67,14 @@ extension APIHandler {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
             newObj.metaName = name
             newObj = try await admitNew(ctx, newObj, recordManager: false)
-            if ctx.request.isDryRun { return respond(ctx, object: newObj, status: 201, warnings: warnings) }
+            if ctx.request.isDryRun { return try respond(ctx, object: newObj, status: 201, warnings: warnings) }
             let created = try await ctx.store.create(newObj)
-            return respond(ctx, object: created, status: 201, warnings: warnings)
+            return try respond(ctx, object: created, status: 201, warnings: warnings)
         }
         let result = try await writeUpdate(ctx, name: name, retryOnConflict: true, recordManager: false) { current in
             try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// The shared update path: `produce` turns the current object into the requested one; this keeps what
