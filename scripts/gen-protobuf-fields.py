@@ -31,7 +31,7 @@ Output shape (one message per line so diffs stay readable):
 
 A field: {"name": JSON name, "type": scalar type | "message" | "map", "message": full message name,
 "repeated": true, "key"/"value"/"valueMessage": map entry types, "omitempty": true, "pointer": true,
-"inline": true}; absent flags are false. A message may carry "special": one of time, microTime, duration,
+"inline": true}; absent flags are false. A message that embeds TypeMeta (a kind a client can send) has "kind": true. A message may carry "special": one of time, microTime, duration,
 quantity, intOrString, rawExtension, fieldsV1 (types with their own JSON form) or items (a Go named slice
 type such as meta/v1 Verbs, whose proto message wraps the list in field 1 `items`).
 """
@@ -82,6 +82,8 @@ SPECIAL = {
 PROTO_TYPES = {1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32",
                8: "bool", 9: "string", 11: "message", 12: "bytes", 13: "uint32", 15: "sfixed32",
                16: "sfixed64", 17: "sint32", 18: "sint64"}
+
+TYPE_META = ("k8s.io/apimachinery/pkg/apis/meta/v1", "TypeMeta")
 
 # Go reflect kinds (internal/abi).
 K_PTR, K_SLICE, K_MAP, K_STRUCT, K_ARRAY, K_CHAN, K_FUNC, K_INTERFACE = 22, 23, 21, 25, 17, 18, 19, 20
@@ -334,7 +336,10 @@ def go_index(go, packages):
             methods |= set(go.methods(go.types + ptr_to))
         entry["marshalsJSON"] = "MarshalJSON" in methods
         if k == K_STRUCT:
-            for f in go.struct_fields(t):
+            fields = go.struct_fields(t)
+            # A kind (what a client may send as a body) embeds metav1.TypeMeta.
+            entry["isKind"] = any(f["embedded"] and go.named(f["type"]) == TYPE_META for f in fields)
+            for f in fields:
                 pb = tag_value(f["tag"], "protobuf")
                 if not pb or pb == "-":
                     continue
@@ -391,6 +396,8 @@ def main(binary_path, out_path):
         if goinfo is None and full not in SPECIAL:
             no_go.append(full)
         entry = {}
+        if goinfo and goinfo.get("isKind"):
+            entry["kind"] = True
         if full in SPECIAL:
             entry["special"] = SPECIAL[full]
         elif goinfo and goinfo["kind"] == K_SLICE:
@@ -423,7 +430,7 @@ def main(binary_path, out_path):
             g = goinfo["fields"].get(f["number"]) if goinfo else None
             if goinfo and goinfo["kind"] == K_STRUCT and g is None and full not in SPECIAL:
                 warn("%s.%s (%d): no Go field" % (full, f["name"], f["number"]))
-            if g:
+            if g and full not in SPECIAL:
                 if g["skip"]:
                     continue
                 if g["inline"]:
