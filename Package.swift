@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Object model, selectors, patches, schema and Status errors: no I/O.
@@ -44,10 +48,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one client every component uses: requests, watches, reflectors and informers.
+        .target(
+            name: "Client",
+            dependencies: [
+                "APIMachinery",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The cluster's certificate authority: keys, certificates, PEM files, kubeconfigs.
+        .target(
+            name: "PKI",
+            dependencies: [
+                "APIMachinery",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "APIServer", "Storage", "APIMachinery",
+                "APIServer", "Storage", "APIMachinery", "Client",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +81,8 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
         .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import OpenAPI
 import Registry
 
 /// TEMPORARY seams to pieces being written on other branches; replaced by direct calls when they land.
@@ -9,18 +10,11 @@ enum Adapters {
         (obj.metaName ?? "").isEmpty ? [.required("metadata.name", "name or generateName is required")] : []
     }
     static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] { [] }
-    static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] { [] }
-    static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
-    static func jsonPatch(_ patch: JSON, to obj: JSON) throws -> JSON { throw APIError.unsupportedMediaType("application/json-patch+json") }
-    static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON {
-        guard case .object(let p) = patch else { return patch }
-        var out = obj.isObject ? obj : .object([:])
-        for (k, v) in p {
-            if v.isNull { out[k] = nil } else { out[k] = mergePatch(v, to: out[k] ?? .null) }
-        }
-        return out
+    static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] {
+        FieldValidator(schema: .shared).unknownFields(in: obj, group: info.group, version: info.version, kind: info.kind)
     }
-    static func strategicPatch(_ patch: JSON, to obj: JSON, info: ResourceInfo) throws -> JSON { mergePatch(patch, to: obj) }
+    static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
+    static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON { MergePatch.merge(patch, into: obj) }
     static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo) throws -> JSON {
         if let live { return mergePatch(applied, to: live) }
         return applied

@@ -25,7 +25,9 @@ public struct RangeResult: Sendable, Equatable {
     public var revision: Int64
     /// True when keys beyond the last returned one match (the read was cut by `limit`).
     public var more: Bool
-    /// How many matching keys there are in all at `revision` (including those returned).
+    /// How many matching keys there are in all at `revision` (including those returned), counted from
+    /// the read's `startKey` on, as etcd counts a range that starts at a continue key: so
+    /// `count - items.count` is the number of keys after this page (Kubernetes' `remainingItemCount`).
     public var count: Int
 
     public init(items: [KeyValue], revision: Int64, more: Bool, count: Int) {

@@ -16,18 +16,27 @@ import Synchronization
 /// kernel still holds and later writes every committed page, so nothing acknowledged is lost. A power
 /// loss or kernel panic may lose the last transactions (the file stays consistent, never corrupt);
 /// `synchronous=FULL` would cover that at several times the cost per commit.
+///
+/// One process at a time may write a database: the memory state is the source of truth for checks, so
+/// two writing stores on one file would answer from diverging states (their conflicting revisions are
+/// then refused by the log's primary key and reported as `.unavailable`). Opening a second store to
+/// read what a dead (or still open) one committed is fine.
 public final class SQLiteStore: KeyValueStore, Sendable {
     public let path: String
     private let database: DatabasePool
     private let memory: MemoryStore
     private let queue = Mutex(CommitQueue())
 
+    private typealias PendingWrite = (operation: WriteOperation, continuation: CheckedContinuation<KeyValue, Error>)
+
     /// Writes waiting for the next group commit.
     private struct CommitQueue {
-        var pending: [(operation: WriteOperation, continuation: CheckedContinuation<KeyValue, Error>)] = []
+        var pending: [PendingWrite] = []
         /// A task is draining `pending`; new writes just join the queue.
         var draining = false
         var closed = false
+        /// `close()` calls waiting for the draining task to finish.
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Opens (creating it and its folder when missing) the database at `path` and loads it.
@@ -49,6 +58,9 @@ public final class SQLiteStore: KeyValueStore, Sendable {
         self.database = database
         self.memory = MemoryStore(restoring: index, maxWatcherBacklog: maxWatcherBacklog)
     }
+
+    /// How many watches are registered (for tests and metrics).
+    public var watcherCount: Int { memory.watcherCount }
 
     // MARK: Reads and watches, served from memory
 
@@ -106,13 +118,18 @@ public final class SQLiteStore: KeyValueStore, Sendable {
     /// Commits queued writes, batch after batch, until none is left.
     private func drain() async {
         while true {
-            let batch = queue.withLock { queue in
+            let (batch, waiters) = queue.withLock { queue -> ([PendingWrite], [CheckedContinuation<Void, Never>]) in
                 let batch = queue.pending
                 queue.pending = []
-                if batch.isEmpty { queue.draining = false }
-                return batch
+                guard batch.isEmpty else { return (batch, []) }
+                queue.draining = false
+                defer { queue.drainWaiters = [] }
+                return (batch, queue.drainWaiters)
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty {
+                waiters.forEach { $0.resume() }
+                return
+            }
             await commit(batch)
         }
     }
@@ -120,7 +137,7 @@ public final class SQLiteStore: KeyValueStore, Sendable {
     /// One group commit: check every write against memory (and the batch's earlier writes), append the
     /// successful ones in one transaction, and only after the commit returned apply them to memory and
     /// answer the callers.
-    private func commit(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<KeyValue, Error>)]) async {
+    private func commit(_ batch: [PendingWrite]) async {
         let operations = batch.map(\.operation)
         let memory = self.memory
         do {
@@ -167,12 +184,17 @@ public final class SQLiteStore: KeyValueStore, Sendable {
 
     /// Waits for queued writes, ends every watch with `.unavailable` and closes the database.
     public func close() async {
-        queue.withLock { $0.closed = true }
-        // A write still queued is committed by the draining task; this barrier waits for writes in flight.
-        _ = try? await database.writeWithoutTransaction { _ in }
-        while queue.withLock({ $0.draining }) {
-            try? await Task.sleep(for: .milliseconds(1))
+        // Writes already queued are still committed by the draining task; wait for it to run dry.
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let draining = queue.withLock { queue in
+                queue.closed = true
+                if queue.draining { queue.drainWaiters.append(waiter) }
+                return queue.draining
+            }
+            if !draining { waiter.resume() }
         }
+        // Compactions run on the writer outside the queue: this empty write waits for one in flight.
+        _ = try? await database.writeWithoutTransaction { _ in }
         memory.closeNow()
         try? database.close()
     }

@@ -33,6 +33,8 @@ extension APIHandler {
 
     /// Creates the object unless it exists.
     private func ensure(_ collection: String, _ object: JSON) async throws {
+        let existing = await handle(APIRequest(method: "GET", path: collection + "/" + (object.metaName ?? ""), query: nil, headers: [:], body: Data()))
+        if existing.status == 200 { return }
         let resp = await handle(APIRequest(method: "POST", path: collection, query: "fieldManager=skiff-apiserver", headers: ["User-Agent": "skiff-apiserver"], body: object.serialized()))
         if resp.status == 201 || resp.status == 409 { return }
         let message = resp.json?["message"]?.string ?? "status \(resp.status)"

@@ -34,7 +34,8 @@ public struct RequestInfo: Sendable, Equatable {
         subresource = nil
         rest = []
         // /namespaces/{ns}/{resource}... is a namespaced request; /namespaces/{ns} alone is the namespace object.
-        if parts.count >= 3, parts[0] == "namespaces" {
+        // (except /namespaces/{ns}/status and /finalize, subresources of the namespace itself).
+        if parts.count >= 3, parts[0] == "namespaces", parts[2] != "status", parts[2] != "finalize" {
             namespace = parts[1]
             parts.removeFirst(2)
         }

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import OpenAPI
 import Registry
 
 /// POST: admission of a new object (type meta, metadata, defaulting, validation, allocation) and the write.
@@ -42,22 +43,19 @@ extension APIHandler {
     }
 
     /// Strict/Warn/Ignore field validation. Returns warnings for Warn; throws 400 for Strict.
-    func checkFields(_ ctx: RequestContext, _ obj: JSON) throws -> [String] {
-        let mode = ctx.request.query["fieldValidation"] ?? "Warn"
-        guard mode != "Ignore" else { return [] }
-        guard ["Strict", "Warn"].contains(mode) else {
-            throw APIError.badRequest("fieldValidation parameter unsupported: \(mode); supported values: Ignore, Warn, Strict")
+    func checkFields(_ ctx: RequestContext, _ obj: JSON, isPatch: Bool = false) throws -> [String] {
+        guard let mode = FieldValidationDirective(queryValue: ctx.request.query["fieldValidation"]) else {
+            throw APIError.badRequest("fieldValidation parameter unsupported: \(ctx.request.query["fieldValidation"] ?? ""); supported values: Ignore, Warn, Strict")
         }
+        guard mode != .ignore else { return [] }
         let unknown = Adapters.unknownFields(obj, info: ctx.info)
         guard !unknown.isEmpty else { return [] }
-        let msgs = unknown.map { "unknown field \"\($0)\"" }
-        if mode == "Strict" {
-            let kind = ctx.info.kind
-            throw APIError.badRequest(
-                "\(kind) in version \"\(ctx.info.version)\" cannot be handled as a \(kind): strict decoding error: "
-                    + msgs.joined(separator: ", "))
+        if mode == .strict {
+            if isPatch { throw StrictDecoding.patchError(paths: unknown) }
+            throw StrictDecoding.createOrUpdateError(
+                bodyKind: obj["kind"]?.string ?? ctx.info.kind, bodyVersion: ctx.info.version, kind: ctx.info.kind, paths: unknown)
         }
-        return msgs
+        return StrictDecoding.warnings(unknown)
     }
 
     /// Everything between decoding and storing a new object.

@@ -34,7 +34,8 @@ extension APIHandler {
                 var s = scaleOf(current)
                 if isPatch {
                     switch contentType {
-                    case "application/json-patch+json": s = try Adapters.jsonPatch(body, to: s)
+                    case "application/json-patch+json":
+                        do { s = try JSONPatch.apply(body, to: s) } catch let e as PatchError { throw e.apiError }
                     default: s = Adapters.mergePatch(body, to: s)
                     }
                 } else {

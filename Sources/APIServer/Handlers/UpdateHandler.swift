@@ -24,7 +24,6 @@ extension APIHandler {
         let type = ctx.request.contentType
         let patch = try ctx.request.decodeBody()
         let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
-        _ = schema
         if type == "application/apply-patch+yaml" {
             return try await apply(ctx, name: name, applied: patch)
         }
@@ -34,20 +33,14 @@ extension APIHandler {
             var base = current
             base["kind"] = .string(ctx.info.kind)
             base["apiVersion"] = .string(ctx.info.apiVersion)
-            var patched: JSON
-            switch type {
-            case "application/json-patch+json":
-                patched = try Adapters.jsonPatch(patch, to: base)
-            case "application/merge-patch+json":
-                guard patch.isObject else { throw APIError.badRequest("merge patch must be a JSON object") }
-                patched = Adapters.mergePatch(patch, to: base)
-            case "application/strategic-merge-patch+json":
-                guard patch.isObject else { throw APIError.badRequest("strategic merge patch must be a JSON object") }
-                patched = try Adapters.strategicPatch(patch, to: base, info: ctx.info)
-            default:
-                throw APIError.unsupportedMediaType(type)
+            guard let patchType = PatchType(contentType: type) else { throw APIError.unsupportedMediaType(type) }
+            let patched: JSON
+            do {
+                patched = try patchType.apply(patch, to: base, schema: schema)
+            } catch let e as PatchError {
+                throw e.apiError
             }
-            warnings = try self.checkFields(ctx, patched)
+            warnings = try self.checkFields(ctx, patched, isPatch: true)
             if let rv = patched.metaResourceVersion, rv != current.metaResourceVersion {
                 throw ctx.store.conflict(name)
             }

@@ -1,0 +1,160 @@
+import APIMachinery
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// How to reach an API server.
+public struct ClientConfig: Sendable {
+    /// "http://127.0.0.1:6443" or "https://...".
+    public var server: String
+    public var bearerToken: String?
+    public var userAgent: String
+    /// Requests that take longer fail (watches are exempt).
+    public var timeout: Duration = .seconds(30)
+
+    public init(server: String, bearerToken: String? = nil, userAgent: String = "skiff") {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.bearerToken = bearerToken
+        self.userAgent = userAgent
+    }
+}
+
+/// One event of a watch stream.
+public struct WatchEvent: Sendable {
+    /// ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
+    public var type: String
+    public var object: JSON
+}
+
+/// The client every Skiff component and tool uses to talk to the API server: JSON requests whose
+/// failures come back as the server's `APIError`, and watches as async sequences of events.
+public final class KubeClient: Sendable {
+    public let config: ClientConfig
+    let http: HTTPClient
+
+    public init(_ config: ClientConfig) {
+        self.config = config
+        var c = HTTPClient.Configuration()
+        c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        c.decompression = .disabled
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    func makeRequest(_ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String) -> HTTPClientRequest {
+        var url = config.server + path
+        if !query.isEmpty {
+            var comps = URLComponents()
+            comps.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+            url += "?" + (comps.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        }
+        var req = HTTPClientRequest(url: url)
+        req.method = method
+        req.headers.add(name: "User-Agent", value: config.userAgent)
+        req.headers.add(name: "Accept", value: "application/json")
+        if let token = config.bearerToken { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            req.headers.add(name: "Content-Type", value: contentType)
+            req.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return req
+    }
+
+    /// Sends a request and returns the decoded body; a non-2xx answer throws the server's `APIError`.
+    @discardableResult
+    public func send(
+        _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
+        contentType: String = "application/json"
+    ) async throws -> JSON {
+        let req = makeRequest(method, path, query: query, body: body?.serialized(), contentType: contentType)
+        let seconds = config.timeout.components.seconds
+        let resp = try await http.execute(req, timeout: .seconds(seconds))
+        let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(Int(resp.status.code)) else {
+            throw Self.apiError(status: Int(resp.status.code), data: data)
+        }
+        if data.isEmpty { return .null }
+        return try JSON.parse(data)
+    }
+
+    static func apiError(status: Int, data: Data) -> APIError {
+        if let s = try? JSON.parse(data), s["kind"]?.string == "Status" {
+            return APIError(code: Int(s["code"]?.int ?? Int64(status)), reason: s["reason"]?.string ?? "",
+                            message: s["message"]?.string ?? "", details: s["details"])
+        }
+        return APIError(code: status, reason: "Unknown", message: String(decoding: data.prefix(512), as: UTF8.self))
+    }
+
+    // MARK: Verbs
+
+    public func get(_ r: ResourcePath, _ name: String) async throws -> JSON {
+        try await send(.GET, r.item(name))
+    }
+
+    public func list(_ r: ResourcePath, query: [String: String] = [:]) async throws -> JSON {
+        try await send(.GET, r.collection, query: query)
+    }
+
+    @discardableResult
+    public func create(_ r: ResourcePath, _ object: JSON, query: [String: String] = [:]) async throws -> JSON {
+        try await send(.POST, r.collection, query: query, body: object)
+    }
+
+    @discardableResult
+    public func update(_ r: ResourcePath, _ object: JSON, subresource: String? = nil) async throws -> JSON {
+        try await send(.PUT, r.item(object[path: ["metadata", "name"]]?.string ?? "", subresource: subresource), body: object)
+    }
+
+    @discardableResult
+    public func patch(_ r: ResourcePath, _ name: String, _ patch: JSON, type: String = "application/merge-patch+json",
+                      subresource: String? = nil, query: [String: String] = [:]) async throws -> JSON {
+        try await send(.PATCH, r.item(name, subresource: subresource), query: query, body: patch, contentType: type)
+    }
+
+    @discardableResult
+    public func delete(_ r: ResourcePath, _ name: String, options: JSON? = nil) async throws -> JSON {
+        try await send(.DELETE, r.item(name), body: options)
+    }
+
+    /// Watches a collection from `resourceVersion`; the stream ends when the server closes it.
+    public func watch(_ r: ResourcePath, resourceVersion: String, query: [String: String] = [:]) -> AsyncThrowingStream<WatchEvent, Error> {
+        var q = query
+        q["watch"] = "true"
+        q["resourceVersion"] = resourceVersion
+        q["allowWatchBookmarks"] = "true"
+        let req = makeRequest(.GET, r.collection, query: q, body: nil, contentType: "")
+        let http = self.http
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let resp = try await http.execute(req, deadline: .distantFuture)
+                    guard resp.status == .ok else {
+                        let body = try await resp.body.collect(upTo: 1 << 20)
+                        throw Self.apiError(status: Int(resp.status.code), data: Data(body.readableBytesView))
+                    }
+                    var pending = Data()
+                    for try await var chunk in resp.body {
+                        if let bytes = chunk.readBytes(length: chunk.readableBytes) { pending.append(contentsOf: bytes) }
+                        while let nl = pending.firstIndex(of: 0x0A) {
+                            let line = pending[pending.startIndex..<nl]
+                            pending = Data(pending[(nl + 1)...])
+                            guard !line.isEmpty else { continue }
+                            let ev = try JSON.parse(line)
+                            continuation.yield(WatchEvent(type: ev["type"]?.string ?? "", object: ev["object"] ?? .null))
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

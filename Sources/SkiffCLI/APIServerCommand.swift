@@ -1,0 +1,74 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import Logging
+import Storage
+
+/// `skiff apiserver`: the Kubernetes API over the embedded store.
+struct APIServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apiserver", abstract: "Run the Kubernetes API server.")
+
+    @Option(help: "Directory for the embedded SQLite store.")
+    var dataDir: String = "/var/lib/skiff/apiserver"
+
+    @Option(help: "Storage backend: sqlite (durable, default) or memory (tests).")
+    var storage: String = "sqlite"
+
+    @Option(help: "Address to listen on.")
+    var bindAddress: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one and prints it).")
+    var port: Int = 6443
+
+    @Option(help: "CIDR that Service ClusterIPs are allocated from.")
+    var serviceClusterIPRange: String = "10.96.0.0/16"
+
+    @Option(help: "Range of NodePorts, as FIRST-LAST.")
+    var serviceNodePortRange: String = "30000-32767"
+
+    @Option(help: "Seconds between compactions of the store's history.")
+    var compactionIntervalSeconds: Int = 300
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = .info
+            return h
+        }
+        var logger = Logger(label: "apiserver")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        var config = APIServerConfig()
+        config.bindAddress = bindAddress
+        config.port = port
+        config.advertiseAddress = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
+        config.serviceCIDR = serviceClusterIPRange
+        config.compactionInterval = .seconds(max(compactionIntervalSeconds, 1))
+        let range = serviceNodePortRange.split(separator: "-").compactMap { Int($0) }
+        guard range.count == 2, range[0] <= range[1] else {
+            throw ValidationError("--service-node-port-range must look like 30000-32767")
+        }
+        config.nodePortRange = range[0]...range[1]
+
+        let backend: StorageBackend
+        switch storage {
+        case "memory": backend = .memory
+        case "sqlite":
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            backend = .sqlite(path: dataDir + "/state.db")
+        default: throw ValidationError("--storage must be sqlite or memory")
+        }
+        let store = try openStore(backend)
+        let server = try APIServer(config: config, store: store, logger: logger)
+        let log = logger
+        let bind = config.bindAddress
+        try await server.run(onListening: { port in
+            log.notice("serving on http://\(bind):\(port)")
+        })
+        await store.close()
+    }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+/// `skiff bench ...`: rerunnable benchmarks (results go to docs/benchmarks.md).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Run benchmarks.", subcommands: [APIBench.self])
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Skiff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skiff",
+        abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
+        subcommands: [APIServerCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what building and testing Skiff needs on a fresh Debian machine (idempotent, quiet when done).
+#   Debian: libsqlite3-dev (GRDB links the system SQLite)
+#   PyPI:   kubernetes (the official client the tests drive), pytest
+set -euo pipefail
+need_apt=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+python3 -c "import kubernetes, pytest" 2>/dev/null || python3 -m pip install -q kubernetes pytest
+command -v kubectl >/dev/null || { echo "kubectl is required on PATH (kubectl 1.32)"; exit 1; }
