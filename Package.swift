@@ -23,7 +23,7 @@ let package = Package(
         .target(
             name: "APIMachinery",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/definitions.json")]
+            resources: [.copy("Resources/definitions.json"), .copy("Resources/protobuf-fields.json")]
         ),
         // Revisioned key-value storage with etcd's semantics.
         .target(
