@@ -6,7 +6,7 @@ import Registry
 /// POST: admission of a new object (type meta, metadata, defaulting, validation, allocation) and the write.
 extension APIHandler {
     func create(_ ctx: RequestContext) async throws -> APIResponse {
-        var obj = try ctx.request.decodeBody()
+        var obj = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, obj)
         obj = Adapters.prune(obj, info: ctx.info)
         obj = try await admitNew(ctx, obj)

@@ -5,7 +5,7 @@ import Registry
 /// PUT and PATCH of an object or its status: both end in `admitUpdate` and a guarded write.
 extension APIHandler {
     func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
-        var body = try ctx.request.decodeBody()
+        var body = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, body)
         body = Adapters.prune(body, info: ctx.info)
         try checkTypeMeta(ctx, &body)
@@ -23,7 +23,7 @@ extension APIHandler {
 
     func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let type = ctx.request.contentType
-        let patch = try ctx.request.decodeBody()
+        let patch = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
         if type == "application/apply-patch+yaml" {
             return try await apply(ctx, name: name, applied: patch)
