@@ -53,9 +53,9 @@ public final class Kubelet: Sendable {
         try await register()
         let queue = self.queue
         pods.addHandler(InformerHandlerFunctions(
-            add: { obj, _ in if let k = ObjectKey.of(obj) { queue.add(k) } },
-            update: { _, obj in if let k = ObjectKey.of(obj) { queue.add(k) } },
-            delete: { del in if let k = ObjectKey.of(del.object) { queue.add(k) } }))
+            onAdd: { obj, _ in if let k = ObjectKey.of(obj) { queue.add(k) } },
+            onUpdate: { _, obj in if let k = ObjectKey.of(obj) { queue.add(k) } },
+            onDelete: { del in if let k = ObjectKey.of(del.object) { queue.add(k) } }))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.pods.run() }
             group.addTask { await self.heartbeat() }
