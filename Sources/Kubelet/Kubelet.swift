@@ -70,12 +70,12 @@ public final class Kubelet: Sendable {
                     await self.worker()
                 }
             }
+            // Loops that have nothing to do (no static pods) end early; the kubelet runs until cancelled.
             try await withTaskCancellationHandler {
-                try await group.next()
+                try await group.waitForAll()
             } onCancel: {
                 queue.shutDown()
             }
-            group.cancelAll()
         }
     }
 
@@ -228,6 +228,8 @@ public final class Kubelet: Sendable {
                 logger.info("pod \(key): started container \(c.name) (image \(c.image))")
             }
         }
+        // The informer's copy may not have the address yet: the allocator holds it for this uid.
+        if podIP.isEmpty { podIP = ips.allocate(for: uid) ?? "" }
         let status = PodStatusBuilder.status(pod: pod, containers: containers ?? [], hostIP: hostIP, podIP: podIP, now: Timestamp.now())
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
