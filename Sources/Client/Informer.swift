@@ -183,9 +183,7 @@ final class InformerDispatcher: Sendable, ReflectorStore {
             let old = store.replaceAll(objects, resourceVersion: resourceVersion)
             var listed = Set<String>()
             for o in objects { if let k = ObjectKey.of(o) { listed.insert(k) } }
-            for key in old.keys.sorted() where !listed.contains(key) {
-                distribute(.delete(.finalStateUnknown(DeletedFinalStateUnknown(key: key, object: old[key]!))), s)
-            }
+            // Listed objects first, then the tombstones, in the order upstream's DeltaFIFO.Replace queues them.
             for o in objects {
                 guard let k = ObjectKey.of(o) else { continue }
                 if let before = old[k] {
@@ -193,6 +191,9 @@ final class InformerDispatcher: Sendable, ReflectorStore {
                 } else {
                     distribute(.add(o, isInInitialList: initial), s)
                 }
+            }
+            for key in old.keys.sorted() where !listed.contains(key) {
+                distribute(.delete(.finalStateUnknown(DeletedFinalStateUnknown(key: key, object: old[key]!))), s)
             }
             guard initial else { return [] }
             s.synced = true
