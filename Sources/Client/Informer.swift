@@ -52,6 +52,12 @@ public final class Informer: Sendable {
         return HandlerRegistration(listener)
     }
 
+    /// Unregisters a handler: it gets nothing more, and a notification it is in the middle of is cancelled
+    /// along with the rest of its queue.
+    public func removeHandler(_ registration: HandlerRegistration) {
+        dispatcher.unregister(registration.listener)
+    }
+
     /// Adds indexes to `store` (see `Indexer.addIndexers`).
     public func addIndexers(_ indexers: [String: IndexFunc]) throws {
         try store.addIndexers(indexers)
@@ -119,6 +125,11 @@ final class InformerDispatcher: Sendable, ReflectorStore {
             }
             s.listeners.append(listener)
         }
+    }
+
+    func unregister(_ listener: HandlerListener) {
+        state.withLock { s in s.listeners.removeAll { $0 === listener } }
+        listener.stop()
     }
 
     func stopAll() {

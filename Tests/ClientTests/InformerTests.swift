@@ -110,6 +110,26 @@ struct InformerTests {
         }
     }
 
+    @Test func aRemovedHandlerHearsNothingMore() async throws {
+        try await withCluster { c in
+            let informer = Informer(client: c.client, resource: configMapsInT)
+            let kept = RecordingHandler()
+            let removed = RecordingHandler()
+            informer.addHandler(kept)
+            let registration = informer.addHandler(removed)
+            let run = Background { await informer.run() }
+            #expect(await informer.waitForSync())
+            try await c.client.create(configMapsInT, configMap("a"))
+            #expect(await eventually { removed.events.all == ["add a"] })
+            informer.removeHandler(registration)
+            try await c.client.create(configMapsInT, configMap("b"))
+            #expect(await eventually { kept.events.all == ["add a", "add b"] })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(removed.events.all == ["add a"])
+            await run.stop()
+        }
+    }
+
     @Test func periodicResyncRedeliversCachedObjects() async throws {
         try await withCluster { c in
             try await c.client.create(configMapsInT, configMap("a"))
