@@ -19,6 +19,8 @@ final class HandlerListener: Sendable {
     let stream: AsyncStream<InformerNotification>
     let continuation: AsyncStream<InformerNotification>.Continuation
     let counts = Mutex(Counts())
+    /// Set by `stop`: notifications still buffered are dropped rather than delivered.
+    let stopped = Atomic<Bool>(false)
 
     struct Counts {
         var enqueued = 0
@@ -48,10 +50,10 @@ final class HandlerListener: Sendable {
         counts.withLock { c in c.syncTarget.map { c.processed >= $0 } ?? false }
     }
 
-    /// Delivers notifications until cancelled.
+    /// Delivers notifications until cancelled or stopped.
     func run() async {
         for await n in stream {
-            if Task.isCancelled { return }
+            if Task.isCancelled || stopped.load(ordering: .relaxed) { return }
             switch n {
             case .add(let o, let initial): await handler.onAdd(o, isInInitialList: initial)
             case .update(let old, let new): await handler.onUpdate(old: old, new: new)
@@ -61,5 +63,8 @@ final class HandlerListener: Sendable {
         }
     }
 
-    func stop() { continuation.finish() }
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        continuation.finish()
+    }
 }

@@ -52,6 +52,12 @@ public final class Informer: Sendable {
         return HandlerRegistration(listener)
     }
 
+    /// Unregisters a handler: it gets nothing more, and a notification it is in the middle of is cancelled
+    /// along with the rest of its queue.
+    public func removeHandler(_ registration: HandlerRegistration) {
+        dispatcher.unregister(registration.listener)
+    }
+
     /// Adds indexes to `store` (see `Indexer.addIndexers`).
     public func addIndexers(_ indexers: [String: IndexFunc]) throws {
         try store.addIndexers(indexers)
@@ -121,6 +127,11 @@ final class InformerDispatcher: Sendable, ReflectorStore {
         }
     }
 
+    func unregister(_ listener: HandlerListener) {
+        state.withLock { s in s.listeners.removeAll { $0 === listener } }
+        listener.stop()
+    }
+
     func stopAll() {
         state.withLock { s in for l in s.listeners { l.stop() } }
     }
@@ -183,9 +194,7 @@ final class InformerDispatcher: Sendable, ReflectorStore {
             let old = store.replaceAll(objects, resourceVersion: resourceVersion)
             var listed = Set<String>()
             for o in objects { if let k = ObjectKey.of(o) { listed.insert(k) } }
-            for key in old.keys.sorted() where !listed.contains(key) {
-                distribute(.delete(.finalStateUnknown(DeletedFinalStateUnknown(key: key, object: old[key]!))), s)
-            }
+            // Listed objects first, then the tombstones, in the order upstream's DeltaFIFO.Replace queues them.
             for o in objects {
                 guard let k = ObjectKey.of(o) else { continue }
                 if let before = old[k] {
@@ -193,6 +202,9 @@ final class InformerDispatcher: Sendable, ReflectorStore {
                 } else {
                     distribute(.add(o, isInInitialList: initial), s)
                 }
+            }
+            for key in old.keys.sorted() where !listed.contains(key) {
+                distribute(.delete(.finalStateUnknown(DeletedFinalStateUnknown(key: key, object: old[key]!))), s)
             }
             guard initial else { return [] }
             s.synced = true

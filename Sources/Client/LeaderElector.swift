@@ -30,6 +30,7 @@ public struct LeaderElectionConfig: Sendable {
 /// A configuration `LeaderElector` refuses; the messages are client-go's.
 public struct LeaderElectionConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs work in exactly one of several copies of a component (client-go's `leaderelection.LeaderElector`

@@ -87,6 +87,9 @@ public final class Reflector: Sendable {
         while !Task.isCancelled {
             do {
                 try await listAndWatch()
+            } catch let e as APIError where Self.isExpired(e) {
+                // Routine: history was compacted past us; the relist below catches up.
+                logger.info("\(name): watch closed with: \(e.message)")
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("\(name): list and watch failed: \(error)")

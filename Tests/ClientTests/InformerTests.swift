@@ -14,7 +14,8 @@ final class RecordingHandler: InformerHandler {
     }
 
     func onUpdate(old: JSON, new: JSON) async {
-        let what = old == new ? "resync" : old.resourceVersion == new.resourceVersion ? "same" : "update"
+        // Identical old and new: a resync, or a relist that found the object unchanged.
+        let what = old == new ? "unchanged" : "update"
         events.append("\(what) \(new.name)")
         objects.append(old)
         objects.append(new)
@@ -109,6 +110,26 @@ struct InformerTests {
         }
     }
 
+    @Test func aRemovedHandlerHearsNothingMore() async throws {
+        try await withCluster { c in
+            let informer = Informer(client: c.client, resource: configMapsInT)
+            let kept = RecordingHandler()
+            let removed = RecordingHandler()
+            informer.addHandler(kept)
+            let registration = informer.addHandler(removed)
+            let run = Background { await informer.run() }
+            #expect(await informer.waitForSync())
+            try await c.client.create(configMapsInT, configMap("a"))
+            #expect(await eventually { removed.events.all == ["add a"] })
+            informer.removeHandler(registration)
+            try await c.client.create(configMapsInT, configMap("b"))
+            #expect(await eventually { kept.events.all == ["add a", "add b"] })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(removed.events.all == ["add a"])
+            await run.stop()
+        }
+    }
+
     @Test func periodicResyncRedeliversCachedObjects() async throws {
         try await withCluster { c in
             try await c.client.create(configMapsInT, configMap("a"))
@@ -116,7 +137,7 @@ struct InformerTests {
             let handler = RecordingHandler()
             informer.addHandler(handler)
             let run = Background { await informer.run() }
-            #expect(await eventually { handler.events.all.filter { $0 == "resync a" }.count >= 2 })
+            #expect(await eventually { handler.events.all.filter { $0 == "unchanged a" }.count >= 2 })
             #expect(handler.events.all.first == "add a initial")
             await run.stop()
         }
@@ -145,8 +166,8 @@ struct InformerTests {
             let t = try #require(handler.tombstones.all.first)
             #expect(t.key == "t/gone")
             #expect(t.object.name == "gone")
-            // The surviving object was relisted: an update whose old and new are the same version.
-            #expect(handler.events.all.contains("same keep"))
+            // The surviving object was relisted: an update whose old and new are the same.
+            #expect(handler.events.all == ["add gone initial", "add keep initial", "unchanged keep", "tombstone t/gone"])
             #expect(informer.store.listKeys() == ["t/keep"])
             await run.stop()
         }

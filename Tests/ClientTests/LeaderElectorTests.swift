@@ -12,10 +12,10 @@ final class Candidate: Sendable {
     let newLeaders = Recorder<String>()
     let run: Mutex<Background?> = Mutex(nil)
 
-    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, leading: Mutex<Set<String>>,
-         overlaps: Mutex<Int>, log: Recorder<String>) throws {
+    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, election: Election) throws {
         self.id = id
-        self.log = log
+        self.log = election.log
+        let log = election.log
         var config = LeaderElectionConfig(leaseNamespace: "t", leaseName: lease, identity: id)
         config.leaseDuration = .seconds(2)
         config.renewDeadline = .seconds(1)
@@ -25,14 +25,10 @@ final class Candidate: Sendable {
         elector = try LeaderElector(
             client: client, config: config,
             onStartedLeading: {
-                let clash = leading.withLock { l -> Bool in
-                    l.insert(id)
-                    return l.count > 1
-                }
-                if clash { overlaps.withLock { $0 += 1 } }
+                election.begin(id)
                 log.append("started \(id)")
                 while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
-                leading.withLock { _ = $0.remove(id) }
+                election.end(id)
                 log.append("cancelled \(id)")
             },
             onStoppedLeading: { log.append("stopped \(id)") },
@@ -50,24 +46,41 @@ final class Candidate: Sendable {
     }
 }
 
-let microTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/
+func isMicroTime(_ s: String) -> Bool {
+    s.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/) != nil
+}
+
+/// Who is running leader work right now, and whether two ever did at once.
+final class Election: Sendable {
+    let state = Mutex<(leading: Set<String>, overlaps: Int)>(([], 0))
+    let log = Recorder<String>()
+    func begin(_ id: String) {
+        state.withLock { s in
+            s.leading.insert(id)
+            if s.leading.count > 1 { s.overlaps += 1 }
+        }
+    }
+    func end(_ id: String) { state.withLock { _ = $0.leading.remove(id) } }
+    var overlaps: Int { state.withLock { $0.overlaps } }
+    /// The one candidate leading, nil when none or several are.
+    var leader: String? { state.withLock { $0.leading.count == 1 ? $0.leading.first : nil } }
+}
 
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct LeaderElectorTests {
-    let leading = Mutex<Set<String>>([])
-    let overlaps = Mutex(0)
-    let log = Recorder<String>()
+    let election = Election()
+    var log: Recorder<String> { election.log }
 
     func lease(_ c: TestCluster, _ name: String) async throws -> JSON {
         try await c.client.get(ResourcePath.leases.inNamespace("t"), name)
     }
 
-    func currentLeader() -> String? { leading.withLock { $0.count == 1 ? $0.first : nil } }
+    func currentLeader() -> String? { election.leader }
 
     @Test func exactlyOneLeadsAndTheOtherTakesOverWhenTheLeaderStopsRenewing() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l1", releaseOnCancel: false, leading: leading, overlaps: overlaps, log: log)
-            let b = try Candidate("b", client: c.client, lease: "l1", releaseOnCancel: false, leading: leading, overlaps: overlaps, log: log)
+            let a = try Candidate("a", client: c.client, lease: "l1", releaseOnCancel: false, election: election)
+            let b = try Candidate("b", client: c.client, lease: "l1", releaseOnCancel: false, election: election)
             a.start()
             b.start()
             #expect(await eventually { currentLeader() != nil })
@@ -80,8 +93,8 @@ struct LeaderElectorTests {
             #expect(acquired[path: ["spec", "leaseTransitions"]] == 0)
             let acquireTime = try #require(acquired[path: ["spec", "acquireTime"]]?.string)
             let renewTime = try #require(acquired[path: ["spec", "renewTime"]]?.string)
-            #expect(acquireTime.wholeMatch(of: microTimePattern) != nil)
-            #expect(renewTime.wholeMatch(of: microTimePattern) != nil)
+            #expect(isMicroTime(acquireTime))
+            #expect(isMicroTime(renewTime))
 
             // Several renewals later the same one leads, and the lease shows it renewing.
             try await Task.sleep(for: .milliseconds(1500))
@@ -105,16 +118,16 @@ struct LeaderElectorTests {
             #expect(taken[path: ["spec", "acquireTime"]]?.string != acquireTime)
             #expect(await eventually { follower.newLeaders.all == [first, follower.id] })
             await follower.stop()
-            #expect(overlaps.withLock { $0 } == 0)
+            #expect(election.overlaps == 0)
         }
     }
 
     @Test func releasingOnStopLetsTheOtherTakeOverAtOnce() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l2", releaseOnCancel: true, leading: leading, overlaps: overlaps, log: log)
+            let a = try Candidate("a", client: c.client, lease: "l2", releaseOnCancel: true, election: election)
             a.start()
             #expect(await eventually { currentLeader() == "a" })
-            let b = try Candidate("b", client: c.client, lease: "l2", releaseOnCancel: true, leading: leading, overlaps: overlaps, log: log)
+            let b = try Candidate("b", client: c.client, lease: "l2", releaseOnCancel: true, election: election)
             b.start()
             try await Task.sleep(for: .milliseconds(500))
             #expect(currentLeader() == "a")
@@ -133,13 +146,13 @@ struct LeaderElectorTests {
             let final = try await lease(c, "l2")
             #expect(final[path: ["spec", "holderIdentity"]] == "")
             #expect(final[path: ["spec", "leaseDurationSeconds"]] == 1)
-            #expect(overlaps.withLock { $0 } == 0)
+            #expect(election.overlaps == 0)
         }
     }
 
     @Test func aLeaderWhoseLeaseIsTakenStopsLeading() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l3", releaseOnCancel: true, leading: leading, overlaps: overlaps, log: log)
+            let a = try Candidate("a", client: c.client, lease: "l3", releaseOnCancel: true, election: election)
             a.start()
             #expect(await eventually { currentLeader() == "a" })
 

@@ -3,6 +3,22 @@ import Foundation
 import Synchronization
 import Testing
 
+/// What concurrent workers did: which keys were in flight together, and how often each was processed.
+final class WorkerStats: Sendable {
+    let state = Mutex<(inFlight: Set<Int>, overlaps: Int, processed: [Int: Int])>(([], 0, [:]))
+    func begin(_ k: Int) {
+        state.withLock { s in if !s.inFlight.insert(k).inserted { s.overlaps += 1 } }
+    }
+    func end(_ k: Int) {
+        state.withLock { s in
+            s.inFlight.remove(k)
+            s.processed[k, default: 0] += 1
+        }
+    }
+    var overlapCount: Int { state.withLock { $0.overlaps } }
+    var processedCounts: [Int: Int] { state.withLock { $0.processed } }
+}
+
 @Suite(.timeLimit(.minutes(1)))
 struct WorkQueueTests {
     @Test func aKeyQueuedTwiceIsProcessedOnce() async {
@@ -37,17 +53,13 @@ struct WorkQueueTests {
 
     @Test func aKeyIsNeverProcessedByTwoWorkersAtOnce() async throws {
         let q = WorkQueue<Int>()
-        let inFlight = Mutex<Set<Int>>([])
-        let overlaps = Mutex(0)
-        let processed = Mutex<[Int: Int]>([:])
+        let stats = WorkerStats()
         let workers = (0..<4).map { _ in
             Task {
                 while let k = await q.get() {
-                    let clash = inFlight.withLock { !$0.insert(k).inserted }
-                    if clash { overlaps.withLock { $0 += 1 } }
+                    stats.begin(k)
                     try? await Task.sleep(for: .milliseconds(2))
-                    inFlight.withLock { _ = $0.remove(k) }
-                    processed.withLock { $0[k, default: 0] += 1 }
+                    stats.end(k)
                     q.done(k)
                 }
             }
@@ -58,14 +70,14 @@ struct WorkQueueTests {
         }
         // A last add of each key after the storm must still be processed.
         try await Task.sleep(for: .milliseconds(50))
-        let before = processed.withLock { $0 }
+        let before = stats.processedCounts
         for k in 0..<3 { q.add(k) }
-        #expect(await eventually { processed.withLock { p in (0..<3).allSatisfy { p[$0, default: 0] > before[$0, default: 0] } } })
+        #expect(await eventually { let p = stats.processedCounts; return (0..<3).allSatisfy { p[$0, default: 0] > before[$0, default: 0] } })
         q.shutDown()
         for w in workers { await w.value }
-        #expect(overlaps.withLock { $0 } == 0)
+        #expect(stats.overlapCount == 0)
         // Far fewer runs than adds: queued duplicates collapsed.
-        #expect(processed.withLock { $0.values.reduce(0, +) } < 150)
+        #expect(stats.processedCounts.values.reduce(0, +) < 150)
     }
 
     @Test func shutDownDrainsQueuedKeysThenEndsGetAndIgnoresAdds() async throws {
