@@ -103,6 +103,14 @@ public final class KubeClient: Sendable {
         return try JSON.parse(data)
     }
 
+    /// A request whose body is not JSON (health endpoints, logs): the status code and the raw bytes.
+    public func raw(_ method: HTTPMethod = .GET, _ path: String, query: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        let req = makeRequest(method, path, query: query, body: nil, contentType: "")
+        let resp = try await http.execute(req, timeout: .seconds(config.timeout.components.seconds))
+        let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
+        return (Int(resp.status.code), Data(bytes.readableBytesView))
+    }
+
     static func apiError(status: Int, data: Data) -> APIError {
         if let s = try? JSON.parse(data), s["kind"]?.string == "Status" {
             return APIError(code: Int(s["code"]?.int ?? Int64(status)), reason: s["reason"]?.string ?? "",

@@ -9,6 +9,8 @@ import PKI
 public struct ClusterCreator: Sendable {
     public let executable: URL
     public var progress: @Sendable (String) -> Void = { print($0) }
+    /// Keep a cluster that failed to come up, for a look at its logs (kind's `--retain`).
+    public var retainOnFailure = false
 
     public init(executable: URL) {
         self.executable = executable
@@ -28,8 +30,12 @@ public struct ClusterCreator: Sendable {
             try await build(paths: paths, name: name, nodes: nodes, runtime: runtime, wait: wait, kubeconfigPath: kubeconfigPath)
         } catch {
             progress(" ✗ \(error)")
-            progress("Logs are in \(paths.logs.path); removing the half-made cluster.")
-            try? await ClusterManager(executable: executable).delete(name: name)
+            if retainOnFailure {
+                progress("Logs are in \(paths.logs.path); the cluster is kept (--retain): delete it with `skiff delete cluster --name \(name)`.")
+            } else {
+                progress("Removing the half-made cluster (use --retain to keep it for a look at \(paths.logs.path)).")
+                try? await ClusterManager(executable: executable).delete(name: name)
+            }
             throw error
         }
     }
@@ -68,7 +74,7 @@ public struct ClusterCreator: Sendable {
         let client = KubeClient(admin)
         defer { Task { await client.shutdown() } }
         let deadline = ContinuousClock.now + wait
-        try await waitFor("the API server", deadline) { (try? await client.send(.GET, "/readyz")) != nil }
+        try await waitFor("the API server", deadline) { (try? await client.raw(.GET, "/readyz"))?.status == 200 }
         try await waitFor("node(s) to be Ready", deadline) {
             guard let list = try? await client.list(.nodes) else { return false }
             let ready = (list["items"]?.array ?? []).filter { n in

@@ -5,5 +5,8 @@ struct Skiff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff",
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
-        subcommands: [APIServerCommand.self, KubeletCommand.self, BenchCommand.self])
+        subcommands: [
+            CreateCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self,
+            APIServerCommand.self, KubeletCommand.self, SuperviseCommand.self, BenchCommand.self,
+        ])
 }
