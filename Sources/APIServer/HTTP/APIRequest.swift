@@ -35,11 +35,22 @@ public struct APIRequest: Sendable {
     /// `dryRun=All`: run every step but the write.
     var isDryRun: Bool { query.all("dryRun").contains("All") }
 
-    /// The object in the body, JSON or YAML by content type; 400 for malformed input.
-    func decodeBody() throws(APIError) -> JSON {
+    /// The object in the body, JSON, YAML or Kubernetes protobuf by content type; 400 for malformed input.
+    /// `apiVersion`/`kind` fill what a protobuf envelope leaves out, as upstream's decoder does.
+    func decodeBody(apiVersion: String = "", kind: String = "") throws(APIError) -> JSON {
         guard !body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         switch contentType {
+        case KubeProtobuf.mediaType:
+            do {
+                return try KubeProtobuf.decode(body, defaultAPIVersion: apiVersion, defaultKind: kind)
+            } catch {
+                throw APIError.badRequest("\(error)")
+            }
         case "application/yaml", "application/apply-patch+yaml", "text/yaml", "application/x-yaml":
+            // JSON is YAML, and clients (kubectl apply --server-side) mostly send JSON text: parse it directly.
+            if let first = body.first(where: { !$0.isWhitespace }), first == UInt8(ascii: "{"), let json = try? JSON.parse(body) {
+                return json
+            }
             do {
                 return try Adapters.decodeYAML(String(decoding: body, as: UTF8.self))
             } catch {
@@ -95,4 +106,8 @@ public struct APIResponse: Sendable {
     }
 
     public var json: JSON? { data.flatMap { try? JSON.parse($0) } }
+}
+
+extension UInt8 {
+    var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }

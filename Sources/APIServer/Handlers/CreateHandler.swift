@@ -1,14 +1,16 @@
 import APIMachinery
 import Foundation
+import OpenAPI
 import Registry
 
 /// POST: admission of a new object (type meta, metadata, defaulting, validation, allocation) and the write.
 extension APIHandler {
     func create(_ ctx: RequestContext) async throws -> APIResponse {
-        var obj = try ctx.request.decodeBody()
+        var obj = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, obj)
+        obj = Adapters.prune(obj, info: ctx.info)
         obj = try await admitNew(ctx, obj)
-        if ctx.request.isDryRun { return respond(ctx, object: obj, status: 201, warnings: warnings) }
+        if ctx.request.isDryRun { return try respond(ctx, object: obj, status: 201, warnings: warnings) }
         let created: JSON
         do {
             created = try await ctx.store.create(obj)
@@ -17,7 +19,7 @@ extension APIHandler {
             throw error
         }
         logger.debug("created \(ctx.info.resource) \(created.metaNamespace ?? "")/\(created.metaName ?? "")")
-        return respond(ctx, object: created, status: 201, warnings: warnings)
+        return try respond(ctx, object: created, status: 201, warnings: warnings)
     }
 
     /// Checks and fills the type meta of a body against the endpoint it was sent to.
@@ -42,26 +44,23 @@ extension APIHandler {
     }
 
     /// Strict/Warn/Ignore field validation. Returns warnings for Warn; throws 400 for Strict.
-    func checkFields(_ ctx: RequestContext, _ obj: JSON) throws -> [String] {
-        let mode = ctx.request.query["fieldValidation"] ?? "Warn"
-        guard mode != "Ignore" else { return [] }
-        guard ["Strict", "Warn"].contains(mode) else {
-            throw APIError.badRequest("fieldValidation parameter unsupported: \(mode); supported values: Ignore, Warn, Strict")
+    func checkFields(_ ctx: RequestContext, _ obj: JSON, isPatch: Bool = false) throws -> [String] {
+        guard let mode = FieldValidationDirective(queryValue: ctx.request.query["fieldValidation"]) else {
+            throw APIError.badRequest("fieldValidation parameter unsupported: \(ctx.request.query["fieldValidation"] ?? ""); supported values: Ignore, Warn, Strict")
         }
+        guard mode != .ignore else { return [] }
         let unknown = Adapters.unknownFields(obj, info: ctx.info)
         guard !unknown.isEmpty else { return [] }
-        let msgs = unknown.map { "unknown field \"\($0)\"" }
-        if mode == "Strict" {
-            let kind = ctx.info.kind
-            throw APIError.badRequest(
-                "\(kind) in version \"\(ctx.info.version)\" cannot be handled as a \(kind): strict decoding error: "
-                    + msgs.joined(separator: ", "))
+        if mode == .strict {
+            if isPatch { throw StrictDecoding.patchError(paths: unknown) }
+            throw StrictDecoding.createOrUpdateError(
+                bodyKind: obj["kind"]?.string ?? ctx.info.kind, bodyVersion: ctx.info.version, kind: ctx.info.kind, paths: unknown)
         }
-        return msgs
+        return StrictDecoding.warnings(unknown)
     }
 
     /// Everything between decoding and storing a new object.
-    func admitNew(_ ctx: RequestContext, _ body: JSON) async throws -> JSON {
+    func admitNew(_ ctx: RequestContext, _ body: JSON, recordManager: Bool = true) async throws -> JSON {
         var obj = body
         try checkTypeMeta(ctx, &obj)
         if ctx.info.namespaced {
@@ -100,7 +99,9 @@ extension APIHandler {
         if ctx.info.resource == "services" && ctx.info.group.isEmpty {
             obj = try await allocateServiceAddresses(obj, dryRun: ctx.request.isDryRun)
         }
-        obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil)
+        if recordManager {
+            obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil)
+        }
         return obj
     }
 

@@ -5,8 +5,9 @@ import Registry
 /// PUT and PATCH of an object or its status: both end in `admitUpdate` and a guarded write.
 extension APIHandler {
     func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
-        var body = try ctx.request.decodeBody()
+        var body = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, body)
+        body = Adapters.prune(body, info: ctx.info)
         try checkTypeMeta(ctx, &body)
         if let bodyName = body.metaName, !bodyName.isEmpty, bodyName != name {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
@@ -17,14 +18,13 @@ extension APIHandler {
             if let wantedRV, wantedRV != current.metaResourceVersion { throw ctx.store.conflict(name) }
             return body
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let type = ctx.request.contentType
-        let patch = try ctx.request.decodeBody()
+        let patch = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
-        _ = schema
         if type == "application/apply-patch+yaml" {
             return try await apply(ctx, name: name, applied: patch)
         }
@@ -34,26 +34,20 @@ extension APIHandler {
             var base = current
             base["kind"] = .string(ctx.info.kind)
             base["apiVersion"] = .string(ctx.info.apiVersion)
-            var patched: JSON
-            switch type {
-            case "application/json-patch+json":
-                patched = try Adapters.jsonPatch(patch, to: base)
-            case "application/merge-patch+json":
-                guard patch.isObject else { throw APIError.badRequest("merge patch must be a JSON object") }
-                patched = Adapters.mergePatch(patch, to: base)
-            case "application/strategic-merge-patch+json":
-                guard patch.isObject else { throw APIError.badRequest("strategic merge patch must be a JSON object") }
-                patched = try Adapters.strategicPatch(patch, to: base, info: ctx.info)
-            default:
-                throw APIError.unsupportedMediaType(type)
+            guard let patchType = PatchType(contentType: type) else { throw APIError.unsupportedMediaType(type) }
+            let patched: JSON
+            do {
+                patched = try patchType.apply(patch, to: base, schema: schema)
+            } catch let e as PatchError {
+                throw e.apiError
             }
-            warnings = try self.checkFields(ctx, patched)
+            warnings = try self.checkFields(ctx, patched, isPatch: true)
             if let rv = patched.metaResourceVersion, rv != current.metaResourceVersion {
                 throw ctx.store.conflict(name)
             }
-            return patched
+            return Adapters.prune(patched, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// Server-side apply: create when absent, else merge under field ownership rules.
@@ -67,19 +61,20 @@ extension APIHandler {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
         let warnings = try checkFields(ctx, applied)
+        applied = Adapters.prune(applied, info: ctx.info)
         let force = ctx.request.query.bool("force")
         if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
             newObj.metaName = name
-            newObj = try await admitNew(ctx, newObj)
-            if ctx.request.isDryRun { return respond(ctx, object: newObj, status: 201, warnings: warnings) }
+            newObj = try await admitNew(ctx, newObj, recordManager: false)
+            if ctx.request.isDryRun { return try respond(ctx, object: newObj, status: 201, warnings: warnings) }
             let created = try await ctx.store.create(newObj)
-            return respond(ctx, object: created, status: 201, warnings: warnings)
+            return try respond(ctx, object: created, status: 201, warnings: warnings)
         }
         let result = try await writeUpdate(ctx, name: name, retryOnConflict: true, recordManager: false) { current in
             try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// The shared update path: `produce` turns the current object into the requested one; this keeps what
@@ -103,9 +98,13 @@ extension APIHandler {
             if isStatus {
                 ctx.strategy.prepareForStatusUpdate(&next, old: current)
             } else if isFinalize {
-                var merged = current
-                merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
-                next = merged
+                if let s = ctx.strategy as? NamespaceStrategy {
+                    s.prepareForFinalize(&next, old: current)
+                } else {
+                    var merged = current
+                    merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
+                    next = merged
+                }
             } else {
                 ctx.strategy.applyDefaults(&next)
                 ctx.strategy.prepareForUpdate(&next, old: current)
@@ -113,8 +112,16 @@ extension APIHandler {
                     try keepServiceAllocations(&next, old: current)
                 }
             }
+            // An unconditional update validates as if it named the stored version (as upstream's store does).
+            next.metaResourceVersion = current.metaResourceVersion
             var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
-            errors += ctx.strategy.validateUpdate(next, old: current)
+            if isStatus {
+                if let s = ctx.strategy as? any StatusValidatingStrategy { errors += s.validateStatusUpdate(next, old: current) }
+            } else if isFinalize {
+                if let s = ctx.strategy as? NamespaceStrategy { errors += s.validateFinalize(next, old: current) }
+            } else {
+                errors += ctx.strategy.validateUpdate(next, old: current)
+            }
             if !errors.isEmpty {
                 throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
             }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The processes that make up a cluster, as the supervisor runs them. Every command line names a path
+/// inside the cluster's own directory, so each process is recognisably the cluster's.
+public enum ClusterComponents {
+    public static func list(spec: ClusterSpec, paths: ClusterPaths) -> [ComponentSpec] {
+        let kc = { (who: String) in paths.pki.appendingPathComponent("\(who).kubeconfig").path }
+        var out: [ComponentSpec] = [
+            ComponentSpec(name: "apiserver", arguments: [
+                "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
+                "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
+            ] + APIServerTLSArguments.arguments(pki: paths.pki)),
+            ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
+            ComponentSpec(name: "controller-manager", arguments: [
+                "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
+            ]),
+        ]
+        for node in spec.nodes {
+            var args = [
+                "kubelet", "--kubeconfig", kc("kubelet-\(node.name)"), "--node-name", node.name,
+                "--pod-cidr", node.podCIDR, "--runtime", spec.runtime,
+                "--root-dir", paths.root.appendingPathComponent("nodes/\(node.name)").path,
+            ]
+            if node.role == "control-plane" {
+                args += ["--node-labels", "node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers="]
+                // kind removes the control-plane taint on a single-node cluster so workloads can run there.
+                if spec.nodes.count > 1 {
+                    args += ["--register-with-taints", "node-role.kubernetes.io/control-plane=:NoSchedule"]
+                }
+                args += ["--static-pods", paths.root.appendingPathComponent("static-pods.json").path]
+            }
+            out.append(ComponentSpec(name: "kubelet-\(node.name)", arguments: args))
+        }
+        return out
+    }
+}
+
+/// The API server's TLS and authentication flags for a cluster PKI directory.
+public enum APIServerTLSArguments {
+    public static func arguments(pki: URL) -> [String] {
+        [
+            "--tls-cert-file", pki.appendingPathComponent("apiserver.crt").path,
+            "--tls-private-key-file", pki.appendingPathComponent("apiserver.key").path,
+            "--client-ca-file", pki.appendingPathComponent("ca.crt").path,
+            "--token-auth-file", pki.appendingPathComponent("tokens.csv").path,
+        ]
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where a cluster's files live: `${SKIFF_HOME:-/var/lib/skiff}/clusters/<name>/` holding its spec, PKI,
+/// store, per-component logs and the supervisor's pid file.
+public struct ClusterPaths: Sendable {
+    public let name: String
+    public let root: URL
+
+    public static var home: URL {
+        if let h = ProcessInfo.processInfo.environment["SKIFF_HOME"], !h.isEmpty { return URL(fileURLWithPath: h) }
+        return URL(fileURLWithPath: "/var/lib/skiff")
+    }
+
+    public static var clustersDir: URL { home.appendingPathComponent("clusters") }
+
+    public init(name: String) {
+        self.name = name
+        root = Self.clustersDir.appendingPathComponent(name)
+    }
+
+    public var spec: URL { root.appendingPathComponent("cluster.json") }
+    public var pki: URL { root.appendingPathComponent("pki") }
+    public var data: URL { root.appendingPathComponent("data") }
+    public var logs: URL { root.appendingPathComponent("logs") }
+    public var run: URL { root.appendingPathComponent("run") }
+    public var supervisorPID: URL { run.appendingPathComponent("supervisor.pid") }
+    public var kubeconfig: URL { root.appendingPathComponent("kubeconfig") }
+
+    public func log(_ component: String) -> URL { logs.appendingPathComponent(component + ".log") }
+    public func pidFile(_ component: String) -> URL { run.appendingPathComponent(component + ".pid") }
+
+    /// Names of the clusters that have a spec on this machine.
+    public static func existingClusters() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: clustersDir.path)) ?? []
+        return names.filter { FileManager.default.fileExists(atPath: ClusterPaths(name: $0).spec.path) }.sorted()
+    }
+}

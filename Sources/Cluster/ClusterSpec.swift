@@ -1,0 +1,51 @@
+import Foundation
+
+/// What `skiff create cluster` decided about a cluster, written to `cluster.json` so every later command
+/// (and the supervisor) reads the same facts.
+public struct ClusterSpec: Codable, Sendable, Equatable {
+    public struct Node: Codable, Sendable, Equatable {
+        public var name: String
+        /// "control-plane" or "worker".
+        public var role: String
+        /// This node's pod range, e.g. "10.244.0.0/24".
+        public var podCIDR: String
+    }
+
+    public var name: String
+    public var nodes: [Node]
+    /// "simulated" or "containerd".
+    public var runtime: String
+    public var apiServerPort: Int
+    public var serviceCIDR: String
+    public var podCIDR: String
+    public var createdAt: String
+
+    /// kind's node names: N-control-plane, then N-worker, N-worker2, ...
+    public static func nodeNames(cluster: String, count: Int) -> [String] {
+        guard count > 0 else { return [] }
+        var names = ["\(cluster)-control-plane"]
+        for i in 1..<max(count, 1) { names.append(i == 1 ? "\(cluster)-worker" : "\(cluster)-worker\(i)") }
+        return names
+    }
+
+    public static func make(name: String, nodes count: Int, runtime: String, port: Int) -> ClusterSpec {
+        let names = nodeNames(cluster: name, count: count)
+        return ClusterSpec(
+            name: name,
+            nodes: names.enumerated().map { i, n in
+                Node(name: n, role: i == 0 ? "control-plane" : "worker", podCIDR: "10.244.\(i).0/24")
+            },
+            runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
+            createdAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    public func save(to url: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(self).write(to: url, options: .atomic)
+    }
+
+    public static func load(from url: URL) throws -> ClusterSpec {
+        try JSONDecoder().decode(ClusterSpec.self, from: Data(contentsOf: url))
+    }
+}
