@@ -157,6 +157,9 @@ import Testing
         var config = tricky
         config.setCluster("null", ["server": "https://n", "tls-server-name": ""])
         config.setCluster("1.5", ["server": "https://f", "proxy-url": "~"])
+        // Plain scalars that goyaml v2 (kubectl) or YAML 1.1 would not read as strings.
+        let lookalikes = ["y", "n", "Y", "on", "off", "0o17", "0x1F", "0b101", "1_000", "0755", ".inf", "-.5", "1e3", "2001-12-14", "<<", "="]
+        for name in lookalikes { config.setContext(name, ["cluster": .string(name), "user": "yes"]) }
         let file = dir.file("config")
         try KubeconfigFile.write(config, to: file)
         #expect(try KubeconfigFile.read(file) == config)
@@ -167,6 +170,7 @@ import Testing
         #expect(seen.user(named: "yes")?["token"] == "0755")
         #expect(seen.context(named: "yes")?["namespace"] == "true")
         #expect(seen.cluster(named: "1.5")?["proxy-url"] == "~")
+        for name in lookalikes { #expect(seen.context(named: name)?["cluster"] == .string(name), "\(name)") }
     }
 
     @Test func rejectsMalformedKubeconfigs() throws {
