@@ -46,7 +46,8 @@ public struct ClusterPKI: Sendable {
         ]
     }
 
-    /// Creates the directory (mode 0755 if new) and writes a fresh CA and every identity's certificate and key.
+    /// Creates the directory (mode 0755 if new) and writes a fresh CA and every identity's certificate and key,
+    /// replacing files of the same names (a new cluster gets a new directory; `load` reopens an existing one).
     ///
     /// - Parameters:
     ///   - serviceIP: the first address of the service range (`10.96.0.1` for kubeadm's `10.96.0.0/12`),

@@ -38,8 +38,8 @@ func run(_ tool: String, _ arguments: [String], in directory: URL? = nil, timeou
     if let directory { process.currentDirectoryURL = directory }
     let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("pki-out-\(UUID().uuidString)")
     let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("pki-err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: outFile.path, contents: nil)
-    FileManager.default.createFile(atPath: errFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: outFile)
         try? FileManager.default.removeItem(at: errFile)
@@ -50,17 +50,22 @@ func run(_ tool: String, _ arguments: [String], in directory: URL? = nil, timeou
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
-    }
+    if process.isRunning { forceStop(process) }
     return CommandResult(
         status: process.terminationStatus,
         stdout: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
 }
 
-/// `openssl s_server` on a free loopback port, requiring a client certificate signed by `caFile`.
+/// Kills a child with SIGKILL and reaps it. Not SIGTERM: children spawned from dispatch's worker threads
+/// inherit their blocked signal mask, so `openssl s_server` never sees a SIGTERM.
+func forceStop(_ process: Process) {
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+}
+
+/// `openssl s_server` on a free loopback port, requiring a client certificate signed by `caFile` and fit
+/// for client authentication (`-verify_return_error` makes a failed verification end the handshake).
 /// Stopped by `stop()` (tests call it in a `defer`).
 final class OpenSSLServer {
     let port: Int
@@ -73,12 +78,12 @@ final class OpenSSLServer {
         for _ in 0..<10 {
             let port = Int.random(in: 20_000..<60_000)
             let log = directory.appendingPathComponent("s_server-\(port).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [
                 "openssl", "s_server", "-cert", certificate.path, "-key", key.path, "-CAfile", caFile.path,
-                "-Verify", "1", "-accept", "127.0.0.1:\(port)", mode,
+                "-Verify", "1", "-verify_return_error", "-accept", "127.0.0.1:\(port)", mode,
             ]
             process.currentDirectoryURL = directory
             let handle = try FileHandle(forWritingTo: log)
@@ -97,20 +102,14 @@ final class OpenSSLServer {
                 }
                 usleep(20_000)
             }
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            forceStop(process)
         }
         throw ServerStartError(log: lastLog)
     }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { forceStop(process) }
 
     struct ServerStartError: Error, CustomStringConvertible {
         let log: String
