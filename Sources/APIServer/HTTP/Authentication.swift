@@ -31,9 +31,8 @@ struct Authenticator: Sendable {
     }
 
     func authenticate(peerChain: [NIOSSLCertificate], authorization: String?) async -> AuthenticatedUser? {
-        if let header = authorization, header.hasPrefix("Bearer "), let tokens {
-            let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            if let user = tokens.authenticate(token: token) { return user.addingAuthenticatedGroup() }
+        if let header = authorization, let tokens, let user = tokens.authenticate(authorizationHeader: header) {
+            return user.addingAuthenticatedGroup()
         }
         if let certificates, !peerChain.isEmpty {
             let chain = peerChain.compactMap { c -> Certificate? in
