@@ -303,20 +303,8 @@ final class KnownPods: Sendable {
 
 /// RFC 3339 timestamps as the API writes them.
 enum Timestamp {
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
-    }
-
-    static func nowMicro() -> String {
-        let d = Date()
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        let base = f.string(from: d).dropLast()
-        let micros = Int((d.timeIntervalSince1970 - floor(d.timeIntervalSince1970)) * 1_000_000)
-        return "\(base).\(String(format: "%06d", micros))Z"
-    }
+    static func now() -> String { RFC3339.time() }
+    static func nowMicro() -> String { RFC3339.microTime() }
 }
 
 import Synchronization
