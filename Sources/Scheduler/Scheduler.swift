@@ -118,7 +118,7 @@ public struct Scheduler: Sendable {
 
         // A nominated node (from an earlier preemption) is tried first.
         if !pod.nominatedNodeName.isEmpty, let info = snapshot.nodeInfo(named: pod.nominatedNodeName),
-           SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: info, state: state).isSuccess {
+           SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: info, state: state) == nil {
             return .success(ScheduleResult(suggestedHost: info.name, evaluatedNodes: 1, feasibleNodes: 1))
         }
 
@@ -137,21 +137,27 @@ public struct Scheduler: Sendable {
         feasible.reserveCapacity(numToFind)
         if count > 0 {
             let start = nextStartNodeIndex % count
-            for i in 0..<count {
-                var j = start + i
-                if j >= count { j -= count }
-                let index = candidates?[j] ?? j
-                let status = SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: allNodes[index], state: state)
-                if status.isSuccess {
-                    feasible.append(index)
-                    if feasible.count >= numToFind { break }
-                } else if status.code == .error {
-                    return .failure(.internalError("running \"\(status.plugin)\" filter plugin: \(status.message)"))
-                } else {
-                    diagnosis.nodeToStatus.set(allNodes[index].name, status)
-                    diagnosis.addPluginStatus(status)
+            // Through a buffer pointer so each plugin call borrows the NodeInfo instead of copying it.
+            let failure: String? = allNodes.withUnsafeBufferPointer { nodes in
+                for i in 0..<count {
+                    var j = start + i
+                    if j >= count { j -= count }
+                    let index = candidates?[j] ?? j
+                    guard let status = SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: nodes[index], state: state) else {
+                        feasible.append(index)
+                        if feasible.count >= numToFind { break }
+                        continue
+                    }
+                    if status.code == .error {
+                        return "running \"\(status.plugin)\" filter plugin: \(status.message)"
+                    } else {
+                        diagnosis.nodeToStatus.set(nodes[index].name, status)
+                        diagnosis.addPluginStatus(status)
+                    }
                 }
+                return nil
             }
+            if let failure { return .failure(.internalError(failure)) }
         }
         let evaluated = feasible.count + diagnosis.nodeToStatus.count
         nextStartNodeIndex = (nextStartNodeIndex + evaluated) % allNodes.count
@@ -207,18 +213,32 @@ public struct Scheduler: Sendable {
             let s = pl.preScore(pod: pod, snapshot: snapshot, feasibleNodes: feasible, state: state)
             if s.code == .skip { state.skipScorePlugins.insert(pl.name) }
         }
-        let nodes = snapshot.nodeInfos
-        var scores = [Int64](repeating: 0, count: feasible.count)
-        for weighted in profile.scorePlugins {
-            let pl = weighted.plugin
-            if !state.skipScorePlugins.isEmpty && state.skipScorePlugins.contains(pl.name) { continue }
-            for (i, index) in feasible.enumerated() {
-                scores[i] = pl.score(pod: pod, nodeInfo: nodes[index], state: state)
+        let plugins = profile.scorePlugins.filter {
+            state.skipScorePlugins.isEmpty || !state.skipScorePlugins.contains($0.plugin.name)
+        }
+        let n = feasible.count
+        // Node-major, so each NodeInfo is loaded once for all plugins; plugin-major rows for normalising.
+        var scores = [Int64](repeating: 0, count: plugins.count * n)
+        snapshot.nodeInfos.withUnsafeBufferPointer { nodes in
+            scores.withUnsafeMutableBufferPointer { out in
+                for (i, index) in feasible.enumerated() {
+                    Self.score(nodes[index], at: i, stride: n, pod: pod, plugins: plugins, state: state, into: out)
+                }
             }
-            pl.normalizeScores(&scores, pod: pod, state: state)
-            for i in totals.indices { totals[i] += scores[i] * weighted.weight }
+        }
+        for (p, weighted) in plugins.enumerated() {
+            var row = Array(scores[(p * n)..<((p + 1) * n)])
+            weighted.plugin.normalizeScores(&row, pod: pod, state: state)
+            for i in 0..<n { totals[i] += row[i] * weighted.weight }
         }
         return totals
+    }
+
+    private static func score(_ nodeInfo: NodeInfo, at i: Int, stride n: Int, pod: PodView, plugins: [WeightedScorePlugin],
+                              state: CycleState, into out: UnsafeMutableBufferPointer<Int64>) {
+        for (p, weighted) in plugins.enumerated() {
+            out[p * n + i] = weighted.plugin.score(pod: pod, nodeInfo: nodeInfo, state: state)
+        }
     }
 
     /// A uniformly random index among the highest totals, by reservoir sampling (upstream `selectHost`).

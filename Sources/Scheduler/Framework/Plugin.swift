@@ -1,7 +1,8 @@
 /// The scheduling framework's extension points as protocols, in the shape of upstream's
 /// `pkg/scheduler/framework/interface.go`. A plugin implements the ones it needs; `SchedulerProfile`
-/// lists the instances per extension point, in upstream's default order.
-public protocol SchedulerPlugin: Sendable {
+/// lists the instances per extension point, in upstream's default order. Plugins are (immutable) classes,
+/// as upstream's are pointers: the per-node loops then pass references, not boxed values.
+public protocol SchedulerPlugin: AnyObject, Sendable {
     /// The upstream plugin name (`NodeResourcesFit`, ...): it appears in diagnostics and in
     /// `node(s) didn't satisfy plugin(s) [...]`.
     var name: String { get }
@@ -24,8 +25,8 @@ public protocol PreFilterPlugin: SchedulerPlugin {
 }
 
 public protocol FilterPlugin: SchedulerPlugin {
-    /// `.success`, or why the pod cannot run on this node.
-    func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status
+    /// nil when the pod can run on this node (upstream's nil `*Status`), else why not.
+    func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status?
 }
 
 public protocol PreScorePlugin: SchedulerPlugin {

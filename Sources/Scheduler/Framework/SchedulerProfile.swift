@@ -54,18 +54,18 @@ public struct SchedulerProfile: Sendable {
         state.skipFilterPlugins.isEmpty ? filterPlugins : filterPlugins.filter { !state.skipFilterPlugins.contains($0.name) }
     }
 
-    /// Runs the filters in order and stops at the first that rejects (upstream `RunFilterPlugins`).
+    /// Runs the filters in order and stops at the first that rejects (upstream `RunFilterPlugins`):
+    /// nil when the node fits, else the rejecting status with its plugin set.
     public static func runFilters(_ plugins: [any FilterPlugin], pod: PodView, nodeInfo: NodeInfo,
-                                  state: CycleState) -> Status {
+                                  state: CycleState) -> Status? {
         for pl in plugins {
-            let s = pl.filter(pod: pod, nodeInfo: nodeInfo, state: state)
-            if !s.isSuccess { return s.withPlugin(pl.name) }
+            if let s = pl.filter(pod: pod, nodeInfo: nodeInfo, state: state), !s.isSuccess { return s.withPlugin(pl.name) }
         }
-        return .success
+        return nil
     }
 
     /// `runFilters` over this cycle's active filters.
-    public func runFilterPlugins(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
+    public func runFilterPlugins(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
         Self.runFilters(activeFilterPlugins(state), pod: pod, nodeInfo: nodeInfo, state: state)
     }
 

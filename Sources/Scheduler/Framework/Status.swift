@@ -27,8 +27,9 @@ public struct Status: Sendable, Equatable {
         self.init(code, [reason], plugin: plugin)
     }
 
-    public static let success = Status(.success)
-    public static let skip = Status(.skip)
+    // Computed rather than stored: no lazy-global check on the per-node hot path.
+    public static var success: Status { Status(.success) }
+    public static var skip: Status { Status(.skip) }
 
     public var isSuccess: Bool { code == .success }
     public var isRejected: Bool { code == .unschedulable || code == .unschedulableAndUnresolvable }

@@ -152,10 +152,12 @@ public struct RequiredNodeAffinity: Sendable, Hashable {
 
     public var isEmpty: Bool { nodeSelector.isEmpty && terms == nil }
 
-    public func matches(_ node: NodeView) -> Bool {
-        for (k, v) in nodeSelector where node.labels[k] != v { return false }
+    public func matches(_ node: NodeView) -> Bool { matches(labels: node.labels, nodeName: node.name) }
+
+    public func matches(labels: [String: String], nodeName: String) -> Bool {
+        for (k, v) in nodeSelector where labels[k] != v { return false }
         guard let terms else { return true }
-        for t in terms where t.matches(labels: node.labels, nodeName: node.name) { return true }
+        for t in terms where t.matches(labels: labels, nodeName: nodeName) { return true }
         return false
     }
 }

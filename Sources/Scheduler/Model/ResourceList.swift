@@ -35,23 +35,6 @@ public struct ResourceList: Sendable, Hashable {
         }
     }
 
-    mutating func add(_ other: ResourceList) {
-        milliCPU &+= other.milliCPU
-        memory &+= other.memory
-        ephemeralStorage &+= other.ephemeralStorage
-        for (name, v) in other.scalar { scalar[name, default: 0] &+= v }
-    }
-
-    mutating func subtract(_ other: ResourceList) {
-        milliCPU &-= other.milliCPU
-        memory &-= other.memory
-        ephemeralStorage &-= other.ephemeralStorage
-        for (name, v) in other.scalar {
-            let left = scalar[name, default: 0] &- v
-            scalar[name] = left == 0 ? nil : left
-        }
-    }
-
     /// Upstream's `IsScalarResourceName`: extended resources (a domain-qualified name outside
     /// `kubernetes.io/`, not a `requests.` quota name), prefixed native resources (`*kubernetes.io/*`),
     /// hugepages and attachable volumes.

@@ -5,16 +5,19 @@
 ///
 /// When no node can be freed the message is upstream's nested FitError, prefixed `preemption: `; when one
 /// can, the result names the node to nominate and the victims to evict (this module evicts nothing).
-public struct DefaultPreemption: PostFilterPlugin {
+public final class DefaultPreemption: PostFilterPlugin {
     public static let notHelpful = "Preemption is not helpful for scheduling"
     public static let noVictims = "No preemption victims found for incoming pod"
     public static let notEligibleNever = "not eligible due to preemptionPolicy=Never."
 
     /// Upstream's defaults: try at least 10% of the candidate nodes, and at least 100.
-    public var minCandidateNodesPercentage = 10
-    public var minCandidateNodesAbsolute = 100
+    public let minCandidateNodesPercentage: Int
+    public let minCandidateNodesAbsolute: Int
 
-    public init() {}
+    public init(minCandidateNodesPercentage: Int = 10, minCandidateNodesAbsolute: Int = 100) {
+        self.minCandidateNodesPercentage = minCandidateNodesPercentage
+        self.minCandidateNodesAbsolute = minCandidateNodesAbsolute
+    }
     public var name: String { "DefaultPreemption" }
 
     struct Candidate {
@@ -72,13 +75,14 @@ public struct DefaultPreemption: PostFilterPlugin {
         var potential = original.pods.filter { $0.priority < pod.priority }
         if potential.isEmpty { return .failure(Status(.unschedulableAndUnresolvable, Self.noVictims)) }
         for v in potential { nodeInfo.remove(uid: v.uid) }
-        let fits = SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: nodeInfo, state: state)
-        if !fits.isSuccess { return .failure(fits) }
+        if let rejected = SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: nodeInfo, state: state) {
+            return .failure(rejected)
+        }
         potential.sort(by: Self.moreImportant)
         var victims: [PodView] = []
         for v in potential {
             nodeInfo.add(v)
-            if !SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: nodeInfo, state: state).isSuccess {
+            if SchedulerProfile.runFilters(filters, pod: pod, nodeInfo: nodeInfo, state: state) != nil {
                 nodeInfo.remove(uid: v.uid)
                 victims.append(v)
             }

@@ -3,7 +3,7 @@
 /// PreFilter narrows the cycle to the nodes named by `matchFields metadata.name In [...]` when every
 /// required term names some; Filter checks the selector and the required terms; Score sums the weights of
 /// the preferred terms a node matches, normalised so the best node gets 100.
-public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+public final class NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
     public static let errReasonPod = "node(s) didn't match Pod's node affinity/selector"
     public static let errReasonConflict = "pod affinity terms conflict"
     public init() {}
@@ -28,8 +28,8 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
         return .nodeNames(nodeNames)
     }
 
-    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
-        if pod.requiredNodeAffinity.matches(nodeInfo.node) { return .success }
+    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
+        if pod.requiredNodeAffinity.matches(labels: nodeInfo.labels, nodeName: nodeInfo.name) { return nil }
         return Status(.unschedulableAndUnresolvable, Self.errReasonPod)
     }
 
@@ -40,7 +40,7 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
     public func score(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Int64 {
         var count: Int64 = 0
         for t in pod.preferredNodeAffinity where t.weight != 0
-            && t.preference.matches(labels: nodeInfo.node.labels, nodeName: nodeInfo.name) {
+            && t.preference.matches(labels: nodeInfo.labels, nodeName: nodeInfo.name) {
             count += t.weight
         }
         return count

@@ -1,6 +1,6 @@
 /// Host ports (upstream `NodePorts`): a node where another pod already holds one of the pod's
 /// `hostPort`s (same protocol, same or wildcard address) does not fit. Preemption may help.
-public struct NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+public final class NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
     public static let errReason = "node(s) didn't have free ports for the requested pod ports"
     public init() {}
     public var name: String { "NodePorts" }
@@ -9,11 +9,11 @@ public struct NodePorts: PreFilterPlugin, FilterPlugin, EnqueueExtensions {
         pod.hostPorts.isEmpty ? .skip : .allNodes
     }
 
-    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
+    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
         for p in pod.hostPorts where nodeInfo.usedPorts.conflicts(with: p) {
             return Status(.unschedulable, Self.errReason)
         }
-        return .success
+        return nil
     }
 
     public var eventsToRegister: [ClusterEvent] {

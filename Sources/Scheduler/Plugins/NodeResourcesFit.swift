@@ -4,7 +4,7 @@
 /// (`Insufficient cpu`, `Insufficient memory`, `Insufficient ephemeral-storage`, `Insufficient <name>`,
 /// `Too many pods`; all that apply are reported). Preemption may help, so the status is `unschedulable`.
 /// Score: the configured strategy — LeastAllocated by default — over cpu and memory, weight 1 each.
-public struct NodeResourcesFit: FilterPlugin, ScorePlugin, EnqueueExtensions {
+public final class NodeResourcesFit: FilterPlugin, ScorePlugin, EnqueueExtensions {
     public enum ScoringStrategy: Sendable, Equatable {
         /// Favours nodes with more free capacity (upstream's default): Σ w·(alloc-req)·100/alloc / Σ w.
         case leastAllocated
@@ -12,9 +12,9 @@ public struct NodeResourcesFit: FilterPlugin, ScorePlugin, EnqueueExtensions {
         case mostAllocated
     }
 
-    public var strategy: ScoringStrategy
-    public var cpuWeight: Int64
-    public var memoryWeight: Int64
+    public let strategy: ScoringStrategy
+    public let cpuWeight: Int64
+    public let memoryWeight: Int64
 
     public init(strategy: ScoringStrategy = .leastAllocated, cpuWeight: Int64 = 1, memoryWeight: Int64 = 1) {
         self.strategy = strategy
@@ -24,29 +24,32 @@ public struct NodeResourcesFit: FilterPlugin, ScorePlugin, EnqueueExtensions {
 
     public var name: String { "NodeResourcesFit" }
 
-    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
+    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
         let reasons = Self.insufficientResources(pod: pod, nodeInfo: nodeInfo)
-        return reasons.isEmpty ? .success : Status(.unschedulable, reasons)
+        return reasons.isEmpty ? nil : Status(.unschedulable, reasons)
     }
 
     /// Upstream `fitsRequest`, returning the failure reasons in its order.
     static func insufficientResources(pod: PodView, nodeInfo: NodeInfo) -> [String] {
         var reasons: [String] = []
-        let alloc = nodeInfo.allocatable
-        let used = nodeInfo.requested
         let req = pod.requests
-        if Int64(nodeInfo.pods.count) + 1 > alloc.allowedPods { reasons.append("Too many pods") }
+        if Int64(nodeInfo.podCount) + 1 > nodeInfo.allowedPods { reasons.append("Too many pods") }
         if req.milliCPU == 0 && req.memory == 0 && req.ephemeralStorage == 0 && req.scalar.isEmpty { return reasons }
-        if req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU { reasons.append("Insufficient cpu") }
-        if req.memory > 0 && req.memory > alloc.memory - used.memory { reasons.append("Insufficient memory") }
-        if req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage {
+        if req.milliCPU > 0 && req.milliCPU > nodeInfo.allocatableMilliCPU - nodeInfo.requestedMilliCPU {
+            reasons.append("Insufficient cpu")
+        }
+        if req.memory > 0 && req.memory > nodeInfo.allocatableMemory - nodeInfo.requestedMemory {
+            reasons.append("Insufficient memory")
+        }
+        if req.ephemeralStorage > 0
+            && req.ephemeralStorage > nodeInfo.allocatableEphemeralStorage - nodeInfo.requestedEphemeralStorage {
             reasons.append("Insufficient ephemeral-storage")
         }
         if !req.scalar.isEmpty {
+            let allocatable = nodeInfo.allocatable.scalar
+            let used = nodeInfo.requestedScalar
             for (name, q) in req.scalar.sorted(by: { $0.key < $1.key }) where q > 0 {
-                if q > alloc.scalar[name, default: 0] - used.scalar[name, default: 0] {
-                    reasons.append("Insufficient \(name)")
-                }
+                if q > allocatable[name, default: 0] - used[name, default: 0] { reasons.append("Insufficient \(name)") }
             }
         }
         return reasons
@@ -54,17 +57,18 @@ public struct NodeResourcesFit: FilterPlugin, ScorePlugin, EnqueueExtensions {
 
     public func score(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Int64 {
         // Scoring counts request-less containers as 100m / 200Mi (upstream `useRequested: false`).
-        let alloc = nodeInfo.allocatable
-        let cpuReq = nodeInfo.nonZeroRequested.milliCPU + pod.nonZeroMilliCPU
-        let memReq = nodeInfo.nonZeroRequested.memory + pod.nonZeroMemory
+        let cpuCapacity = nodeInfo.allocatableMilliCPU
+        let memCapacity = nodeInfo.allocatableMemory
+        let cpuReq = nodeInfo.nonZeroRequestedMilliCPU + pod.nonZeroMilliCPU
+        let memReq = nodeInfo.nonZeroRequestedMemory + pod.nonZeroMemory
         var total: Int64 = 0
         var weights: Int64 = 0
-        if alloc.milliCPU != 0 {
-            total += resourceScore(requested: cpuReq, capacity: alloc.milliCPU) * cpuWeight
+        if cpuCapacity != 0 {
+            total += resourceScore(requested: cpuReq, capacity: cpuCapacity) * cpuWeight
             weights += cpuWeight
         }
-        if alloc.memory != 0 {
-            total += resourceScore(requested: memReq, capacity: alloc.memory) * memoryWeight
+        if memCapacity != 0 {
+            total += resourceScore(requested: memReq, capacity: memCapacity) * memoryWeight
             weights += memoryWeight
         }
         return weights == 0 ? 0 : total / weights

@@ -1,13 +1,13 @@
 /// Filters out cordoned nodes (`spec.unschedulable`) unless the pod tolerates the
 /// `node.kubernetes.io/unschedulable:NoSchedule` taint (upstream `NodeUnschedulable`).
-public struct NodeUnschedulable: FilterPlugin, EnqueueExtensions {
+public final class NodeUnschedulable: FilterPlugin, EnqueueExtensions {
     public static let errReason = "node(s) were unschedulable"
     public init() {}
     public var name: String { "NodeUnschedulable" }
 
-    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
-        guard nodeInfo.node.unschedulable else { return .success }
-        if pod.tolerations.tolerate(Taint(key: Taint.unschedulableKey, effect: Taint.noSchedule)) { return .success }
+    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
+        guard nodeInfo.unschedulable else { return nil }
+        if pod.tolerations.tolerate(Taint(key: Taint.unschedulableKey, effect: Taint.noSchedule)) { return nil }
         return Status(.unschedulableAndUnresolvable, Self.errReason)
     }
 

@@ -4,21 +4,22 @@
 /// such taint as `node(s) had untolerated taint {key: value}`.
 /// Score: the number of untolerated `PreferNoSchedule` taints, normalised in reverse so the node with the
 /// fewest gets 100.
-public struct TaintToleration: FilterPlugin, ScorePlugin, EnqueueExtensions {
+public final class TaintToleration: FilterPlugin, ScorePlugin, EnqueueExtensions {
     public init() {}
     public var name: String { "TaintToleration" }
 
-    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status {
-        guard !nodeInfo.node.taints.isEmpty,
-              let taint = TaintHelpers.firstUntolerated(nodeInfo.node.taints, pod.tolerations,
+    public func filter(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Status? {
+        guard nodeInfo.hasTaints,
+              let taint = TaintHelpers.firstUntolerated(nodeInfo.taints, pod.tolerations,
                                                         where: TaintHelpers.isNoScheduleOrNoExecute)
-        else { return .success }
+        else { return nil }
         return Status(.unschedulableAndUnresolvable, "node(s) had untolerated taint {\(taint.key): \(taint.value)}")
     }
 
     public func score(pod: PodView, nodeInfo: NodeInfo, state: CycleState) -> Int64 {
+        guard nodeInfo.hasTaints else { return 0 }
         var count: Int64 = 0
-        for taint in nodeInfo.node.taints where taint.effect == Taint.preferNoSchedule {
+        for taint in nodeInfo.taints where taint.effect == Taint.preferNoSchedule {
             // Only tolerations with an empty or PreferNoSchedule effect count (upstream's PreScore list).
             let tolerated = pod.tolerations.contains {
                 ($0.effect.isEmpty || $0.effect == Taint.preferNoSchedule) && $0.tolerates(taint)
