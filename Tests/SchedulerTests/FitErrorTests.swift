@@ -72,6 +72,21 @@ struct FitErrorTests {
             == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
     }
 
+    @Test func aNominatedPodWaitsForItsVictimsToTerminate() throws {
+        var victimJSON = Fixtures.podJSON("victim", cpu: "800m", nodeName: "n", priority: 0)
+        victimJSON[path: ["metadata", "deletionTimestamp"]] = "2026-01-01T00:00:00Z"
+        victimJSON["status"] = ["conditions": [["type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"]]]
+        let victim = try PodView(json: victimJSON)
+        #expect(victim.isTerminatingByPreemption)
+        var preemptor = Fixtures.pod("p", cpu: "500m", priority: 10)
+        preemptor.nominatedNodeName = "n"
+        #expect(try failure(preemptor, [Fixtures.node("n", cpu: "1")], pods: [victim]).message
+            == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node.")
+        // Not nominated (or an ordinary deletion): preemption proceeds and nominates the node again.
+        preemptor.nominatedNodeName = ""
+        #expect(try failure(preemptor, [Fixtures.node("n", cpu: "1")], pods: [victim]).nominatedNodeName == "n")
+    }
+
     @Test func victimsThatDoNotFreeEnoughReportTheFilterReason() throws {
         let low = Fixtures.pod("low", cpu: "200m", nodeName: "n", priority: 0)
         let fit = try failure(Fixtures.pod("p", cpu: "2", priority: 100), [Fixtures.node("n", cpu: "1")], pods: [low])

@@ -68,6 +68,15 @@ struct PodViewTests {
         #expect(ResourceList.isScalarResourceName("kubernetes.io/batteries"))
     }
 
+    @Test func limitsStandInForMissingRequests() throws {
+        let c: JSON = ["name": "c", "image": "i", "resources": ["requests": ["cpu": "100m"], "limits": ["cpu": "500m", "memory": "1Gi"]]]
+        let p = try pod(containers: [c], initContainers: [["name": "i", "image": "i", "resources": ["limits": ["cpu": "2"]]]])
+        #expect(p.requests.milliCPU == 2000)
+        #expect(p.requests.memory == 1 << 30)
+        let q = try pod(containers: [c])
+        #expect(q.requests.milliCPU == 100 && q.nonZeroMemory == 1 << 30)
+    }
+
     @Test func badQuantitiesAreReportedWithTheirField() throws {
         #expect(throws: SchedulingDecodeError("requests[cpu]: unable to parse quantity's suffix")) {
             try pod(containers: [container(["cpu": "1K"])])

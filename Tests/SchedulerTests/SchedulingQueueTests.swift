@@ -180,6 +180,16 @@ struct SchedulingQueueTests {
         #expect(q.contents.active == ["uid-g"])
     }
 
+    @Test func aPodInFlightIsNeverQueuedTwice() async throws {
+        let q = queue()
+        q.add(Fixtures.pod("p"))
+        let info = try await popReady(q)
+        q.add(Fixtures.pod("p", priority: 7))
+        #expect(q.contents.active.isEmpty)
+        q.addUnschedulableIfNotPresent(info, unschedulablePlugins: ["NodeResourcesFit"])
+        #expect(q.contents.backoff == ["uid-p"])
+    }
+
     @Test func doneEndsTheFlight() async throws {
         let q = queue()
         q.add(Fixtures.pod("p"))

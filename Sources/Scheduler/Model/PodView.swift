@@ -32,6 +32,9 @@ public struct PodView: Sendable, Equatable {
     public var phase: String
     /// `metadata.deletionTimestamp` is set.
     public var isTerminating: Bool
+    /// Terminating because the scheduler preempted it (a `DisruptionTarget` condition with reason
+    /// `PreemptionByScheduler`): a preemptor nominated to its node waits instead of preempting again.
+    public var isTerminatingByPreemption: Bool
     /// `status.startTime` (RFC 3339, so string order is time order); preemption prefers older victims to keep.
     public var startTime: String?
 
@@ -72,6 +75,10 @@ public struct PodView: Sendable, Equatable {
         nominatedNodeName = status["nominatedNodeName"]?.string ?? ""
         phase = status["phase"]?.string ?? ""
         startTime = status["startTime"]?.string
+        isTerminatingByPreemption = isTerminating && (status["conditions"]?.array ?? []).contains {
+            $0["type"]?.string == "DisruptionTarget" && $0["status"]?.string == "True"
+                && $0["reason"]?.string == "PreemptionByScheduler"
+        }
 
         let nodeAffinity = spec[path: ["affinity", "nodeAffinity"]] ?? .null
         var terms: [NodeSelectorTerm]?
@@ -96,11 +103,10 @@ public struct PodView: Sendable, Equatable {
         hostPorts = ports
 
         let appRequests = try containers.map { c throws(SchedulingDecodeError) in
-            ContainerRequests(requests: try Self.quantities(c[path: ["resources", "requests"]], field: "requests"))
+            ContainerRequests(requests: try Self.containerRequests(c))
         }
         let initRequests = try initContainers.map { c throws(SchedulingDecodeError) in
-            ContainerRequests(requests: try Self.quantities(c[path: ["resources", "requests"]], field: "requests"),
-                              restartable: c["restartPolicy"]?.string == "Always")
+            ContainerRequests(requests: try Self.containerRequests(c), restartable: c["restartPolicy"]?.string == "Always")
         }
         let overhead = try Self.quantities(spec["overhead"], field: "overhead")
         requests = ResourceList(PodRequests.effective(containers: appRequests, initContainers: initRequests,
@@ -110,6 +116,16 @@ public struct PodView: Sendable, Equatable {
             nonMissing: ["cpu": Quantity(milli: Self.defaultMilliCPURequest), "memory": Quantity(Self.defaultMemoryRequest)])
         nonZeroMilliCPU = nonZero["cpu", default: .zero].milliValue
         nonZeroMemory = nonZero["memory", default: .zero].value
+    }
+
+    /// A container's requests, with any resource that has only a limit requesting that limit — the API
+    /// server's pod defaulting, applied here too so an object stored without it is not under-counted.
+    static func containerRequests(_ c: JSON) throws(SchedulingDecodeError) -> [String: Quantity] {
+        var requests = try quantities(c[path: ["resources", "requests"]], field: "requests")
+        for (name, q) in try quantities(c[path: ["resources", "limits"]], field: "limits") where requests[name] == nil {
+            requests[name] = q
+        }
+        return requests
     }
 
     static func quantities(_ json: JSON?, field: String) throws(SchedulingDecodeError) -> [String: Quantity] {

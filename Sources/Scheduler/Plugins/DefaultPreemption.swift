@@ -9,6 +9,7 @@ public final class DefaultPreemption: PostFilterPlugin {
     public static let notHelpful = "Preemption is not helpful for scheduling"
     public static let noVictims = "No preemption victims found for incoming pod"
     public static let notEligibleNever = "not eligible due to preemptionPolicy=Never."
+    public static let notEligibleTerminating = "not eligible due to a terminating pod on the nominated node."
 
     /// Upstream's defaults: try at least 10% of the candidate nodes, and at least 100.
     public let minCandidateNodesPercentage: Int
@@ -39,6 +40,14 @@ public final class DefaultPreemption: PostFilterPlugin {
     private func preempt(pod: PodView, snapshot: Snapshot, statuses: NodeToStatus, state: CycleState,
                          profile: SchedulerProfile) -> (PostFilterResult?, Status) {
         if pod.preemptionPolicy == "Never" { return (nil, Status(.unschedulable, Self.notEligibleNever)) }
+        // Upstream `PodEligibleToPreemptOthers`: a pod nominated to a node where its victims are still
+        // terminating waits for them rather than preempting more (unless that node can no longer fit it).
+        if !pod.nominatedNodeName.isEmpty,
+           statuses.status(of: pod.nominatedNodeName).code != .unschedulableAndUnresolvable,
+           let nominated = snapshot.nodeInfo(named: pod.nominatedNodeName),
+           nominated.pods.contains(where: { $0.priority < pod.priority && $0.isTerminatingByPreemption }) {
+            return (nil, Status(.unschedulable, Self.notEligibleTerminating))
+        }
 
         let potential = snapshot.nodeInfos.filter { statuses.status(of: $0.name).code == .unschedulable }
         var dryRun = NodeToStatus(absentNodesStatus: Status(.unschedulableAndUnresolvable, Self.notHelpful))

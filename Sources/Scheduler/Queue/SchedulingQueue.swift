@@ -72,9 +72,13 @@ public final class SchedulingQueue: Sendable {
     // MARK: Informer-driven changes
 
     /// A new pod to schedule (or one seen again): into activeQ, or held as gated while it has
-    /// `schedulingGates`.
+    /// `schedulingGates`. A pod being scheduled right now is only recorded as updated (never queued twice).
     public func add(_ pod: PodView) {
         mutate { s, t in
+            if s.inFlight[pod.uid] != nil {
+                s.inFlight[pod.uid]?.latest = pod
+                return
+            }
             s.backoff.remove(pod.uid)
             s.unschedulable[pod.uid] = nil
             var info = s.active.get(pod.uid) ?? self.newInfo(pod, &s, t)
