@@ -84,10 +84,12 @@ let package = Package(
             name: "Cluster",
             dependencies: ["APIMachinery", "Client", "PKI", .product(name: "Logging", package: "swift-log")]
         ),
+        // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
+        .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -99,6 +101,7 @@ let package = Package(
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
