@@ -78,6 +78,8 @@ let package = Package(
             name: "Cluster",
             dependencies: ["APIMachinery", "Client", "PKI", .product(name: "Logging", package: "swift-log")]
         ),
+        // The controller manager: level-triggered reconcilers over shared informers.
+        .target(name: "Controllers", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
 )
