@@ -180,7 +180,11 @@ extension KubeClient {
     func items(_ r: ResourcePath, labelSelector: String? = nil) async throws -> [JSON] {
         var q: [String: String] = [:]
         if let labelSelector { q["labelSelector"] = labelSelector }
-        return try await list(r, query: q)["items"]?.array ?? []
+        let items = try await list(r, query: q)["items"]?.array ?? []
+        // Equality selectors are also applied here, whether or not the server filters.
+        guard let labelSelector else { return items }
+        let wanted = labelSelector.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+        return items.filter { o in wanted.allSatisfy { $0.count == 2 && o.labels[$0[0]] == $0[1] } }
     }
 
     /// Reasons and messages of the events about `name`.
