@@ -86,10 +86,12 @@ let package = Package(
         ),
         // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
         .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
+        // The controller manager: level-triggered reconcilers over shared informers.
+        .target(name: "Controllers", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,6 +105,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
 )

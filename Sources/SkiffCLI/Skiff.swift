@@ -7,6 +7,6 @@ struct Skiff: AsyncParsableCommand {
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
         subcommands: [
             CreateCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self,
-            APIServerCommand.self, SchedulerCommand.self, KubeletCommand.self, SuperviseCommand.self, BenchCommand.self,
+            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
 }

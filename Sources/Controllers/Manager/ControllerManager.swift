@@ -1,0 +1,107 @@
+import APIMachinery
+import Client
+import Foundation
+import Logging
+
+/// The controllers of `skiff controller-manager` over one set of shared informers and one event
+/// broadcaster (upstream's kube-controller-manager).
+public final class ControllerManager: Sendable {
+    public let informers: SharedInformers
+    public let events: EventBroadcaster
+    let runs: [@Sendable () async -> Void]
+
+    public init(client: KubeClient, options: ControllerManagerOptions) {
+        let log = options.logger
+        informers = SharedInformers(client: client, resyncPeriod: options.resyncPeriod, logger: log)
+        events = EventBroadcaster(client: client, logger: log)
+        var runs: [@Sendable () async -> Void] = []
+        let on = options.controllers
+        func logger(_ name: String) -> Logger {
+            var l = log
+            l[metadataKey: "controller"] = .string(name)
+            return l
+        }
+        if on.contains("replicaset-controller") {
+            let c = ReplicaSetController(client: client, informers: informers, recorder: events.recorder(component: "replicaset-controller"), logger: logger("replicaset"))
+            runs.append { await c.run(workers: options.replicaSetWorkers) }
+        }
+        if on.contains("deployment-controller") {
+            let c = DeploymentController(client: client, informers: informers, recorder: events.recorder(component: "deployment-controller"), logger: logger("deployment"))
+            runs.append { await c.run(workers: options.deploymentWorkers) }
+        }
+        if on.contains("endpoints-controller") {
+            let c = EndpointsController(client: client, informers: informers, logger: logger("endpoints"))
+            runs.append { await c.run(workers: options.endpointsWorkers) }
+        }
+        if on.contains("endpointslice-controller") {
+            let c = EndpointSliceController(client: client, informers: informers, logger: logger("endpointslice"))
+            runs.append { await c.run(workers: options.endpointSliceWorkers) }
+        }
+        if on.contains("serviceaccount-controller") {
+            let c = ServiceAccountController(client: client, informers: informers, logger: logger("serviceaccount"))
+            runs.append { await c.run(workers: options.serviceAccountWorkers) }
+        }
+        if on.contains("garbage-collector-controller") {
+            let c = GarbageCollector(client: client, informers: informers, logger: logger("garbagecollector"))
+            runs.append { await c.run(workers: options.garbageCollectorWorkers) }
+        }
+        if on.contains("node-lifecycle-controller") {
+            let c = NodeLifecycleController(
+                client: client, informers: informers,
+                options: .init(gracePeriod: options.nodeMonitorGracePeriod, monitorPeriod: options.nodeMonitorPeriod),
+                recorder: events.recorder(component: "node-controller"), logger: logger("nodelifecycle"))
+            runs.append { await c.run(workers: options.nodeLifecycleWorkers) }
+        }
+        if on.contains("taint-eviction-controller") {
+            let c = TaintEvictionController(client: client, informers: informers, recorder: events.recorder(component: "taint-eviction-controller"), logger: logger("tainteviction"))
+            runs.append { await c.run(workers: options.taintEvictionWorkers) }
+        }
+        self.runs = runs
+    }
+
+    /// Runs the informers, the event writer and every controller until cancelled.
+    public func run() async {
+        let informers = self.informers, events = self.events, runs = self.runs
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await informers.run() }
+            group.addTask { await events.run() }
+            for r in runs { group.addTask { await r() } }
+        }
+    }
+}
+
+/// Leadership was lost: like upstream, the process should exit and be restarted rather than carry on
+/// next to a new leader.
+public struct LeaderElectionLost: Error, CustomStringConvertible {
+    public var description: String { "leaderelection lost" }
+}
+
+/// `skiff controller-manager`: runs the controllers until cancelled, only while holding the Lease
+/// `kube-system/kube-controller-manager` when `options.leaderElect` (so that of several copies exactly
+/// one acts). Throws `LeaderElectionLost` if leadership is lost before cancellation.
+public func runControllerManager(client: KubeClient, options: ControllerManagerOptions) async throws {
+    guard options.leaderElect else {
+        await ControllerManager(client: client, options: options).run()
+        return
+    }
+    var config = LeaderElectionConfig(leaseNamespace: options.leaseNamespace, leaseName: options.leaseName, identity: options.identity)
+    config.leaseDuration = options.leaseDuration
+    config.renewDeadline = options.renewDeadline
+    config.retryPeriod = options.retryPeriod
+    let logger = options.logger
+    let elector = try LeaderElector(
+        client: client, config: config,
+        onStartedLeading: {
+            let manager = ControllerManager(client: client, options: options)
+            // Upstream announces the new leader with an Event on the Lease.
+            if let lease = try? await client.get(.leases.inNamespace(options.leaseNamespace), options.leaseName) {
+                manager.events.recorder(component: "kube-controller-manager")
+                    .event(lease, kind: "Lease", apiVersion: "coordination.k8s.io/v1", .normal, "LeaderElection", "\(options.identity) became leader")
+            }
+            await manager.run()
+        },
+        onNewLeader: { id in if id != options.identity && !id.isEmpty { logger.info("new leader elected: \(id)") } },
+        logger: logger)
+    await elector.run()
+    if !Task.isCancelled { throw LeaderElectionLost() }
+}

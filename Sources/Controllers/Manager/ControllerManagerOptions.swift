@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+
+/// How `runControllerManager` runs (the flags of upstream's kube-controller-manager that Skiff has).
+public struct ControllerManagerOptions: Sendable {
+    /// Every controller Skiff has, by upstream's names (`--controllers`).
+    public static let allControllers: Set<String> = [
+        "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
+        "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
+        "taint-eviction-controller",
+    ]
+
+    /// Which controllers run.
+    public var controllers: Set<String> = ControllerManagerOptions.allControllers
+
+    /// Workers per controller (upstream's `--concurrent-*-syncs`).
+    public var replicaSetWorkers = 5
+    public var deploymentWorkers = 5
+    public var endpointsWorkers = 5
+    public var endpointSliceWorkers = 5
+    public var serviceAccountWorkers = 1
+    public var garbageCollectorWorkers = 20
+    public var nodeLifecycleWorkers = 1
+    public var taintEvictionWorkers = 1
+
+    /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
+    public var leaderElect = true
+    public var leaseNamespace = "kube-system"
+    public var leaseName = "kube-controller-manager"
+    /// This instance's name in the Lease (upstream: hostname_uuid).
+    public var identity: String = ControllerManagerOptions.defaultIdentity()
+    public var leaseDuration: Duration = .seconds(15)
+    public var renewDeadline: Duration = .seconds(10)
+    public var retryPeriod: Duration = .seconds(2)
+
+    /// `--node-monitor-grace-period`: silence after which a node is marked Unknown and tainted.
+    public var nodeMonitorGracePeriod: Duration = .seconds(40)
+    /// `--node-monitor-period`: how often node health is checked.
+    public var nodeMonitorPeriod: Duration = .seconds(5)
+
+    /// How often informers replay their caches to the controllers (nil: never).
+    public var resyncPeriod: Duration? = nil
+
+    public var logger = Logger(label: "kube-controller-manager")
+
+    public init() {}
+
+    public static func defaultIdentity() -> String {
+        "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"
+    }
+}

@@ -1,0 +1,232 @@
+import APIMachinery
+import Client
+import Foundation
+import Logging
+
+/// Keeps `spec.replicas` pods running for every ReplicaSet (upstream's `ReplicaSetController`).
+///
+/// Level-triggered: every change of a ReplicaSet or of a pod it owns (or could adopt) queues the
+/// ReplicaSet's key; `reconcile` then compares the pods in the cache with the spec, creates or deletes
+/// the difference, and writes the status. `ControllerExpectations` keep it from acting again before the
+/// cache has seen its own creations and deletions.
+public final class ReplicaSetController: Reconciler, Sendable {
+    static let kind = "ReplicaSet"
+    static let apiVersion = "apps/v1"
+    /// Upstream's `BurstReplicas`: at most this many creates or deletes per sync.
+    static let burstReplicas = 500
+
+    let client: KubeClient
+    let replicaSets: Informer
+    let pods: Informer
+    let queue = WorkQueue<String>()
+    let expectations = ControllerExpectations()
+    let recorder: EventRecorder
+    let logger: Logger
+
+    public init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "replicaset-controller")) {
+        self.client = client
+        self.recorder = recorder
+        self.logger = logger
+        replicaSets = informers.informer(.replicasets)
+        pods = informers.informer(.pods, indexers: [Indexes.controllerUID: Indexes.controllerUIDFunc])
+        replicaSets.addHandler(InformerHandlerFunctions(
+            onAdd: { [weak self] rs, _ in self?.queue.add(rs.key) },
+            onUpdate: { [weak self] _, rs in self?.queue.add(rs.key) },
+            onDelete: { [weak self] d in if let k = d.key { self?.queue.add(k) } }))
+        pods.addHandler(InformerHandlerFunctions(
+            onAdd: { [weak self] pod, _ in self?.podAdded(pod) },
+            onUpdate: { [weak self] old, new in self?.podUpdated(old: old, new: new) },
+            onDelete: { [weak self] d in self?.podDeleted(d.object) }))
+    }
+
+    /// Runs `workers` reconcilers once the caches have synced, until cancelled.
+    public func run(workers: Int) async {
+        await ReconcileLoop(name: "replicaset", queue: queue, reconciler: self, logger: logger)
+            .run(workers: workers, informers: [replicaSets, pods])
+    }
+
+    // MARK: Event handlers: they only map pods to ReplicaSet keys and count expectations.
+
+    /// The ReplicaSet a controller reference names, if it is in the cache with that UID.
+    func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
+        guard ref.kind == Self.kind, ref.group == "apps" else { return nil }
+        guard let rs = replicaSets.store.get(namespace: namespace, name: ref.name), rs.uid == ref.uid else { return nil }
+        return rs
+    }
+
+    /// ReplicaSets whose selector matches an orphan pod: candidates to adopt it.
+    func replicaSetsSelecting(_ pod: JSON) -> [JSON] {
+        let labels = pod.labels
+        guard !labels.isEmpty else { return [] }
+        return ((try? replicaSets.store.byIndex(Indexer.namespaceIndex, pod.namespace)) ?? []).filter { rs in
+            guard let sel = try? LabelSelector(rs[path: ["spec", "selector"]]), !sel.isEverything else { return false }
+            return sel.matches(labels)
+        }
+    }
+
+    func podAdded(_ pod: JSON) {
+        if pod.isBeingDeleted {
+            // Restarted controller seeing a pod already on its way out: a deletion, for expectations.
+            podDeleted(pod)
+            return
+        }
+        if let ref = pod.controllerRef {
+            guard let rs = resolve(ref, namespace: pod.namespace) else { return }
+            expectations.creationObserved(rs.key)
+            queue.add(rs.key)
+            return
+        }
+        for rs in replicaSetsSelecting(pod) { queue.add(rs.key) }
+    }
+
+    func podUpdated(old: JSON, new: JSON) {
+        if old.resourceVersion == new.resourceVersion { return }
+        let labelsChanged = old.labels != new.labels
+        if new.isBeingDeleted {
+            podDeleted(new)
+            if labelsChanged { podDeleted(old) }
+            return
+        }
+        let oldRef = old.controllerRef, newRef = new.controllerRef
+        if oldRef != newRef, let oldRef, let rs = resolve(oldRef, namespace: old.namespace) {
+            queue.add(rs.key)
+        }
+        if let newRef {
+            guard let rs = resolve(newRef, namespace: new.namespace) else { return }
+            queue.add(rs.key)
+            // A pod that just became ready becomes available minReadySeconds later: check again then.
+            let minReady = rs.integer(at: ["spec", "minReadySeconds"])
+            if minReady > 0, !PodState.isReady(old), PodState.isReady(new) {
+                queue.addAfter(rs.key, .seconds(minReady) + .seconds(1))
+            }
+            return
+        }
+        if labelsChanged || oldRef != newRef {
+            for rs in replicaSetsSelecting(new) { queue.add(rs.key) }
+        }
+    }
+
+    func podDeleted(_ pod: JSON) {
+        guard let ref = pod.controllerRef, let rs = resolve(ref, namespace: pod.namespace) else { return }
+        expectations.deletionObserved(rs.key, podKey: pod.key)
+        queue.add(rs.key)
+    }
+
+    // MARK: Reconcile
+
+    public func reconcile(_ key: String) async throws {
+        guard let rs = replicaSets.store.get(key) else {
+            expectations.delete(key)
+            return
+        }
+        let needsSync = expectations.satisfied(key)
+        let selector: LabelSelector
+        do {
+            selector = try LabelSelector(rs[path: ["spec", "selector"]])
+        } catch {
+            // Invalid selectors are rejected by validation; nothing sensible can be done with one.
+            logger.error("replicaset \(key) has an invalid selector: \(error)")
+            return
+        }
+        let inNamespace = (try? pods.store.byIndex(Indexer.namespaceIndex, rs.namespace)) ?? []
+        let active = inNamespace.filter(PodState.isActive)
+        let claimed = try await ControllerRefManager(
+            client: client, resource: .pods, owner: rs, ownerKind: Self.kind, ownerAPIVersion: Self.apiVersion,
+            matches: { selector.matches($0.labels) }, logger: logger
+        ).claim(active)
+
+        var manageError: ManageReplicasError?
+        if needsSync && !rs.isBeingDeleted {
+            manageError = await manageReplicas(claimed, rs)
+        }
+        let status = ReplicaSetStatus.calculate(rs, pods: claimed, manageError: manageError, now: Date())
+        let updated = try await updateStatus(rs, status)
+        let minReady = rs.integer(at: ["spec", "minReadySeconds"])
+        if manageError == nil, minReady > 0,
+           updated.integer(at: ["status", "readyReplicas"]) == rs.integer(at: ["spec", "replicas"], default: 1),
+           updated.integer(at: ["status", "availableReplicas"]) != rs.integer(at: ["spec", "replicas"], default: 1) {
+            queue.addAfter(key, .seconds(minReady))
+        }
+        if let manageError { throw manageError }
+    }
+
+    struct ManageReplicasError: Error, CustomStringConvertible {
+        /// FailedCreate or FailedDelete: the reason of the ReplicaFailure condition.
+        var reason: String
+        var underlying: Error
+        var description: String { "\(underlying)" }
+    }
+
+    /// Creates or deletes pods so that `pods.count` moves to `spec.replicas` (upstream's `manageReplicas`).
+    func manageReplicas(_ pods: [JSON], _ rs: JSON) async -> ManageReplicasError? {
+        let key = rs.key
+        let want = Int(rs.integer(at: ["spec", "replicas"], default: 1))
+        let diff = pods.count - want
+        if diff < 0 {
+            let count = min(-diff, Self.burstReplicas)
+            expectations.expectCreations(key, count)
+            logger.debug("too few replicas for \(key): need \(want), creating \(count)")
+            let (created, error) = await SlowStart.run(count: count) { [self] in try await createPod(rs) }
+            // Creations that were never attempted will never be observed.
+            for _ in 0..<(count - created) { expectations.creationObserved(key) }
+            return error.map { ManageReplicasError(reason: "FailedCreate", underlying: $0) }
+        }
+        if diff > 0 {
+            let count = min(diff, Self.burstReplicas)
+            let victims = Array(ActivePodsOrdering(now: Date()).sorted(pods, related: pods).prefix(count))
+            expectations.expectDeletions(key, podKeys: victims.map(\.key))
+            logger.debug("too many replicas for \(key): need \(want), deleting \(count)")
+            var firstError: Error?
+            await withTaskGroup(of: Error?.self) { group in
+                for pod in victims {
+                    group.addTask { [self] in
+                        do {
+                            try await client.delete(ResourcePath.pods.inNamespace(pod.namespace), pod.name)
+                            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .normal, "SuccessfulDelete", "Deleted pod: \(pod.name)")
+                            return nil
+                        } catch {
+                            // This deletion will never be observed.
+                            expectations.deletionObserved(key, podKey: pod.key)
+                            if let e = error as? APIError, e.code == 404 { return nil }
+                            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .warning, "FailedDelete", "Error deleting: \(error)")
+                            return error
+                        }
+                    }
+                }
+                for await e in group where firstError == nil { firstError = e }
+            }
+            return firstError.map { ManageReplicasError(reason: "FailedDelete", underlying: $0) }
+        }
+        return nil
+    }
+
+    func createPod(_ rs: JSON) async throws {
+        let pod = try PodTemplate.pod(from: rs, kind: Self.kind, apiVersion: Self.apiVersion)
+        do {
+            let created = try await client.create(.pods.inNamespace(rs.namespace), pod)
+            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .normal, "SuccessfulCreate", "Created pod: \(created.name)")
+        } catch {
+            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .warning, "FailedCreate", "Error creating: \(error)")
+            throw error
+        }
+    }
+
+    /// Writes `status` unless the ReplicaSet already shows it; on a conflict, retries once against the
+    /// live object (upstream's `updateReplicaSetStatus`).
+    func updateStatus(_ rs: JSON, _ status: JSON) async throws -> JSON {
+        var current = rs
+        for attempt in 0..<2 {
+            var wanted = status
+            wanted["observedGeneration"] = current.generation == 0 ? nil : .int(current.generation)
+            if Semantic.equal(current["status"], wanted) { return current }
+            var next = current
+            next["status"] = wanted
+            do {
+                return try await client.update(.replicasets.inNamespace(rs.namespace), next, subresource: "status")
+            } catch let e as APIError where e.code == 409 && attempt == 0 {
+                current = try await client.get(.replicasets.inNamespace(rs.namespace), rs.name)
+            }
+        }
+        return current
+    }
+}

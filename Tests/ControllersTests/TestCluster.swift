@@ -1,0 +1,195 @@
+import APIMachinery
+import APIServer
+import Client
+import Foundation
+import Logging
+import Storage
+import Synchronization
+import Testing
+
+@testable import Controllers
+
+/// A real API server on a free loopback port over an in-memory store, with a client for it.
+final class TestCluster: Sendable {
+    let client: KubeClient
+    let server: Task<Void, Error>
+
+    static func start(namespaces: [String] = ["t"]) async throws -> TestCluster {
+        var config = APIServerConfig()
+        config.port = 0
+        var logger = Logger(label: "test-apiserver")
+        logger.logLevel = .critical
+        let server = try APIServer(config: config, store: try openStore(.memory), logger: logger)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task {
+            defer { continuation.finish() }
+            try await server.run { continuation.yield($0) }
+        }
+        var it = ports.makeAsyncIterator()
+        guard let port = await it.next() else {
+            _ = await task.result
+            throw APIError.internalError("the test API server did not start")
+        }
+        let cluster = TestCluster(port: port, task: task)
+        for ns in namespaces {
+            try await cluster.client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+        }
+        return cluster
+    }
+
+    private init(port: Int, task: Task<Void, Error>) {
+        server = task
+        client = KubeClient(ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-controllers-tests"))
+    }
+
+    func stop() async {
+        await client.shutdown()
+        server.cancel()
+        _ = await server.result
+    }
+}
+
+/// Runs `body` against a fresh cluster with the controllers `setup` builds, always stopping both.
+func withControllers(
+    namespaces: [String] = ["t"],
+    _ setup: (KubeClient, SharedInformers, EventBroadcaster) -> [@Sendable () async -> Void],
+    _ body: (TestCluster) async throws -> Void
+) async throws {
+    let cluster = try await TestCluster.start(namespaces: namespaces)
+    let informers = SharedInformers(client: cluster.client)
+    let events = EventBroadcaster(client: cluster.client)
+    let runs = setup(cluster.client, informers, events)
+    let background = Background {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await informers.run() }
+            group.addTask { await events.run() }
+            for r in runs { group.addTask { await r() } }
+        }
+    }
+    do {
+        try await body(cluster)
+    } catch {
+        await background.stop()
+        await cluster.stop()
+        throw error
+    }
+    await background.stop()
+    await cluster.stop()
+}
+
+/// Polls `condition` every 25ms until it holds or `timeout` passes; returns whether it held.
+@discardableResult
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return try await condition()
+}
+
+/// Runs `operation` in a task that is cancelled and awaited at the end of the test.
+final class Background: Sendable {
+    let task: Task<Void, Never>
+    init(_ operation: @escaping @Sendable () async -> Void) { task = Task { await operation() } }
+    func stop() async {
+        task.cancel()
+        await task.value
+    }
+}
+
+/// Plays the kubelets: pods in `namespace` that `shouldRun` accepts get phase Running, an IP and a
+/// Ready condition through `/status`, as a kubelet would report once their containers started.
+final class FakeKubelet: Sendable {
+    let client: KubeClient
+    let namespace: String
+    let shouldRun: @Sendable (JSON) -> Bool
+    let nextIP = Mutex(1)
+
+    init(client: KubeClient, namespace: String = "t", shouldRun: @escaping @Sendable (JSON) -> Bool = { _ in true }) {
+        self.client = client
+        self.namespace = namespace
+        self.shouldRun = shouldRun
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            if let list = try? await client.list(.pods.inNamespace(namespace)) {
+                for pod in list["items"]?.array ?? [] where !pod.isBeingDeleted && PodState.ips(pod).isEmpty && shouldRun(pod) {
+                    try? await markRunning(pod, ready: true)
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(30))
+        }
+    }
+
+    func allocateIP() -> String {
+        nextIP.withLock { n in
+            defer { n += 1 }
+            return "10.244.\(n / 250).\(n % 250 + 2)"
+        }
+    }
+
+    /// Patches `pod` Running with an IP; Ready as asked.
+    func markRunning(_ pod: JSON, ready: Bool, ip: String? = nil) async throws {
+        let ip = ip ?? PodState.ips(pod).first ?? allocateIP()
+        let now = JSON.string(KubeTime.now())
+        let status: JSON = [
+            "phase": "Running", "podIP": .string(ip), "podIPs": [["ip": .string(ip)]],
+            "conditions": [
+                ["type": "Initialized", "status": "True", "lastTransitionTime": now],
+                ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": now],
+                ["type": "ContainersReady", "status": ready ? "True" : "False", "lastTransitionTime": now],
+                ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
+            ],
+        ]
+        try await client.patch(.pods.inNamespace(pod.namespace), pod.name, ["status": status], subresource: "status")
+    }
+}
+
+// MARK: Fixtures
+
+func podTemplate(labels: [String: String], image: String = "nginx:alpine", ports: JSON? = nil) -> JSON {
+    var container: JSON = ["name": "web", "image": .string(image)]
+    if let ports { container["ports"] = ports }
+    return ["metadata": ["labels": .from(labels)], "spec": ["containers": [container]]]
+}
+
+func replicaSet(_ name: String, replicas: Int64, labels: [String: String] = ["app": "web"], namespace: String = "t") -> JSON {
+    ["apiVersion": "apps/v1", "kind": "ReplicaSet",
+     "metadata": ["name": .string(name), "namespace": .string(namespace)],
+     "spec": ["replicas": .int(replicas), "selector": ["matchLabels": .from(labels)], "template": podTemplate(labels: labels)]]
+}
+
+func deployment(_ name: String, replicas: Int64, labels: [String: String] = ["app": "web"], image: String = "nginx:alpine",
+                strategy: JSON? = nil, namespace: String = "t") -> JSON {
+    var d: JSON = ["apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                   "spec": ["replicas": .int(replicas), "selector": ["matchLabels": .from(labels)],
+                            "template": podTemplate(labels: labels, image: image)]]
+    if let strategy { d[path: ["spec", "strategy"]] = strategy }
+    return d
+}
+
+let podsInT = ResourcePath.pods.inNamespace("t")
+let replicaSetsInT = ResourcePath.replicasets.inNamespace("t")
+let deploymentsInT = ResourcePath.deployments.inNamespace("t")
+let eventsInT = ResourcePath.events.inNamespace("t")
+
+extension KubeClient {
+    func items(_ r: ResourcePath, labelSelector: String? = nil) async throws -> [JSON] {
+        var q: [String: String] = [:]
+        if let labelSelector { q["labelSelector"] = labelSelector }
+        let items = try await list(r, query: q)["items"]?.array ?? []
+        // Equality selectors are also applied here, whether or not the server filters.
+        guard let labelSelector else { return items }
+        let wanted = labelSelector.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+        return items.filter { o in wanted.allSatisfy { $0.count == 2 && o.labels[$0[0]] == $0[1] } }
+    }
+
+    /// Reasons and messages of the events about `name`.
+    func eventMessages(namespace: String = "t", about name: String) async throws -> [(String, String)] {
+        try await items(.events.inNamespace(namespace)).filter { $0[path: ["involvedObject", "name"]]?.string == name }
+            .map { ($0["reason"]?.string ?? "", $0["message"]?.string ?? "") }
+    }
+}
