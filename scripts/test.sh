@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
 swift test 2>&1 | tail -n 40
-SKIFF="$PWD/.build/debug/skiff" python3 -m pytest -q tests/e2e
 # The seed's hands-on session with the real kubectl; fails on any regression of tests/seed-expected-pass.txt.
 SKIFF="$PWD/.build/debug/skiff" scripts/seed.sh
+# Last, so that its summary closes the run.
+SKIFF="$PWD/.build/debug/skiff" python3 -m pytest -q tests/e2e
