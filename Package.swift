@@ -17,13 +17,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Object model, selectors, patches, schema and Status errors: no I/O.
         .target(
             name: "APIMachinery",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/definitions.json")]
+            resources: [.copy("Resources/definitions.json"), .copy("Resources/protobuf-fields.json")]
         ),
         // Revisioned key-value storage with etcd's semantics.
         .target(
@@ -43,8 +44,12 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI",
+                "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI", "PKI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -54,6 +59,7 @@ let package = Package(
             dependencies: [
                 "APIMachinery",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -78,12 +84,14 @@ let package = Package(
             name: "Cluster",
             dependencies: ["APIMachinery", "Client", "PKI", .product(name: "Logging", package: "swift-log")]
         ),
+        // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
+        .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         // The controller manager: level-triggered reconcilers over shared informers.
         .target(name: "Controllers", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +103,7 @@ let package = Package(
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],

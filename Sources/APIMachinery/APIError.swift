@@ -64,7 +64,9 @@ public struct APIError: Error, Sendable, Equatable {
         d["causes"] = .array(errors.map {
             ["reason": .string($0.kind.rawValue), "message": .string($0.causeMessage), "field": .string($0.field)]
         })
-        return APIError(code: 422, reason: "Invalid", message: "\(kind) \"\(name)\" is invalid: \(summary)", details: d)
+        // Upstream names grouped kinds with their group: `Deployment.apps "x" is invalid`.
+        let qualified = group.isEmpty ? kind : "\(kind).\(group)"
+        return APIError(code: 422, reason: "Invalid", message: "\(qualified) \"\(name)\" is invalid: \(summary)", details: d)
     }
 
     public static func badRequest(_ message: String, causes: [FieldError] = []) -> APIError {
@@ -94,7 +96,7 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     public static func unsupportedMediaType(_ contentType: String) -> APIError {
-        APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json; got \(contentType)")
+        APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json; got \(contentType)")
     }
 
     public static func notAcceptable(_ message: String) -> APIError {

@@ -99,10 +99,7 @@ extension JSON: Codable {
 
     /// Compact JSON text. Keys are sorted so equal values serialise to equal bytes.
     public func serialized(sortedKeys: Bool = false) -> Data {
-        let enc = JSONEncoder()
-        enc.outputFormatting = sortedKeys ? [.withoutEscapingSlashes, .sortedKeys] : [.withoutEscapingSlashes]
-        // Encoding a JSON value cannot fail: every case maps onto JSON.
-        return (try? enc.encode(self)) ?? Data("null".utf8)
+        Data(JSONWriter.write(self, sortedKeys: sortedKeys))
     }
 
     public var jsonString: String { String(decoding: serialized(sortedKeys: true), as: UTF8.self) }

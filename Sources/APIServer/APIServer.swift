@@ -1,6 +1,9 @@
 import APIMachinery
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import Storage
 
@@ -27,9 +30,26 @@ public struct APIServer: Sendable {
     /// Serves until cancelled or sent SIGTERM/SIGINT. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await prepare()
-        let responder = KubeResponder(api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes)
+        let responder = KubeResponder(
+            api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes,
+            authenticator: config.isSecure ? try Authenticator(config: config) : nil)
+        let server: HTTPServerBuilder
+        if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            if let ca = config.clientCAFile {
+                // Ask for a client certificate and verify it when one comes; token clients send none.
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+                tls.certificateVerification = .optionalVerification
+            }
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        } else {
+            server = .http1()
+        }
         let app = Application(
             responder: responder,
+            server: server,
             configuration: .init(address: .hostname(config.bindAddress, port: config.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -16,5 +16,15 @@ public struct APIServerConfig: Sendable {
     /// The address clients should use to reach this server (endpoints of `default/kubernetes`).
     public var advertiseAddress: String = "127.0.0.1"
 
+    /// Serving certificate and key (PEM). With them the server speaks HTTPS and requires authentication.
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    /// CA bundle that signs client certificates (upstream's `--client-ca-file`).
+    public var clientCAFile: String?
+    /// Static bearer tokens (upstream's `--token-auth-file` CSV: token,user,uid,"group1,group2").
+    public var tokenAuthFile: String?
+
+    public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
+
     public init() {}
 }

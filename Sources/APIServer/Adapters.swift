@@ -1,22 +1,29 @@
 import APIMachinery
 import Foundation
 import OpenAPI
+import Printers
 import Registry
 
-/// TEMPORARY seams to pieces being written on other branches; replaced by direct calls when they land.
+/// The server's seams to the pure modules (strategies, schema, patches, apply, tables, selectors): one
+/// place that adapts their errors to `APIError` and fills what they need from a `ResourceInfo`.
 enum Adapters {
-    static func strategy(for info: ResourceInfo) -> any ResourceStrategy { GenericStrategy(info: info) }
+    static func strategy(for info: ResourceInfo) -> any ResourceStrategy { Registry.strategy(for: info) }
     static func validateMeta(_ obj: JSON, info: ResourceInfo) -> [FieldError] {
-        (obj.metaName ?? "").isEmpty ? [.required("metadata.name", "name or generateName is required")] : []
+        validateObjectMeta(obj["metadata"] ?? [:], for: info)
     }
-    static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] { [] }
+    static func validateMetaUpdate(_ new: JSON, old: JSON, info: ResourceInfo) -> [FieldError] {
+        validateObjectMetaUpdate(new: new["metadata"] ?? [:], old: old["metadata"] ?? [:],
+                                 kubeFinalizerNames: !(info.group.isEmpty && info.resource == "events"))
+    }
     static func unknownFields(_ obj: JSON, info: ResourceInfo) -> [String] {
         FieldValidator(schema: .shared).unknownFields(in: obj, group: info.group, version: info.version, kind: info.kind)
     }
     static func prune(_ obj: JSON, info: ResourceInfo) -> JSON {
         FieldPruner(schema: .shared).pruned(obj, group: info.group, version: info.version, kind: info.kind)
     }
-    static func decodeYAML(_ text: String) throws -> JSON { throw APIError.unsupportedMediaType("application/yaml") }
+    static func decodeYAML(_ text: String) throws -> JSON {
+        do { return try YAMLDecoding.decode(text) } catch { throw APIError.badRequest(error.message) }
+    }
     static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON { MergePatch.merge(patch, into: obj) }
     static func schema(_ info: ResourceInfo) -> SchemaNode? {
         Schema.shared.node(group: info.group, version: info.version, kind: info.kind)
@@ -34,14 +41,41 @@ enum Adapters {
         ServerSideApply.recordUpdate(old: old, new: new, manager: manager, schema: schema(info), apiVersion: info.apiVersion,
                                      now: Timestamp.now(), subresource: subresource)
     }
-    static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) -> JSON {
-        var t: JSON = ["kind": "Table", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": listMeta]
-        t["columnDefinitions"] = [["name": "Name", "type": "string", "format": "name", "description": "", "priority": 0]]
-        t["rows"] = .array(objects.map { o in ["cells": [.string(o.metaName ?? "")], "object": partialMetadata(o, version: version)] })
-        return t
+    static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) throws -> JSON {
+        let typed = objects.map { o -> JSON in
+            var out = o
+            if out["kind"] == nil { out["kind"] = .string(info.kind) }
+            if out["apiVersion"] == nil { out["apiVersion"] = .string(info.apiVersion) }
+            return out
+        }
+        return try makeTable(printer: tablePrinter(group: info.group, resource: info.resource), objects: typed, now: Date(),
+                             includeObject: includeObject, listMeta: listMeta, apiVersion: "meta.k8s.io/\(version)")
     }
+
+    /// The object filter of `labelSelector` and `fieldSelector`; nil when both select everything. Field
+    /// selectors may only name the fields the kind supports (400 `field label not supported: X`).
     static func filter(labelSelector: String?, fieldSelector: String?, strategy: any ResourceStrategy) throws -> (@Sendable (JSON) -> Bool)? {
-        nil
+        var labels: LabelSelector? = nil
+        var fields: FieldSelector? = nil
+        do {
+            if let l = labelSelector, !l.isEmpty { labels = try LabelSelector(parsing: l) }
+            if let f = fieldSelector, !f.isEmpty { fields = try FieldSelector(parsing: f) }
+        } catch {
+            throw error.apiError
+        }
+        if let fields {
+            let supported = Set(strategy.selectableFields(["metadata": [:]]).keys)
+            for r in fields.requirements where !supported.contains(r.field) {
+                throw APIError.badRequest("field label not supported: \(r.field)")
+            }
+        }
+        if labels.map({ $0.isEverything }) ?? true, fields == nil { return nil }
+        let (labelSel, fieldSel) = (labels, fields)
+        return { obj in
+            if let labelSel, !labelSel.matches(obj.metaLabels) { return false }
+            if let fieldSel, !fieldSel.matches(strategy.selectableFields(obj)) { return false }
+            return true
+        }
     }
 
     static func partialMetadata(_ o: JSON, version: String) -> JSON {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// How to reach an API server.
 public struct ClientConfig: Sendable {
@@ -13,6 +14,11 @@ public struct ClientConfig: Sendable {
     public var userAgent: String
     /// Requests that take longer fail (watches are exempt).
     public var timeout: Duration = .seconds(30)
+    /// PEM of the CA that signed the server's certificate (https servers).
+    public var caPEM: Data?
+    /// PEM client certificate and key, for servers that authenticate clients by certificate.
+    public var clientCertificatePEM: Data?
+    public var clientKeyPEM: Data?
 
     public init(server: String, bearerToken: String? = nil, userAgent: String = "skiff") {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
@@ -39,6 +45,20 @@ public final class KubeClient: Sendable {
         var c = HTTPClient.Configuration()
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         c.decompression = .disabled
+        if config.server.hasPrefix("https://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = config.caPEM, let certs = try? NIOSSLCertificate.fromPEMBytes(Array(ca)) {
+                tls.trustRoots = .certificates(certs)
+            }
+            if let cert = config.clientCertificatePEM, let key = config.clientKeyPEM,
+                let chain = try? NIOSSLCertificate.fromPEMBytes(Array(cert)),
+                let pkey = try? NIOSSLPrivateKey(bytes: Array(key), format: .pem)
+            {
+                tls.certificateChain = chain.map { .certificate($0) }
+                tls.privateKey = .privateKey(pkey)
+            }
+            c.tlsConfiguration = tls
+        }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 
@@ -81,6 +101,14 @@ public final class KubeClient: Sendable {
         }
         if data.isEmpty { return .null }
         return try JSON.parse(data)
+    }
+
+    /// A request whose body is not JSON (health endpoints, logs): the status code and the raw bytes.
+    public func raw(_ method: HTTPMethod = .GET, _ path: String, query: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        let req = makeRequest(method, path, query: query, body: nil, contentType: "")
+        let resp = try await http.execute(req, timeout: .seconds(config.timeout.components.seconds))
+        let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
+        return (Int(resp.status.code), Data(bytes.readableBytesView))
     }
 
     static func apiError(status: Int, data: Data) -> APIError {

@@ -4,7 +4,7 @@ import Foundation
 /// inside the cluster's own directory, so each process is recognisably the cluster's.
 public enum ClusterComponents {
     public static func list(spec: ClusterSpec, paths: ClusterPaths) -> [ComponentSpec] {
-        let kc = { (who: String) in paths.pki.appendingPathComponent("\(who).kubeconfig").path }
+        let kc = { (who: String) in paths.pki.appendingPathComponent("\(who).conf").path }
         var out: [ComponentSpec] = [
             ComponentSpec(name: "apiserver", arguments: [
                 "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",

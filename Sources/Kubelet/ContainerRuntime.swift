@@ -43,7 +43,7 @@ public actor SimulatedRuntime: ContainerRuntime {
     public func syncPod(_ pod: JSON, podIP: String) async throws -> [ContainerState] {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         if let existing = pods[uid] { return existing }
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = RFC3339.time()
         let containers = (pod[path: ["spec", "containers"]]?.array ?? []).map { c -> ContainerState in
             let name = c["name"]?.string ?? ""
             return ContainerState(

@@ -30,6 +30,18 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between compactions of the store's history.")
     var compactionIntervalSeconds: Int = 300
 
+    @Option(help: "Serving certificate (PEM); with --tls-private-key-file the server speaks HTTPS and requires authentication.")
+    var tlsCertFile: String?
+
+    @Option(help: "Serving key (PEM).")
+    var tlsPrivateKeyFile: String?
+
+    @Option(help: "CA bundle that signs client certificates.")
+    var clientCAFile: String?
+
+    @Option(help: "Static bearer tokens, CSV: token,user,uid,\"group1,group2\".")
+    var tokenAuthFile: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -48,6 +60,10 @@ struct APIServerCommand: AsyncParsableCommand {
         config.advertiseAddress = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         config.serviceCIDR = serviceClusterIPRange
         config.compactionInterval = .seconds(max(compactionIntervalSeconds, 1))
+        config.tlsCertFile = tlsCertFile
+        config.tlsKeyFile = tlsPrivateKeyFile
+        config.clientCAFile = clientCAFile
+        config.tokenAuthFile = tokenAuthFile
         let range = serviceNodePortRange.split(separator: "-").compactMap { Int($0) }
         guard range.count == 2, range[0] <= range[1] else {
             throw ValidationError("--service-node-port-range must look like 30000-32767")
@@ -66,8 +82,9 @@ struct APIServerCommand: AsyncParsableCommand {
         let server = try APIServer(config: config, store: store, logger: logger)
         let log = logger
         let bind = config.bindAddress
+        let scheme = config.isSecure ? "https" : "http"
         try await server.run(onListening: { port in
-            log.notice("serving on http://\(bind):\(port)")
+            log.notice("serving on \(scheme)://\(bind):\(port)")
         })
         await store.close()
     }

@@ -5,5 +5,8 @@ struct Skiff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff",
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
-        subcommands: [APIServerCommand.self, BenchCommand.self])
+        subcommands: [
+            CreateCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self,
+            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, SuperviseCommand.self, BenchCommand.self,
+        ])
 }

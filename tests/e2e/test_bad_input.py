@@ -55,5 +55,7 @@ def test_illegal_name_is_422(server):
 
 
 def test_server_still_serves(server):
-    code, _ = request(server, "GET", "/readyz")
-    assert code == 200
+    with urllib.request.urlopen(server.url + "/readyz", timeout=10) as r:
+        assert r.status == 200 and r.read() == b"ok"
+    code, lst = request(server, "GET", "/api/v1/namespaces")
+    assert code == 200 and len(lst["items"]) >= 4

@@ -160,10 +160,6 @@ struct ManagedFields {
     /// Seconds since the epoch of an RFC 3339 time; 0 when absent or unreadable (as a nil time sorts).
     static func seconds(_ time: String?) -> Int64 {
         guard let time else { return 0 }
-        let f = ISO8601DateFormatter()
-        if let d = f.date(from: time) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: time) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
-        return 0
+        return RFC3339.seconds(time) ?? 0
     }
 }

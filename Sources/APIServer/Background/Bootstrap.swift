@@ -17,18 +17,34 @@ extension APIHandler {
                 "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(port)]],
             ],
         ])
-        try await ensure("/api/v1/namespaces/default/endpoints", [
+        // Upstream's endpoint reconciler writes these straight to storage: the advertised address may be one
+        // that user-facing validation refuses (loopback, in a single-machine cluster).
+        try await ensureStored("", "endpoints", [
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
             "subsets": [["addresses": [["ip": .string(config.advertiseAddress)]], "ports": [["name": "https", "port": .int(port), "protocol": "TCP"]]]],
         ])
-        try await ensure("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", [
+        try await ensureStored("discovery.k8s.io", "endpointslices", [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"]],
             "addressType": "IPv4",
             "endpoints": [["addresses": [.string(config.advertiseAddress)], "conditions": ["ready": true]]],
             "ports": [["name": "https", "port": .int(port), "protocol": "TCP"]],
         ])
+    }
+
+    /// Stores a system-owned object unless it exists, bypassing validation.
+    private func ensureStored(_ group: String, _ resource: String, _ object: JSON) async throws {
+        guard let store = store(group, resource) else { return }
+        if try await store.getIfExists(namespace: object.metaNamespace, name: object.metaName ?? "") != nil { return }
+        var obj = object
+        obj[path: ["metadata", "uid"]] = .string(Names.uid())
+        obj[path: ["metadata", "creationTimestamp"]] = .string(Timestamp.now())
+        do {
+            _ = try await store.create(obj)
+        } catch let e as APIError where e.code == 409 {
+            return
+        }
     }
 
     /// Creates the object unless it exists.

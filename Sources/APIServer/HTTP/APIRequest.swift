@@ -35,10 +35,17 @@ public struct APIRequest: Sendable {
     /// `dryRun=All`: run every step but the write.
     var isDryRun: Bool { query.all("dryRun").contains("All") }
 
-    /// The object in the body, JSON or YAML by content type; 400 for malformed input.
-    func decodeBody() throws(APIError) -> JSON {
+    /// The object in the body, JSON, YAML or Kubernetes protobuf by content type; 400 for malformed input.
+    /// `apiVersion`/`kind` fill what a protobuf envelope leaves out, as upstream's decoder does.
+    func decodeBody(apiVersion: String = "", kind: String = "") throws(APIError) -> JSON {
         guard !body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         switch contentType {
+        case KubeProtobuf.mediaType:
+            do {
+                return try KubeProtobuf.decode(body, defaultAPIVersion: apiVersion, defaultKind: kind)
+            } catch {
+                throw APIError.badRequest("\(error)")
+            }
         case "application/yaml", "application/apply-patch+yaml", "text/yaml", "application/x-yaml":
             // JSON is YAML, and clients (kubectl apply --server-side) mostly send JSON text: parse it directly.
             if let first = body.first(where: { !$0.isWhitespace }), first == UInt8(ascii: "{"), let json = try? JSON.parse(body) {

@@ -5,13 +5,30 @@ import Hummingbird
 import Logging
 import NIOCore
 
+/// The request context: Hummingbird's core storage plus the connection, whose TLS handler holds the
+/// client certificate.
+struct KubeRequestContext: Hummingbird.RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// Bodies are bounded by the responder (3 MiB, a 413 Status), not by the framework's default.
+    var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
+
 /// Adapts Hummingbird requests to `APIHandler` and writes one access-log line per request (verb, path,
 /// user agent, status, latency: what an operator greps for, and what the seed's step 6 reads).
 struct KubeResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = KubeRequestContext
     let api: APIHandler
     let accessLog: Logger
     let maxBodyBytes: Int
+    /// nil on a plain-HTTP server (tests, loopback development): every request is the admin's.
+    let authenticator: Authenticator?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -22,11 +39,21 @@ struct KubeResponder: HTTPResponder {
             headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
         let result: APIResponse
+        var user = "system:admin"
         do {
+            if let authenticator, !Authenticator.isPublic(request.uri.path) {
+                let chain = await PeerCertificates.of(context.channel)
+                guard let who = await authenticator.authenticate(peerChain: chain, authorization: headers["authorization"]) else {
+                    let r = APIResponse.error(.unauthorized())
+                    accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"system:anonymous\" resp=401")
+                    return Self.response(r)
+                }
+                user = who.name
+            }
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
             let apiRequest = APIRequest(
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                headers: headers, body: Data(buffer: buffer))
+                headers: headers, body: Data(buffer: buffer), user: user)
             result = await api.handle(apiRequest)
         } catch {
             // Hummingbird refuses bodies over the limit while collecting them.
@@ -34,7 +61,7 @@ struct KubeResponder: HTTPResponder {
         }
         let latency = ContinuousClock.now - start
         let ms = Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000
-        accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" latency=\"\(String(format: "%.3fms", ms))\" userAgent=\"\(headers["user-agent"] ?? "")\" resp=\(result.status)")
+        accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" latency=\"\(String(format: "%.3fms", ms))\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"\(user)\" resp=\(result.status)")
         return Self.response(result)
     }
 

@@ -6,11 +6,11 @@ import Registry
 /// POST: admission of a new object (type meta, metadata, defaulting, validation, allocation) and the write.
 extension APIHandler {
     func create(_ ctx: RequestContext) async throws -> APIResponse {
-        var obj = try ctx.request.decodeBody()
+        var obj = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, obj)
         obj = Adapters.prune(obj, info: ctx.info)
         obj = try await admitNew(ctx, obj)
-        if ctx.request.isDryRun { return respond(ctx, object: obj, status: 201, warnings: warnings) }
+        if ctx.request.isDryRun { return try respond(ctx, object: obj, status: 201, warnings: warnings) }
         let created: JSON
         do {
             created = try await ctx.store.create(obj)
@@ -19,7 +19,7 @@ extension APIHandler {
             throw error
         }
         logger.debug("created \(ctx.info.resource) \(created.metaNamespace ?? "")/\(created.metaName ?? "")")
-        return respond(ctx, object: created, status: 201, warnings: warnings)
+        return try respond(ctx, object: created, status: 201, warnings: warnings)
     }
 
     /// Checks and fills the type meta of a body against the endpoint it was sent to.

@@ -34,7 +34,7 @@ extension APIHandler {
     func delete(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let options = try DeleteOptions(ctx.request)
         let result = try await deleteObject(ctx, name: name, options: options)
-        return respond(ctx, object: result)
+        return try respond(ctx, object: result)
     }
 
     /// Deletes now, or starts a graceful/finalized deletion; returns the object as the client should see it.

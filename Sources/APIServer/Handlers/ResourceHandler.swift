@@ -54,17 +54,17 @@ extension APIHandler {
 
     func get(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let obj = try await ctx.store.get(namespace: ctx.ri.namespace, name: name)
-        return respond(ctx, object: obj)
+        return try respond(ctx, object: obj)
     }
 
     /// One object in the representation the client asked for.
-    func respond(_ ctx: RequestContext, object: JSON, status: Int = 200, warnings: [String] = []) -> APIResponse {
+    func respond(_ ctx: RequestContext, object: JSON, status: Int = 200, warnings: [String] = []) throws -> APIResponse {
         let headers = warnings.map { ("Warning", "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"") }
         switch ResponseFormat.negotiate(ctx.request.header("accept")) {
         case .object:
             return .json(object, status: status, headers: headers)
         case .table(let v):
-            let t = Adapters.table(
+            let t = try Adapters.table(
                 info: ctx.info, objects: [object], includeObject: ctx.request.query["includeObject"] ?? "Metadata",
                 listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v)
             return .json(t, status: status, headers: headers)
@@ -104,7 +104,7 @@ extension APIHandler {
             ]
             return .json(list)
         case .table(let v):
-            return .json(Adapters.table(
+            return .json(try Adapters.table(
                 info: ctx.info, objects: page.items, includeObject: q["includeObject"] ?? "Metadata",
                 listMeta: listMeta, version: v))
         case .partialMetadata(let v):

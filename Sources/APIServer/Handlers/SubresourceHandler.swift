@@ -26,7 +26,7 @@ extension APIHandler {
         case "GET":
             return .json(scaleOf(try await ctx.store.get(namespace: ctx.namespace, name: name)))
         case "PUT", "PATCH":
-            let body = try ctx.request.decodeBody()
+            let body = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
             let isPatch = ctx.request.method == "PATCH"
             let mainCtx = RequestContext(request: ctx.request, ri: RequestInfo(group: ctx.ri.group, version: ctx.ri.version, resource: ctx.ri.resource, namespace: ctx.ri.namespace, name: name), info: ctx.info, store: ctx.store, strategy: ctx.strategy)
             let contentType = ctx.request.contentType
@@ -62,7 +62,7 @@ extension APIHandler {
 
     /// `pods/binding`: the scheduler's write of `spec.nodeName` (upstream's BindingREST).
     func bind(_ ctx: RequestContext, podName: String) async throws -> APIResponse {
-        let binding = try ctx.request.decodeBody()
+        let binding = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         guard let node = binding[path: ["target", "name"]]?.string, !node.isEmpty else {
             throw APIError.invalid(kind: "Binding", name: podName, group: "", errors: [.required("target.name")])
         }

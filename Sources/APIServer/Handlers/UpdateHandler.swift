@@ -5,7 +5,7 @@ import Registry
 /// PUT and PATCH of an object or its status: both end in `admitUpdate` and a guarded write.
 extension APIHandler {
     func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
-        var body = try ctx.request.decodeBody()
+        var body = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, body)
         body = Adapters.prune(body, info: ctx.info)
         try checkTypeMeta(ctx, &body)
@@ -18,12 +18,12 @@ extension APIHandler {
             if let wantedRV, wantedRV != current.metaResourceVersion { throw ctx.store.conflict(name) }
             return body
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let type = ctx.request.contentType
-        let patch = try ctx.request.decodeBody()
+        let patch = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
         if type == "application/apply-patch+yaml" {
             return try await apply(ctx, name: name, applied: patch)
@@ -47,7 +47,7 @@ extension APIHandler {
             }
             return Adapters.prune(patched, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// Server-side apply: create when absent, else merge under field ownership rules.
@@ -67,14 +67,14 @@ extension APIHandler {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
             newObj.metaName = name
             newObj = try await admitNew(ctx, newObj, recordManager: false)
-            if ctx.request.isDryRun { return respond(ctx, object: newObj, status: 201, warnings: warnings) }
+            if ctx.request.isDryRun { return try respond(ctx, object: newObj, status: 201, warnings: warnings) }
             let created = try await ctx.store.create(newObj)
-            return respond(ctx, object: created, status: 201, warnings: warnings)
+            return try respond(ctx, object: created, status: 201, warnings: warnings)
         }
         let result = try await writeUpdate(ctx, name: name, retryOnConflict: true, recordManager: false) { current in
             try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info)
         }
-        return respond(ctx, object: result, warnings: warnings)
+        return try respond(ctx, object: result, warnings: warnings)
     }
 
     /// The shared update path: `produce` turns the current object into the requested one; this keeps what
@@ -98,9 +98,13 @@ extension APIHandler {
             if isStatus {
                 ctx.strategy.prepareForStatusUpdate(&next, old: current)
             } else if isFinalize {
-                var merged = current
-                merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
-                next = merged
+                if let s = ctx.strategy as? NamespaceStrategy {
+                    s.prepareForFinalize(&next, old: current)
+                } else {
+                    var merged = current
+                    merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
+                    next = merged
+                }
             } else {
                 ctx.strategy.applyDefaults(&next)
                 ctx.strategy.prepareForUpdate(&next, old: current)
@@ -108,8 +112,16 @@ extension APIHandler {
                     try keepServiceAllocations(&next, old: current)
                 }
             }
+            // An unconditional update validates as if it named the stored version (as upstream's store does).
+            next.metaResourceVersion = current.metaResourceVersion
             var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
-            errors += ctx.strategy.validateUpdate(next, old: current)
+            if isStatus {
+                if let s = ctx.strategy as? any StatusValidatingStrategy { errors += s.validateStatusUpdate(next, old: current) }
+            } else if isFinalize {
+                if let s = ctx.strategy as? NamespaceStrategy { errors += s.validateFinalize(next, old: current) }
+            } else {
+                errors += ctx.strategy.validateUpdate(next, old: current)
+            }
             if !errors.isEmpty {
                 throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
             }

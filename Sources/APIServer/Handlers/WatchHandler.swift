@@ -114,8 +114,8 @@ struct WatchEventEncoder: Sendable {
         switch format {
         case .object: obj = handler.withTypeMeta(object, info)
         case .table(let v):
-            obj = Adapters.table(info: info, objects: [object], includeObject: "Metadata",
-                                 listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v)
+            obj = (try? Adapters.table(info: info, objects: [object], includeObject: "Metadata",
+                                 listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v)) ?? object
         case .partialMetadata(let v): obj = Adapters.partialMetadata(object, version: v)
         }
         var line = (["type": .string(type), "object": obj] as JSON).serialized()

@@ -21,35 +21,12 @@ extension JSON {
     var metaDeletionTimestamp: String? { self[path: ["metadata", "deletionTimestamp"]]?.string }
 }
 
-/// RFC 3339 times with second precision, as Kubernetes' `metav1.Time` serialises.
+/// RFC 3339 times as `metav1.Time` and `metav1.MicroTime` serialise.
 enum Timestamp {
-    static func now() -> String { format(Date()) }
-
-    static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
-    }
-
-    /// `metav1.MicroTime` (RFC 3339 with microseconds), used by managedFields? no: by Events and Leases.
-    static func nowMicro() -> String {
-        let d = Date()
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: "UTC")
-        let base = f.string(from: d).dropLast()  // drop "Z"
-        let micros = Int((d.timeIntervalSince1970 - floor(d.timeIntervalSince1970)) * 1_000_000)
-        return "\(base).\(String(format: "%06d", micros))Z"
-    }
-
-    static func parse(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: s)
-    }
+    static func now() -> String { RFC3339.time() }
+    static func format(_ date: Date) -> String { RFC3339.time(date) }
+    static func nowMicro() -> String { RFC3339.microTime() }
+    static func parse(_ s: String) -> Date? { RFC3339.parse(s) }
 }
 
 /// Random suffixes for `generateName` and UIDs.

@@ -37,7 +37,7 @@ struct APIBench: AsyncParsableCommand {
         }
         // 1. Cold start to /readyz.
         while true {
-            if (try? await client.send(.GET, "/readyz")) != nil { break }
+            if (try? await client.raw(.GET, "/readyz"))?.status == 200 { break }
             if ContinuousClock.now - started > .seconds(20) { throw ValidationError("server did not become ready") }
             try await Task.sleep(for: .milliseconds(2))
         }

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import PKI
+
+/// The path of the running `skiff` binary, so the supervisor starts the very same build.
+func currentExecutable() -> URL {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+}
+
+/// Where `create cluster` merges its kubeconfig: `--kubeconfig`, else `$KUBECONFIG` (its first path), else
+/// `~/.kube/config` — as kind does.
+func kubeconfigPath(_ explicit: String?) -> URL {
+    KubeconfigFile.pathForMerge(explicitPath: explicit, environment: ProcessInfo.processInfo.environment,
+                                homeDirectory: FileManager.default.homeDirectoryForCurrentUser)
+}
+
+struct CreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a cluster.", subcommands: [CreateCluster.self])
+}
+
+struct CreateCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Create a local Kubernetes cluster.")
+
+    @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Number of nodes (the first is the control plane).") var nodes = 1
+    @Option(help: "Node runtime: simulated (no containers) or containerd.") var runtime = "simulated"
+    @Option(help: "Longest wait for the cluster to be ready, e.g. 120s.") var wait = "120s"
+    @Option(help: "Kubeconfig to merge the cluster's context into.") var kubeconfig: String?
+    @Flag(help: "Keep the cluster if it fails to come up, to read its logs.") var retain = false
+
+    func run() async throws {
+        let seconds = Int(wait.trimmingCharacters(in: CharacterSet(charactersIn: "s"))) ?? 120
+        do {
+            var creator = ClusterCreator(executable: currentExecutable())
+            creator.retainOnFailure = retain
+            try await creator.create(
+                name: name, nodes: nodes, runtime: runtime, wait: .seconds(seconds), kubeconfigPath: kubeconfigPath(kubeconfig))
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete clusters.", subcommands: [DeleteCluster.self, DeleteClusters.self])
+}
+
+struct DeleteCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Delete a cluster.")
+    @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Kubeconfig to remove the cluster's entries from.") var kubeconfig: String?
+
+    func run() async throws {
+        try await deleteClusters([name], kubeconfig: kubeconfig)
+    }
+}
+
+struct DeleteClusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clusters", abstract: "Delete clusters by name, or all of them.")
+    @Argument(help: "Cluster names.") var names: [String] = []
+    @Flag(help: "Delete every cluster.") var all = false
+    @Option(help: "Kubeconfig to remove the clusters' entries from.") var kubeconfig: String?
+
+    func run() async throws {
+        let targets = all ? ClusterPaths.existingClusters() : names
+        try await deleteClusters(targets, kubeconfig: kubeconfig)
+    }
+}
+
+func deleteClusters(_ names: [String], kubeconfig: String?) async throws {
+    let manager = ClusterManager(executable: currentExecutable())
+    for name in names {
+        print("Deleting cluster \"\(name)\" ...")
+        try await manager.delete(name: name)
+        _ = try? KubeconfigFile.removeEntries(named: "skiff-\(name)", from: kubeconfigPath(kubeconfig))
+    }
+    if names.count > 1 { print("Deleted clusters: \(names)") }
+}
+
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "List clusters, nodes, kubeconfigs.",
+                                                    subcommands: [GetClusters.self, GetNodes.self, GetKubeconfig.self])
+}
+
+struct GetClusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clusters", abstract: "List clusters.")
+    func run() throws {
+        let names = ClusterPaths.existingClusters()
+        if names.isEmpty { FileHandle.standardError.write(Data("No skiff clusters found.\n".utf8)) }
+        for n in names { print(n) }
+    }
+}
+
+struct GetNodes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "nodes", abstract: "List a cluster's nodes.")
+    @Option(help: "Cluster name.") var name = "skiff"
+    func run() throws {
+        let spec = try ClusterSpec.load(from: ClusterPaths(name: name).spec)
+        for n in spec.nodes { print(n.name) }
+    }
+}
+
+struct GetKubeconfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kubeconfig", abstract: "Print a cluster's admin kubeconfig.")
+    @Option(help: "Cluster name.") var name = "skiff"
+    func run() throws {
+        let paths = ClusterPaths(name: name)
+        let spec = try ClusterSpec.load(from: paths.spec)
+        let pki = try ClusterPKI.load(from: paths.pki, clusterName: name)
+        print(try pki.adminKubeconfig(server: "https://127.0.0.1:\(spec.apiServerPort)").yaml, terminator: "")
+    }
+}
+
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log.")
+    @Argument(help: "apiserver, scheduler, controller-manager, kubelet or supervisor.") var component: String
+    @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Node, for node components (default: the control-plane node).") var node: String?
+    @Flag(name: .shortAndLong, help: "Keep printing as the log grows.") var follow = false
+
+    func run() async throws {
+        let paths = ClusterPaths(name: name)
+        let spec = try ClusterSpec.load(from: paths.spec)
+        var file = component
+        if component == "kubelet" { file = "kubelet-\(node ?? spec.nodes[0].name)" }
+        let url = paths.log(file)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw ValidationError("no log for \(component) in cluster \(name)")
+        }
+        FileHandle.standardOutput.write(handle.readDataToEndOfFile())
+        while follow {
+            try await Task.sleep(for: .milliseconds(200))
+            let more = handle.readDataToEndOfFile()
+            if !more.isEmpty { FileHandle.standardOutput.write(more) }
+        }
+    }
+}
+
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "load", abstract: "Load images into a cluster's nodes.", subcommands: [LoadImageArchive.self])
+}
+
+struct LoadImageArchive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "image-archive", abstract: "Import OCI/docker image archives into every node.")
+    @Argument(help: "Image archives.") var files: [String]
+    @Option(help: "Cluster name.") var name = "skiff"
+
+    func run() throws {
+        let spec = try ClusterSpec.load(from: ClusterPaths(name: name).spec)
+        for f in files where !FileManager.default.fileExists(atPath: f) { throw ValidationError("no such file: \(f)") }
+        if spec.runtime == "simulated" {
+            print("Cluster \"\(name)\" runs simulated nodes, which run no containers: nothing to load (\(files.count) archive(s) left as they are).")
+            return
+        }
+        throw ValidationError("loading images into containerd nodes is not available yet")
+    }
+}
+
+/// `skiff supervise`: the per-cluster process supervisor `create cluster` starts (not for users).
+struct SuperviseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "supervise", abstract: "Run a cluster's components (internal).", shouldDisplay: false)
+    @Option var name: String
+
+    func run() async throws {
+        let paths = ClusterPaths(name: name)
+        let spec = try ClusterSpec.load(from: paths.spec)
+        try ProcessControl.writePID(getpid(), to: paths.supervisorPID)
+        let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths))
+        try await SignalHandling.runUntilTerminated {
+            await supervisor.run()
+        }
+        try? FileManager.default.removeItem(at: paths.supervisorPID)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Client
+import Controllers
+import Foundation
+import Logging
+
+/// `skiff controller-manager`: the reconcilers that keep the cluster at its declared state.
+struct ControllerManagerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "controller-manager", abstract: "Run the controller manager.")
+
+    @Option(help: "Kubeconfig with the API server and the controller manager's credentials.") var kubeconfig: String
+    @Option(help: "The cluster's pod range (informational, as upstream's --cluster-cidr).") var clusterCIDR: String = "10.244.0.0/16"
+    @Option(help: "Run only while holding the kube-system/kube-controller-manager Lease.") var leaderElect = true
+    @Option(help: "Seconds without a node heartbeat before the node is marked unknown.") var nodeMonitorGracePeriod = 40
+    @Option(help: "Log level.") var logLevel: String = "info"
+
+    func run() async throws {
+        _ = LoggingSetup.bootstrap(level: logLevel)
+        let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-controller-manager/v1.32.0-skiff"))
+        var options = ControllerManagerOptions()
+        options.leaderElect = leaderElect
+        options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
+        options.logger = Logger(label: "controller-manager")
+        options.logger.info("controller manager starting (identity \(options.identity))")
+        let opts = options
+        try await SignalHandling.runUntilTerminated {
+            try await runControllerManager(client: client, options: opts)
+        }
+        await client.shutdown()
+    }
+}

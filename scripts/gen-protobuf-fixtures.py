@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Captures the protobuf bodies kubectl 1.32 sends and writes them, with the JSON kubectl prints for the same
+object (`--dry-run=client -o json`), to Tests/APIMachineryTests/KubectlProtobufFixtures.swift.
+
+    python3 scripts/gen-protobuf-fixtures.py /usr/lib/google-cloud-sdk/bin/kubectl.1.32 \
+        Tests/APIMachineryTests/KubectlProtobufFixtures.swift
+
+Runs scripts/kubectl-capture.py on 127.0.0.1 (a free port) for the duration and stops it.
+"""
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+# (fixture name, kubectl arguments, arguments after `--`)
+COMMANDS = [
+    ("configmap", ["create", "configmap", "c", "--from-literal=k=v"], []),
+    ("configmapBinary", ["create", "configmap", "cb", "--from-file=blob={bin}", "--from-literal=text=hello"], []),
+    ("secret", ["create", "secret", "generic", "s", "--from-literal=a=b"], []),
+    ("deployment", ["create", "deployment", "d", "--image=nginx:alpine", "--replicas=2"], []),
+    ("deploymentZeroReplicas", ["create", "deployment", "z", "--image=busybox", "--replicas=0", "--port=8080"],
+     ["sleep", "3600"]),
+    ("namespace", ["create", "namespace", "n"], []),
+    ("serviceClusterIP", ["create", "service", "clusterip", "s", "--tcp=80:8080"], []),
+    ("serviceNodePort", ["create", "service", "nodeport", "np", "--tcp=8080:http", "--node-port=30080"], []),
+    ("job", ["create", "job", "j", "--image=busybox"], ["echo", "hi"]),
+    ("cronjob", ["create", "cronjob", "cj", "--image=busybox", "--schedule=*/1 * * * *"], ["date"]),
+    ("role", ["create", "role", "r", "--verb=get,list", "--resource=pods"], []),
+    ("clusterRole", ["create", "clusterrole", "cr", "--verb=get", "--resource=nodes"], []),
+    ("roleBinding", ["create", "rolebinding", "rb", "--role=r", "--user=alice"], []),
+    ("podDisruptionBudget", ["create", "poddisruptionbudget", "pdb", "--selector=app=x", "--min-available=50%"], []),
+    ("priorityClass", ["create", "priorityclass", "pc", "--value=1000", "--description=desc"], []),
+    ("resourceQuota", ["create", "quota", "q", "--hard=cpu=1,memory=1Gi,pods=10"], []),
+    ("serviceAccount", ["create", "serviceaccount", "sa"], []),
+    ("ingress", ["create", "ingress", "ing", "--rule=foo.com/bar=svc1:8080"], []),
+    ("horizontalPodAutoscaler", ["autoscale", "deployment", "d", "--min=1", "--max=3", "--cpu-percent=50"], []),
+]
+# Captured only: `kubectl create token` has no --dry-run, so its expected JSON is written in the test.
+CAPTURE_ONLY = [("tokenRequest", ["create", "token", "sa", "--duration=1h", "--audience=api"], [])]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main(kubectl, out_path):
+    work = tempfile.mkdtemp(prefix="pb-capture-")
+    blob = os.path.join(work, "blob.dat")
+    with open(blob, "wb") as f:
+        f.write(b"\x00\x01\xfe\xffbin")
+    port = free_port()
+    capture_dir = os.path.join(work, "bodies")
+    server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "kubectl-capture.py"),
+                               str(port), capture_dir], stderr=subprocess.DEVNULL)
+    try:
+        kubeconfig = os.path.join(capture_dir, "kubeconfig")
+        for _ in range(50):
+            if os.path.exists(kubeconfig):
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        base = [kubectl, "--kubeconfig", kubeconfig]
+        fixtures = []
+        for (name, args, tail), dry_run in [(c, True) for c in COMMANDS] + [(c, False) for c in CAPTURE_ONLY]:
+            args = [a.replace("{bin}", blob) for a in args]
+            before = set(os.listdir(capture_dir))
+            subprocess.run(base + args + (["--"] + tail if tail else []), capture_output=True)
+            new = sorted(f for f in set(os.listdir(capture_dir)) - before if f.endswith(".bin"))
+            if len(new) != 1:
+                sys.exit("%s: expected one captured body, got %s" % (name, new))
+            with open(os.path.join(capture_dir, new[0][:-4] + ".txt")) as f:
+                if "application/vnd.kubernetes.protobuf" not in f.read():
+                    sys.exit("%s: body was not protobuf" % name)
+            body = open(os.path.join(capture_dir, new[0]), "rb").read()
+            expected = None
+            if dry_run:
+                dry = subprocess.run(base + args + ["--dry-run=client", "-o", "json"] + (["--"] + tail if tail else []),
+                                     capture_output=True, check=True)
+                expected = json.dumps(json.loads(dry.stdout), separators=(",", ":"))
+            command = "kubectl " + " ".join(args + (["--"] + tail if tail else [])).replace(blob, "blob.dat")
+            fixtures.append((name, command, base64.b64encode(body).decode(), expected))
+    finally:
+        server.terminate()
+        server.wait()
+
+    with open(out_path, "w") as w:
+        w.write("// Generated by scripts/gen-protobuf-fixtures.py from kubectl v1.32.5: the protobuf body each command\n")
+        w.write("// sends, and the JSON `--dry-run=client -o json` prints for the same object. Do not edit.\n\n")
+        w.write("enum KubectlProtobufFixtures {\n")
+        w.write("    struct Fixture: Sendable, CustomStringConvertible {\n")
+        w.write("        let name: String\n        let command: String\n        let body: String\n")
+        w.write("        let json: String?\n        var description: String { name }\n    }\n\n")
+        w.write("    static let all: [Fixture] = [\n")
+        for name, command, body, expected in fixtures:
+            w.write("        Fixture(\n")
+            w.write("            name: %s,\n" % json.dumps(name))
+            w.write("            command: %s,\n" % json.dumps(command))
+            w.write("            body: %s,\n" % json.dumps(body))
+            w.write("            json: %s),\n" % ("#\"\"\"\n%s\n\"\"\"#" % expected if expected else "nil"))
+        w.write("    ]\n\n")
+        w.write("    static func named(_ name: String) -> Fixture { all.first { $0.name == name }! }\n}\n")
+    print("wrote %d fixtures to %s" % (len(fixtures), out_path))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: gen-protobuf-fixtures.py KUBECTL_1_32_BINARY OUTPUT_SWIFT")
+    main(sys.argv[1], sys.argv[2])
