@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: Swift unit tests, then the end-to-end tests that drive a real `skiff apiserver` with the
-# real kubectl and the official Python client.
+# Runs every test: Swift unit tests, the end-to-end tests that drive a real `skiff apiserver` with the
+# real kubectl and the official Python client, then the seed tutorial on a `skiff create cluster` cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
 swift test 2>&1 | tail -n 40
+# The seed's hands-on session with the real kubectl; fails on any regression of tests/seed-expected-pass.txt.
+SKIFF="$PWD/.build/debug/skiff" scripts/seed.sh
+# Last, so that its summary closes the run.
 SKIFF="$PWD/.build/debug/skiff" python3 -m pytest -q tests/e2e

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Builds Skiff and starts an API server with the embedded SQLite store on 127.0.0.1:6443 (plain HTTP),
-# writing a kubeconfig for it. Stop it with: kill $(cat .skiff/apiserver.pid)
+# Builds Skiff (release) and brings up a working cluster named "skiff" with one simulated node; kubectl's
+# context becomes skiff-skiff. With PLAIN=1 it starts only an API server on 127.0.0.1:${PORT:-6443} (plain
+# HTTP, embedded SQLite store) and writes .skiff/kubeconfig; stop that one with: kill $(cat .skiff/apiserver.pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release
+swift build -c release --product skiff
+SKIFF=$PWD/.build/release/skiff
+if [ "${PLAIN:-}" != 1 ]; then
+  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
+  exit 0
+fi
 mkdir -p .skiff
 PORT=${PORT:-6443}
-./.build/release/skiff apiserver --data-dir "$PWD/.skiff/data" --port "$PORT" > .skiff/apiserver.log 2>&1 &
+"$SKIFF" apiserver --data-dir "$PWD/.skiff/data" --port "$PORT" > .skiff/apiserver.log 2>&1 &
 echo $! > .skiff/apiserver.pid
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 cat > .skiff/kubeconfig <<KC

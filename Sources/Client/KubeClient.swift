@@ -14,6 +14,8 @@ public struct ClientConfig: Sendable {
     public var userAgent: String
     /// Requests that take longer fail (watches are exempt).
     public var timeout: Duration = .seconds(30)
+    /// Connections kept open to the server at most (each watch holds one).
+    public var maxConnections = 64
     /// PEM of the CA that signed the server's certificate (https servers).
     public var caPEM: Data?
     /// PEM client certificate and key, for servers that authenticate clients by certificate.
@@ -43,7 +45,7 @@ public final class KubeClient: Sendable {
     public init(_ config: ClientConfig) {
         self.config = config
         var c = HTTPClient.Configuration()
-        c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: config.maxConnections)
         c.decompression = .disabled
         if config.server.hasPrefix("https://") {
             var tls = TLSConfiguration.makeClientConfiguration()

@@ -79,11 +79,19 @@ public final class Supervisor: Sendable {
         await stopAll()
     }
 
+    /// Stops every component at once (each gets SIGTERM, then SIGKILL after its grace period).
     public func stopAll() async {
-        for c in components.reversed() {
-            guard let p = running.withLock({ $0.removeValue(forKey: c.name) }) else { continue }
-            await ProcessControl.stop(p.processIdentifier)
-            try? FileManager.default.removeItem(at: paths.pidFile(c.name))
+        let procs = running.withLock { r -> [(String, Int32)] in
+            defer { r.removeAll() }
+            return r.map { ($0.key, $0.value.processIdentifier) }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (name, pid) in procs {
+                group.addTask {
+                    await ProcessControl.stop(pid)
+                    try? FileManager.default.removeItem(at: self.paths.pidFile(name))
+                }
+            }
         }
     }
 

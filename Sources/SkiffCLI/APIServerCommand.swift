@@ -83,9 +83,11 @@ struct APIServerCommand: AsyncParsableCommand {
         let log = logger
         let bind = config.bindAddress
         let scheme = config.isSecure ? "https" : "http"
-        try await server.run(onListening: { port in
-            log.notice("serving on \(scheme)://\(bind):\(port)")
-        })
+        try await SignalHandling.runUntilTerminated {
+            try await server.run(onListening: { port in
+                log.notice("serving on \(scheme)://\(bind):\(port)")
+            })
+        }
         await store.close()
     }
 }

@@ -9,4 +9,18 @@ struct Skiff: AsyncParsableCommand {
             CreateCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self,
             APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
+
+    static func main() async {
+        SignalHandling.unblockTerminationSignals()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -28,7 +28,9 @@ struct APIBench: AsyncParsableCommand {
         proc.executableURL = URL(fileURLWithPath: exe)
         proc.arguments = ["apiserver", "--storage", storage, "--data-dir", dir, "--port", String(port), "--log-level", "warning"]
         proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        let client = KubeClient(ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-bench"))
+        var clientConfig = ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-bench")
+        clientConfig.maxConnections = max(clients, watchers) + 16
+        let client = KubeClient(clientConfig)
         let started = ContinuousClock.now
         try proc.run()
         defer {
