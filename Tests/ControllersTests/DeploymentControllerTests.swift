@@ -38,7 +38,8 @@ struct DeploymentControllerTests {
     func isComplete(_ c: KubeClient, replicas: Int64 = 3) async throws -> Bool {
         let d = try await c.get(deploymentsInT, "nginx")
         let s = d["status"] ?? [:]
-        return s["replicas"]?.int == replicas && s["updatedReplicas"]?.int == replicas && s["availableReplicas"]?.int == replicas
+        // Of the current spec: a status observed before the last change does not count.
+        return s["observedGeneration"]?.int ?? 0 >= d.generation && s["replicas"]?.int == replicas && s["updatedReplicas"]?.int == replicas && s["availableReplicas"]?.int == replicas
             && s["readyReplicas"]?.int == replicas && condition(d, "Progressing")?["reason"]?.string == "NewReplicaSetAvailable"
     }
 

@@ -66,7 +66,7 @@ struct EndpointsControllerTests {
             let wanted = ips.map { "\($0):80" }
             #expect(try await eventually {
                 let ep = try? await c.get(Self.endpointsInT, "nginx-service")
-                return ep.map { printed($0) == wanted } ?? false
+                return ep.map { printed($0) == wanted && $0["subsets"]?[0]?["notReadyAddresses"] != nil } ?? false
             })
             let ep = try await c.get(Self.endpointsInT, "nginx-service")
             let subsets = try #require(ep["subsets"]?.array)

@@ -167,7 +167,11 @@ public final class GarbageCollector: Reconciler, Sendable {
             if live.uid == ref.uid { return .present(live) }
         } catch let e as APIError where e.code == 404 {
         }
-        absentOwners.withLock { _ = $0.insert(ref.uid) }
+        absentOwners.withLock { set in
+            // Bounded: forgetting only costs another live read.
+            if set.count >= 10_000 { set.removeAll() }
+            set.insert(ref.uid)
+        }
         return .absent
     }
 

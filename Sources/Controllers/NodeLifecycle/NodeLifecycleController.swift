@@ -188,7 +188,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
         if next.count == current.count && zip(next, current).allSatisfy({ Taints.same($0, $1) }) { return }
         var updated = node
         updated[path: ["spec", "taints"]] = next.isEmpty ? nil : .array(next)
-        logger.info("node \(node.name): taints now \(next.map { "\($0["key"]?.string ?? ""):\($0["effect"]?.string ?? "")" })")
         try await client.update(.nodes, updated)
+        logger.info("node \(node.name): taints now \(next.map { "\($0["key"]?.string ?? ""):\($0["effect"]?.string ?? "")" })")
     }
 }

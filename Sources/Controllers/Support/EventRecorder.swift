@@ -44,6 +44,7 @@ public final class EventBroadcaster: Sendable {
     let stream: AsyncStream<Pending>
     let continuation: AsyncStream<Pending>.Continuation
     let written = Mutex<[Correlation: Written]>([:])
+    static let maxRemembered = 4096
 
     public init(client: KubeClient, host: String = "", logger: Logger = Logger(label: "events")) {
         self.client = client
@@ -102,7 +103,11 @@ public final class EventBroadcaster: Sendable {
         ]
         do {
             try await client.create(.events.inNamespace(e.namespace), event)
-            written.withLock { $0[corr] = Written(namespace: e.namespace, name: name, count: 1) }
+            written.withLock { w in
+                // Bounded like upstream's LRU of 4096 correlation keys: forgetting only costs a new Event.
+                if w.count >= Self.maxRemembered { w.removeAll() }
+                w[corr] = Written(namespace: e.namespace, name: name, count: 1)
+            }
         } catch {
             logger.debug("could not write event \(e.reason) for \(corr.kind) \(corr.namespace)/\(corr.name): \(error)")
         }

@@ -1,0 +1,93 @@
+import APIMachinery
+import Foundation
+import Testing
+
+@testable import Controllers
+
+@Suite struct ControllerExpectationsTests {
+    @Test func creationsAndDeletionsMustBeObservedOnce() {
+        let e = ControllerExpectations()
+        #expect(e.satisfied("t/rs"))
+        e.expectCreations("t/rs", 2)
+        #expect(!e.satisfied("t/rs"))
+        e.creationObserved("t/rs")
+        #expect(!e.satisfied("t/rs"))
+        e.creationObserved("t/rs")
+        #expect(e.satisfied("t/rs"))
+
+        e.expectDeletions("t/rs", podKeys: ["t/a", "t/b"])
+        e.deletionObserved("t/rs", podKey: "t/a")
+        // The same pod seen deleted twice (deletionTimestamp, then the delete) counts once.
+        e.deletionObserved("t/rs", podKey: "t/a")
+        e.deletionObserved("t/rs", podKey: "t/unrelated")
+        #expect(!e.satisfied("t/rs"))
+        e.deletionObserved("t/rs", podKey: "t/b")
+        #expect(e.satisfied("t/rs"))
+        e.delete("t/rs")
+        #expect(e.pending("t/rs") == nil)
+    }
+
+    @Test func expiredExpectationsNoLongerBlock() async throws {
+        let e = ControllerExpectations(ttl: .milliseconds(50))
+        e.expectCreations("t/rs", 3)
+        #expect(!e.satisfied("t/rs"))
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(e.satisfied("t/rs"))
+    }
+}
+
+@Suite struct LabelSelectorTests {
+    @Test func matchLabelsAndExpressions() throws {
+        let sel = try LabelSelector([
+            "matchLabels": ["app": "web"],
+            "matchExpressions": [
+                ["key": "tier", "operator": "In", "values": ["front", "edge"]],
+                ["key": "canary", "operator": "DoesNotExist"],
+                ["key": "zone", "operator": "NotIn", "values": ["b"]],
+                ["key": "team", "operator": "Exists"],
+            ],
+        ])
+        #expect(sel.matches(["app": "web", "tier": "edge", "team": "x"]))
+        #expect(sel.matches(["app": "web", "tier": "front", "team": "x", "zone": "a"]))
+        #expect(!sel.matches(["app": "web", "tier": "front", "team": "x", "zone": "b"]))
+        #expect(!sel.matches(["app": "web", "tier": "front", "team": "x", "canary": "1"]))
+        #expect(!sel.matches(["app": "web", "tier": "back", "team": "x"]))
+        #expect(!sel.matches(["app": "web", "tier": "front"]))
+    }
+
+    @Test func missingSelectsNothingEmptySelectsEverything() throws {
+        #expect(!(try LabelSelector(nil)).matches(["a": "b"]))
+        #expect(!(try LabelSelector(.null)).matches([:]))
+        let all = try LabelSelector([:])
+        #expect(all.isEverything && all.matches(["a": "b"]) && all.matches([:]))
+    }
+
+    @Test func invalidSelectorsAreRejected() {
+        #expect(throws: LabelSelector.InvalidSelector.self) {
+            try LabelSelector(["matchExpressions": [["key": "a", "operator": "In", "values": []]]])
+        }
+        #expect(throws: LabelSelector.InvalidSelector.self) {
+            try LabelSelector(["matchExpressions": [["key": "a", "operator": "Exists", "values": ["x"]]]])
+        }
+        #expect(throws: LabelSelector.InvalidSelector.self) {
+            try LabelSelector(["matchExpressions": [["key": "a", "operator": "Near"]]])
+        }
+    }
+}
+
+@Suite struct PodTemplateTests {
+    @Test func podsCarryTemplateMetadataAndAControllerReference() throws {
+        let rs: JSON = ["metadata": ["name": "web", "namespace": "t", "uid": "u1"],
+                        "spec": ["template": ["metadata": ["labels": ["app": "web"], "annotations": ["a": "b"], "creationTimestamp": nil],
+                                              "spec": ["containers": [["name": "c", "image": "i"]]]]]]
+        let pod = try PodTemplate.pod(from: rs, kind: "ReplicaSet", apiVersion: "apps/v1")
+        #expect(pod[path: ["metadata", "generateName"]] == "web-")
+        #expect(pod[path: ["metadata", "labels"]] == ["app": "web"])
+        #expect(pod[path: ["metadata", "annotations"]] == ["a": "b"])
+        #expect(pod[path: ["metadata", "creationTimestamp"]] == nil)
+        #expect(pod.controllerRef == OwnerReference(apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: "u1", controller: true, blockOwnerDeletion: true))
+        var unlabeled = rs
+        unlabeled[path: ["spec", "template", "metadata", "labels"]] = nil
+        #expect(throws: PodTemplate.NoLabels.self) { try PodTemplate.pod(from: unlabeled, kind: "ReplicaSet", apiVersion: "apps/v1") }
+    }
+}
