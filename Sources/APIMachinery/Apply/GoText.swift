@@ -67,33 +67,7 @@ enum GoText {
     }
 
     /// `fmt.Sprintf("%q", s)`, as `strconv.Quote`.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += String(format: "\\x%02x", u.value)
-                } else if (0x80..<0xA0).contains(u.value) || u.value == 0xAD || u.value == 0x2028 || u.value == 0x2029
-                    || u.value == 0xFEFF
-                {
-                    out += String(format: "\\u%04x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { GoQuoting.quote(s) }
 
     /// `value.ToString` of structured-merge-diff: how key values appear in printed field paths.
     static func valueString(_ v: JSON) -> String {

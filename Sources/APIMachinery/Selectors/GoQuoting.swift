@@ -1,7 +1,8 @@
-/// Go's `%q` and `%#v` renderings, which upstream's selector errors embed in their messages.
-enum GoQuoting {
+/// Go's `%q` and `%#v` renderings, which upstream's error messages embed (selectors, validation, apply):
+/// the one implementation every module uses, so their texts agree.
+public enum GoQuoting {
     /// `strconv.Quote`: double quotes, Go escapes for control characters, printable Unicode kept.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -28,7 +29,7 @@ enum GoQuoting {
     }
 
     /// `%#v` of a `[]string`: `[]string{"a", "b"}`, `[]string{}` or `[]string(nil)`.
-    static func stringSlice(_ values: [String]?) -> String {
+    public static func stringSlice(_ values: [String]?) -> String {
         guard let values else { return "[]string(nil)" }
         return "[]string{" + values.map(quote).joined(separator: ", ") + "}"
     }

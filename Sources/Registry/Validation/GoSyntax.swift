@@ -7,36 +7,7 @@ import APIMachinery
 /// Go prints map keys sorted, so the output is deterministic and can be matched byte for byte.
 enum GoSyntax {
     /// Go's `strconv.Quote`: printable characters kept, `"` and `\` escaped, control characters as escapes.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + hex2(scalar.value)
-                } else if scalar.value >= 0x80 && scalar.value < 0xA0 {
-                    out += "\\u00" + hex2(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hex2(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return s.count == 1 ? "0" + s : s
-    }
+    static func quote(_ s: String) -> String { GoQuoting.quote(s) }
 
     /// `%#v` of a `map[string]string`; nil (absent) prints `map[string]string(nil)`.
     static func stringMap(_ value: JSON?) -> String {
