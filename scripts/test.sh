@@ -5,7 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
-swift test 2>&1 | tail -n 40
+# Full log kept; failures (with their reasons) and the summary printed.
+log=$(mktemp)
+if ! swift test > "$log" 2>&1; then
+  grep -E "✘|recorded an issue|error:|Fatal" "$log" | head -n 80
+  tail -n 5 "$log"
+  exit 1
+fi
+grep -E "^✔ Test run|passed after" "$log" | tail -n 1
 # The seed's hands-on session with the real kubectl; fails on any regression of tests/seed-expected-pass.txt.
 SKIFF="$PWD/.build/debug/skiff" scripts/seed.sh
 # Last, so that its summary closes the run.
