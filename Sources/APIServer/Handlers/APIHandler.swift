@@ -16,6 +16,7 @@ public final class APIHandler: Sendable {
     let nodePorts: PortAllocator
     let discovery: Discovery
     let namespaceCleanup = NamespaceCleaner()
+    let watchCache = WatchEventCache()
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config

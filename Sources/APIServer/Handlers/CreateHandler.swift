@@ -7,8 +7,7 @@ import Registry
 extension APIHandler {
     func create(_ ctx: RequestContext) async throws -> APIResponse {
         var obj = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
-        let warnings = try checkFields(ctx, obj)
-        obj = Adapters.prune(obj, info: ctx.info)
+        let warnings = try checkFields(ctx, &obj)
         obj = try await admitNew(ctx, obj)
         if ctx.request.isDryRun { return try respond(ctx, object: obj, status: 201, warnings: warnings) }
         let created: JSON
@@ -43,12 +42,12 @@ extension APIHandler {
         }
     }
 
-    /// Strict/Warn/Ignore field validation. Returns warnings for Warn; throws 400 for Strict.
-    func checkFields(_ ctx: RequestContext, _ obj: JSON, isPatch: Bool = false) throws -> [String] {
+    /// Strict/Warn/Ignore field validation of `obj`, which leaves without the undeclared fields (as upstream's
+    /// typed decoding drops them). Returns the Warn-mode warnings; throws 400 under Strict.
+    func checkFields(_ ctx: RequestContext, _ obj: inout JSON, isPatch: Bool = false) throws -> [String] {
         guard let mode = FieldValidationDirective(queryValue: ctx.request.query["fieldValidation"]) else {
             throw APIError.badRequest("fieldValidation parameter unsupported: \(ctx.request.query["fieldValidation"] ?? ""); supported values: Ignore, Warn, Strict")
         }
-        guard mode != .ignore else { return [] }
         let unknown = Adapters.unknownFields(obj, info: ctx.info)
         guard !unknown.isEmpty else { return [] }
         if mode == .strict {
@@ -56,7 +55,8 @@ extension APIHandler {
             throw StrictDecoding.createOrUpdateError(
                 bodyKind: obj["kind"]?.string ?? ctx.info.kind, bodyVersion: ctx.info.version, kind: ctx.info.kind, paths: unknown)
         }
-        return StrictDecoding.warnings(unknown)
+        obj = Adapters.prune(obj, info: ctx.info)
+        return mode == .warn ? StrictDecoding.warnings(unknown) : []
     }
 
     /// Everything between decoding and storing a new object.

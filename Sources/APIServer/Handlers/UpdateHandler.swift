@@ -6,8 +6,7 @@ import Registry
 extension APIHandler {
     func update(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         var body = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
-        let warnings = try checkFields(ctx, body)
-        body = Adapters.prune(body, info: ctx.info)
+        let warnings = try checkFields(ctx, &body)
         try checkTypeMeta(ctx, &body)
         if let bodyName = body.metaName, !bodyName.isEmpty, bodyName != name {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
@@ -41,11 +40,12 @@ extension APIHandler {
             } catch let e as PatchError {
                 throw e.apiError
             }
-            warnings = try self.checkFields(ctx, patched, isPatch: true)
+            var checked = patched
+            warnings = try self.checkFields(ctx, &checked, isPatch: true)
             if let rv = patched.metaResourceVersion, rv != current.metaResourceVersion {
                 throw ctx.store.conflict(name)
             }
-            return Adapters.prune(patched, info: ctx.info)
+            return checked
         }
         return try respond(ctx, object: result, warnings: warnings)
     }
@@ -60,8 +60,7 @@ extension APIHandler {
         if let n = applied.metaName, n != name {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
-        let warnings = try checkFields(ctx, applied)
-        applied = Adapters.prune(applied, info: ctx.info)
+        let warnings = try checkFields(ctx, &applied)
         let force = ctx.request.query.bool("force")
         if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
             var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)

@@ -15,6 +15,7 @@ extension APIHandler {
             if let name, obj.metaName != name { return false }
             return selectorFilter?(obj) ?? true
         }
+        let filtered = name != nil || selectorFilter != nil
         let format = ResponseFormat.negotiate(ctx.request.header("accept"))
         let rvParam = q["resourceVersion"] ?? ""
         let bookmarks = q.bool("allowWatchBookmarks")
@@ -33,7 +34,7 @@ extension APIHandler {
             after = n
         }
 
-        let encoder = WatchEventEncoder(info: ctx.info, format: format, handler: self)
+        let encoder = WatchEventEncoder(info: ctx.info, format: format, handler: self, filtered: filtered)
         let prefix = ctx.store.prefix(namespace: ctx.namespace)
         let kv = self.kv
         let store = ctx.store
@@ -108,6 +109,16 @@ struct WatchEventEncoder: Sendable {
     let info: ResourceInfo
     let format: ResponseFormat
     let handler: APIHandler
+    /// Whether the watch has selectors (or a name): only then must the previous version be inspected.
+    let filtered: Bool
+
+    var formatTag: String {
+        switch format {
+        case .object: return "o"
+        case .table(let v): return "t" + v
+        case .partialMetadata(let v): return "p" + v
+        }
+    }
 
     func encode(_ type: String, _ object: JSON) -> Data {
         let obj: JSON
@@ -143,20 +154,31 @@ struct WatchEventEncoder: Sendable {
 
     /// The watch line for a store event, or nil when the event is invisible through this watch's filter.
     func translate(_ event: WatchEvent, store: ResourceStore, filter: (JSON) -> Bool) -> Data? {
-        guard let current = try? store.decode(event.kv) else { return nil }
-        let previous = event.previous.flatMap { try? store.decode($0) }
-        let wasIn = previous.map(filter) ?? false
-        switch event.kind {
-        case .put:
-            let isIn = filter(current)
-            switch (wasIn, isIn) {
-            case (false, true): return encode("ADDED", current)
-            case (true, true): return encode("MODIFIED", current)
-            case (true, false): return encode("DELETED", current)
-            case (false, false): return nil
+        let cache = handler.watchCache
+        guard let current = cache.object(event.kv, decode: store.decode) else { return nil }
+        let type: String
+        if !filtered {
+            switch event.kind {
+            case .put: type = event.previous == nil ? "ADDED" : "MODIFIED"
+            case .delete: type = "DELETED"
             }
-        case .delete:
-            return (wasIn || filter(current)) ? encode("DELETED", current) : nil
+        } else {
+            let previous = event.previous.flatMap { cache.object($0, decode: store.decode) }
+            let wasIn = previous.map(filter) ?? false
+            switch event.kind {
+            case .put:
+                let isIn = filter(current)
+                switch (wasIn, isIn) {
+                case (false, true): type = "ADDED"
+                case (true, true): type = "MODIFIED"
+                case (true, false): type = "DELETED"
+                case (false, false): return nil
+                }
+            case .delete:
+                guard wasIn || filter(current) else { return nil }
+                type = "DELETED"
+            }
         }
+        return cache.line(type + formatTag, event.kv) { encode(type, current) }
     }
 }
