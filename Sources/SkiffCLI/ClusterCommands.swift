@@ -31,9 +31,18 @@ struct CreateCluster: AsyncParsableCommand {
     @Option(help: "Longest wait for the cluster to be ready, e.g. 120s.") var wait = "120s"
     @Option(help: "Kubeconfig to merge the cluster's context into.") var kubeconfig: String?
     @Flag(help: "Keep the cluster if it fails to come up, to read its logs.") var retain = false
+    @Option(help: "A kind-style cluster config (kind: Cluster, nodes: [{role: control-plane}, {role: worker}, ...]).")
+    var config: String?
 
     func run() async throws {
         let seconds = Int(wait.trimmingCharacters(in: CharacterSet(charactersIn: "s"))) ?? 120
+        var name = self.name
+        var nodes = self.nodes
+        if let config {
+            let c = try ClusterConfigFile.load(path: config)
+            nodes = c.nodes
+            if let n = c.name, self.name == "skiff" { name = n }
+        }
         do {
             var creator = ClusterCreator(executable: currentExecutable())
             creator.retainOnFailure = retain
