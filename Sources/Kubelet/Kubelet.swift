@@ -82,7 +82,7 @@ public final class Kubelet: Sendable {
     // MARK: Node
 
     func register() async throws {
-        let now = Timestamp.now()
+        let now = RFC3339.time()
         var backoff = Duration.milliseconds(200)
         while true {
             do {
@@ -111,7 +111,7 @@ public final class Kubelet: Sendable {
 
     func postNodeStatus() async throws {
         let current = try await client.get(.nodes, nodeName)
-        let status = options.node.status(ready: true, now: Timestamp.now(), previous: current["status"])
+        let status = options.node.status(ready: true, now: RFC3339.time(), previous: current["status"])
         try await client.patch(.nodes, nodeName, ["status": status], type: "application/merge-patch+json", subresource: "status")
     }
 
@@ -134,7 +134,7 @@ public final class Kubelet: Sendable {
 
     func renewLease() async throws {
         let path = ResourcePath.leases.inNamespace("kube-node-lease")
-        let now = Timestamp.nowMicro()
+        let now = RFC3339.microTime()
         do {
             try await client.patch(path, nodeName, ["spec": ["renewTime": .string(now), "holderIdentity": .string(nodeName)]])
         } catch let e as APIError where e.code == 404 {
@@ -218,7 +218,7 @@ public final class Kubelet: Sendable {
         if containers == nil {
             if podIP.isEmpty {
                 logger.info("creating pod \(key): making its sandbox")
-                try await patchStatus(path, name, PodStatusBuilder.creating(pod: pod, hostIP: hostIP, now: Timestamp.now()))
+                try await patchStatus(path, name, PodStatusBuilder.creating(pod: pod, hostIP: hostIP, now: RFC3339.time()))
             }
             guard let ip = ips.allocate(for: uid) else { throw APIError.internalError("no free pod IP in \(options.node.podCIDR)") }
             podIP = ip
@@ -230,7 +230,7 @@ public final class Kubelet: Sendable {
         }
         // The informer's copy may not have the address yet: the allocator holds it for this uid.
         if podIP.isEmpty { podIP = ips.allocate(for: uid) ?? "" }
-        let status = PodStatusBuilder.status(pod: pod, containers: containers ?? [], hostIP: hostIP, podIP: podIP, now: Timestamp.now())
+        let status = PodStatusBuilder.status(pod: pod, containers: containers ?? [], hostIP: hostIP, podIP: podIP, now: RFC3339.time())
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
             if pod[path: ["status", "phase"]]?.string != status["phase"]?.string {
@@ -283,10 +283,10 @@ public final class Kubelet: Sendable {
         let running = sp.isRunning
         let c = ContainerState(
             name: sp.name, image: sp.image, containerID: "skiff://\(sp.name)",
-            phase: running ? .running(startedAt: pod[path: ["status", "startTime"]]?.string ?? Timestamp.now())
+            phase: running ? .running(startedAt: pod[path: ["status", "startTime"]]?.string ?? RFC3339.time())
                 : .waiting(reason: "CrashLoopBackOff", message: "the \(sp.name) process is not running"),
             restartCount: 0, ready: running)
-        let status = PodStatusBuilder.status(pod: pod, containers: [c], hostIP: options.node.internalIP, podIP: options.node.internalIP, now: Timestamp.now())
+        let status = PodStatusBuilder.status(pod: pod, containers: [c], hostIP: options.node.internalIP, podIP: options.node.internalIP, now: RFC3339.time())
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
         }
@@ -299,12 +299,6 @@ final class KnownPods: Sendable {
     func set(_ key: String, uid: String) { map.withLock { $0[key] = uid } }
     func uid(of key: String) -> String? { map.withLock { $0[key] } }
     @discardableResult func remove(_ key: String) -> String? { map.withLock { $0.removeValue(forKey: key) } }
-}
-
-/// RFC 3339 timestamps as the API writes them.
-enum Timestamp {
-    static func now() -> String { RFC3339.time() }
-    static func nowMicro() -> String { RFC3339.microTime() }
 }
 
 import Synchronization
