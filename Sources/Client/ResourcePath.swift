@@ -38,6 +38,7 @@ public struct ResourcePath: Sendable, Hashable {
     public static let events = ResourcePath(resource: "events")
     public static let namespaces = ResourcePath(resource: "namespaces")
     public static let configmaps = ResourcePath(resource: "configmaps")
+    public static let secrets = ResourcePath(resource: "secrets")
     public static let serviceaccounts = ResourcePath(resource: "serviceaccounts")
     public static let deployments = ResourcePath(group: "apps", resource: "deployments")
     public static let replicasets = ResourcePath(group: "apps", resource: "replicasets")

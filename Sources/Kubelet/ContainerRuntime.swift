@@ -10,58 +10,152 @@ public struct ContainerState: Sendable, Equatable {
     }
     public var name: String
     public var image: String
+    public var imageID: String = ""
     public var containerID: String
     public var phase: Phase
+    /// The previous attempt's end, shown as `lastState.terminated` (nil before the first restart).
+    public var lastTermination: Phase? = nil
     public var restartCount: Int
     public var ready: Bool
+
+    public init(name: String, image: String, imageID: String = "", containerID: String, phase: Phase,
+                lastTermination: Phase? = nil, restartCount: Int, ready: Bool) {
+        self.name = name
+        self.image = image
+        self.imageID = imageID
+        self.containerID = containerID
+        self.phase = phase
+        self.lastTermination = lastTermination
+        self.restartCount = restartCount
+        self.ready = ready
+    }
+
+    public var isRunning: Bool { if case .running = phase { return true }; return false }
+    public var isTerminated: Bool { if case .terminated = phase { return true }; return false }
+    public var exitCode: Int32? { if case .terminated(let code, _, _, _) = phase { return code }; return nil }
+}
+
+/// What the runtime knows of one pod: its sandbox's address and its containers, in spec order.
+public struct PodRuntimeStatus: Sendable, Equatable {
+    public var podIP: String?
+    public var sandboxReady: Bool
+    public var initContainers: [ContainerState]
+    public var containers: [ContainerState]
+
+    public init(podIP: String?, sandboxReady: Bool, initContainers: [ContainerState] = [], containers: [ContainerState]) {
+        self.podIP = podIP
+        self.sandboxReady = sandboxReady
+        self.initContainers = initContainers
+        self.containers = containers
+    }
+}
+
+/// What the kubelet resolved for a pod before the runtime starts its containers: volumes on the node, and
+/// how to compute a container's environment once the sandbox has an address.
+public struct PodSyncContext: Sendable {
+    public typealias EnvironmentSource = @Sendable (_ container: JSON, _ podIP: String) async throws -> [(name: String, value: String)]
+
+    /// Host path of each pod volume, by name.
+    public var volumes: [String: String]
+    /// The container's variables (envFrom, env with valueFrom), given the pod's IP.
+    public var environment: EnvironmentSource
+    /// An address the kubelet reserved, for runtimes without pod networking of their own (simulated).
+    public var reservedIP: String
+    public var hostIP: String
+    /// resolv.conf for the pod (upstream's dnsPolicy), or nil for the runtime's default.
+    public var dns: PodDNS?
+    /// Where the pod's `/etc/hosts` goes; the runtime writes it once the pod has an address.
+    public var hostsFile: URL?
+
+    public init(volumes: [String: String] = [:], environment: @escaping EnvironmentSource = { _, _ in [] },
+                reservedIP: String = "", hostIP: String = "", dns: PodDNS? = nil, hostsFile: URL? = nil) {
+        self.volumes = volumes
+        self.environment = environment
+        self.reservedIP = reservedIP
+        self.hostIP = hostIP
+        self.dns = dns
+        self.hostsFile = hostsFile
+    }
+}
+
+/// A pod's resolver configuration: what its `/etc/resolv.conf` says.
+public struct PodDNS: Sendable, Equatable {
+    public var servers: [String]
+    public var searches: [String]
+    public var options: [String]
+
+    public init(servers: [String], searches: [String], options: [String]) {
+        self.servers = servers
+        self.searches = searches
+        self.options = options
+    }
 }
 
 /// The kubelet's seam to whatever runs containers: the simulated runtime (pods "run" with no processes,
-/// like kwok, for scale tests and machines without containerd) or CRI on containerd.
+/// like kwok, for scale tests) or CRI on containerd.
 public protocol ContainerRuntime: Sendable {
     /// Reported as the node's `containerRuntimeVersion`, e.g. "containerd://1.6.20" or "simulated://0.1".
     var version: String { get }
-    /// Brings the pod's sandbox and containers up (idempotent for a pod already running).
-    func syncPod(_ pod: JSON, podIP: String) async throws -> [ContainerState]
-    /// Stops the pod's containers within the grace period and removes its sandbox.
+    /// Whether pod state can change without the kubelet asking (processes exit, probes fail): then the
+    /// kubelet re-syncs running pods on a short period, as upstream's PLEG relists.
+    var needsPolling: Bool { get }
+    /// Whether pods get their addresses from the runtime's own networking (CNI); otherwise the kubelet
+    /// hands each pod one from the node's pod CIDR.
+    var providesPodNetwork: Bool { get }
+    /// Brings the pod towards its spec — sandbox, init containers in order, app containers, restarts
+    /// per restartPolicy with back-off — and reports where it stands. Idempotent: called on every sync.
+    func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus
+    /// Stops the pod's containers within the grace period (SIGTERM, then SIGKILL) and removes its sandbox.
     func killPod(uid: String, gracePeriod: Int64) async throws
-    /// The containers of a pod this runtime knows, or nil when it has none (e.g. after a kubelet restart
-    /// with a runtime that keeps no state).
-    func containers(ofPod uid: String) async -> [ContainerState]?
-    /// A container's log, or an error saying why there is none.
-    func logs(podUID: String, container: String) async throws -> Data
+    /// What the runtime has of a pod, or nil when it has nothing (never started, or already removed).
+    func podStatus(uid: String) async -> PodRuntimeStatus?
+    /// The uids of every pod the runtime holds: how pods deleted while the kubelet was down are found.
+    func podUIDs() async -> Set<String>
 }
 
 /// Runs nothing: every container is "running" from the moment the pod is synced. Honest about it: there
-/// are no logs, and `logs` says so.
+/// are no processes, so there are no logs and nothing to exec into.
 public actor SimulatedRuntime: ContainerRuntime {
     public nonisolated let version = "simulated://0.1"
-    private var pods: [String: [ContainerState]] = [:]
+    public nonisolated let needsPolling = false
+    public nonisolated let providesPodNetwork = false
+    private var pods: [String: PodRuntimeStatus] = [:]
 
     public init() {}
 
-    public func syncPod(_ pod: JSON, podIP: String) async throws -> [ContainerState] {
+    public func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         if let existing = pods[uid] { return existing }
         let now = RFC3339.time()
-        let containers = (pod[path: ["spec", "containers"]]?.array ?? []).map { c -> ContainerState in
-            let name = c["name"]?.string ?? ""
-            return ContainerState(
-                name: name, image: c["image"]?.string ?? "",
-                containerID: "simulated://\(uid.prefix(8))-\(name)", phase: .running(startedAt: now),
-                restartCount: 0, ready: true)
+        func states(_ key: String, running: Bool) -> [ContainerState] {
+            (pod[path: ["spec", key]]?.array ?? []).map { c -> ContainerState in
+                let name = c["name"]?.string ?? ""
+                return ContainerState(
+                    name: name, image: c["image"]?.string ?? "", containerID: "simulated://\(uid.prefix(8))-\(name)",
+                    phase: running ? .running(startedAt: now) : .terminated(exitCode: 0, reason: "Completed", startedAt: now, finishedAt: now),
+                    restartCount: 0, ready: running)
+            }
         }
-        pods[uid] = containers
-        return containers
+        let status = PodRuntimeStatus(podIP: context.reservedIP, sandboxReady: true,
+                                      initContainers: states("initContainers", running: false),
+                                      containers: states("containers", running: true))
+        pods[uid] = status
+        return status
     }
 
     public func killPod(uid: String, gracePeriod: Int64) async throws {
         pods[uid] = nil
     }
 
-    public func containers(ofPod uid: String) async -> [ContainerState]? { pods[uid] }
+    public func podStatus(uid: String) async -> PodRuntimeStatus? { pods[uid] }
 
-    public func logs(podUID: String, container: String) async throws -> Data {
-        throw APIError.badRequest("container \"\(container)\" has no log: it runs on a simulated node, where no process runs")
-    }
+    public func podUIDs() async -> Set<String> { Set(pods.keys) }
+}
+
+/// A pod whose containers cannot be configured yet (a missing ConfigMap or Secret, a bad volume): upstream's
+/// `CreateContainerConfigError`.
+public struct PodConfigError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }

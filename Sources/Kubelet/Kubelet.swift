@@ -14,6 +14,13 @@ public struct KubeletOptions: Sendable {
     /// How often node status is re-posted when nothing changed.
     public var statusInterval: Duration = .seconds(10)
     public var workers = 4
+    /// How often a running pod is re-synced against a runtime whose containers live on their own (PLEG's relist).
+    public var resyncInterval: Duration = .seconds(1)
+    /// Where pod volumes, hosts files and logs live.
+    public var rootDir = URL(fileURLWithPath: "/var/lib/skiff/kubelet")
+    /// The cluster DNS servers written into ClusterFirst pods' resolv.conf (upstream's `--cluster-dns`).
+    public var clusterDNS: [String] = ["10.96.0.10"]
+    public var clusterDomain = "cluster.local"
 
     public init(node: NodeConfig, staticPods: URL? = nil) {
         self.node = node
@@ -34,6 +41,8 @@ public final class Kubelet: Sendable {
     let ips: PodIPAllocator
     /// Pods the runtime was asked to run, by key → uid: how a deletion is noticed once the API forgot the pod.
     let known = KnownPods()
+    let volumes: VolumeManager
+    let envResolver: EnvResolver
 
     public init(client: KubeClient, options: KubeletOptions, runtime: any ContainerRuntime, logger: Logger) throws {
         self.client = client
@@ -44,6 +53,9 @@ public final class Kubelet: Sendable {
             throw APIError.badRequest("invalid pod CIDR \(options.node.podCIDR)")
         }
         self.ips = ips
+        let lookup = Self.sourceLookup(client: client)
+        volumes = VolumeManager(kubeletRoot: options.rootDir, lookup: lookup)
+        envResolver = EnvResolver(lookup: lookup)
         pods = Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.node.name)", logger: logger)
     }
 
@@ -61,7 +73,7 @@ public final class Kubelet: Sendable {
             group.addTask { await self.heartbeat() }
             group.addTask {
                 _ = await self.pods.waitForSync()
-                self.adoptExisting()
+                await self.adoptExisting()
                 await self.staticPodLoop()
             }
             for _ in 0..<max(options.workers, 1) {
@@ -154,10 +166,22 @@ public final class Kubelet: Sendable {
     // MARK: Pods
 
     /// At start-up: keep the addresses of pods that already run here.
-    func adoptExisting() {
+    func adoptExisting() async {
+        var live = Set<String>()
         for pod in pods.store.list() {
-            guard let uid = pod[path: ["metadata", "uid"]]?.string, let ip = pod[path: ["status", "podIP"]]?.string else { continue }
-            ips.reserve(ip, for: uid)
+            guard let uid = pod[path: ["metadata", "uid"]]?.string else { continue }
+            live.insert(uid)
+            if let key = ObjectKey.of(pod) { known.set(key, uid: uid) }
+            if let ip = pod[path: ["status", "podIP"]]?.string { ips.reserve(ip, for: uid) }
+        }
+        // Pods deleted while this kubelet was down still hold containers: stop them.
+        for uid in await runtime.podUIDs().subtracting(live) {
+            do {
+                try await stopPod(uid: uid, gracePeriod: 0)
+                logger.info("removed pod \(uid): it no longer exists in the API")
+            } catch {
+                logger.warning("cannot remove orphaned pod \(uid): \(error)")
+            }
         }
     }
 
@@ -180,8 +204,7 @@ public final class Kubelet: Sendable {
         guard let pod = pods.store.get(key) else {
             // Gone from the API: make sure nothing of it still runs.
             if let uid = known.remove(key) {
-                try await runtime.killPod(uid: uid, gracePeriod: 0)
-                ips.release(owner: uid)
+                try await stopPod(uid: uid, gracePeriod: 0)
                 logger.info("pod \(key) was removed from the API; stopped its containers and removed its sandbox")
             }
             return
@@ -190,16 +213,14 @@ public final class Kubelet: Sendable {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         if let oldUID = known.uid(of: key), oldUID != uid {
             // Same name, new pod: the old one's containers go first.
-            try await runtime.killPod(uid: oldUID, gracePeriod: 0)
-            ips.release(owner: oldUID)
+            try await stopPod(uid: oldUID, gracePeriod: 0)
             known.remove(key)
         }
 
         if pod[path: ["metadata", "deletionTimestamp"]] != nil {
             let grace = pod[path: ["metadata", "deletionGracePeriodSeconds"]]?.int ?? 30
             logger.info("killing pod \(key): deletion requested (grace period \(grace)s); stopping its containers")
-            try await runtime.killPod(uid: uid, gracePeriod: grace)
-            ips.release(owner: uid)
+            try await stopPod(uid: uid, gracePeriod: grace)
             known.remove(key)
             do {
                 try await client.delete(path, name, options: ["gracePeriodSeconds": 0, "preconditions": ["uid": .string(uid)]])
@@ -210,32 +231,102 @@ public final class Kubelet: Sendable {
             return
         }
         let phase = pod[path: ["status", "phase"]]?.string ?? "Pending"
-        if phase == "Succeeded" || phase == "Failed" { return }
+        if phase == "Succeeded" || phase == "Failed" {
+            // Finished pods keep their status; their sandbox and containers go (upstream's kubelet kills them too).
+            if await runtime.podStatus(uid: uid) != nil {
+                try await stopPod(uid: uid, gracePeriod: 0, keepVolumes: false)
+                logger.info("pod \(key) finished (\(phase)); removed its sandbox")
+            }
+            return
+        }
 
         let hostIP = options.node.internalIP
-        var containers = await runtime.containers(ofPod: uid)
-        var podIP = pod[path: ["status", "podIP"]]?.string ?? ""
-        if containers == nil {
-            if podIP.isEmpty {
-                logger.info("creating pod \(key): making its sandbox")
+        let firstSync = known.uid(of: key) == nil && pod[path: ["status", "podIP"]]?.string == nil
+        if firstSync, await runtime.podStatus(uid: uid) == nil {
+            logger.info("creating pod \(key): making its sandbox")
+            if pod[path: ["status", "containerStatuses"]] == nil {
                 try await patchStatus(path, name, PodStatusBuilder.creating(pod: pod, hostIP: hostIP, now: RFC3339.time()))
             }
-            guard let ip = ips.allocate(for: uid) else { throw APIError.internalError("no free pod IP in \(options.node.podCIDR)") }
-            podIP = ip
-            containers = try await runtime.syncPod(pod, podIP: ip)
-            known.set(key, uid: uid)
-            for c in containers ?? [] {
-                logger.info("pod \(key): started container \(c.name) (image \(c.image))")
-            }
         }
-        // The informer's copy may not have the address yet: the allocator holds it for this uid.
-        if podIP.isEmpty { podIP = ips.allocate(for: uid) ?? "" }
-        let status = PodStatusBuilder.status(pod: pod, containers: containers ?? [], hostIP: hostIP, podIP: podIP, now: RFC3339.time())
+        known.set(key, uid: uid)
+        let runtimeStatus: PodRuntimeStatus
+        do {
+            runtimeStatus = try await runtime.syncPod(pod, context: try await syncContext(for: pod))
+        } catch let e as PodConfigError {
+            // A missing ConfigMap/Secret or a bad volume: the containers wait, as upstream's
+            // CreateContainerConfigError, and the sync is retried with back-off.
+            try await patchStatus(path, name, PodStatusBuilder.configError(pod: pod, message: e.message, hostIP: hostIP, now: RFC3339.time()))
+            throw e
+        }
+        let status = PodStatusBuilder.status(pod: pod, runtime: runtimeStatus, hostIP: hostIP,
+                                             podIP: runtimeStatus.podIP ?? "", now: RFC3339.time())
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
             if pod[path: ["status", "phase"]]?.string != status["phase"]?.string {
-                logger.info("pod \(key) is \(status["phase"]?.string ?? "") with IP \(podIP)")
+                logger.info("pod \(key) is \(status["phase"]?.string ?? "") with IP \(runtimeStatus.podIP ?? "none")")
             }
+        }
+        let newPhase = status["phase"]?.string ?? ""
+        if runtime.needsPolling, newPhase != "Succeeded", newPhase != "Failed" {
+            queue.addAfter(key, options.resyncInterval)
+        }
+    }
+
+    /// Stops a pod in the runtime and frees what the kubelet holds for it.
+    func stopPod(uid: String, gracePeriod: Int64, keepVolumes: Bool = false) async throws {
+        try await runtime.killPod(uid: uid, gracePeriod: gracePeriod)
+        ips.release(owner: uid)
+        if !keepVolumes { volumes.tearDown(uid: uid) }
+    }
+
+    /// Volumes, environment, DNS and hosts file for one sync of `pod`.
+    func syncContext(for pod: JSON) async throws -> PodSyncContext {
+        let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
+        let volumePaths: [String: String]
+        do {
+            volumePaths = try await volumes.setUp(pod: pod)
+        } catch let e as APIError {
+            throw PodConfigError(message: e.message)
+        }
+        let resolver = envResolver
+        let hostIP = options.node.internalIP
+        let reserved = runtime.providesPodNetwork ? "" : (ips.allocate(for: uid) ?? "")
+        return PodSyncContext(
+            volumes: volumePaths,
+            environment: { container, podIP in
+                do { return try await resolver.resolve(container: container, pod: pod, podIP: podIP, hostIP: hostIP) }
+                catch let e as APIError { throw PodConfigError(message: e.message) }
+            },
+            reservedIP: reserved, hostIP: hostIP,
+            dns: PodDNSPolicy.resolve(pod: pod, clusterDNS: options.clusterDNS, clusterDomain: options.clusterDomain),
+            hostsFile: volumes.podDirectory(uid: uid).appendingPathComponent("etc-hosts"))
+    }
+
+    /// ConfigMaps and Secrets for environments and volumes, read from the API when a container starts.
+    static func sourceLookup(client: KubeClient) -> EnvResolver.SourceLookup {
+        { kind, namespace, name in
+            let resource: ResourcePath = kind == .configMap ? .configmaps : .secrets
+            let object: JSON
+            do {
+                object = try await client.get(resource.inNamespace(namespace), name)
+            } catch let e as APIError where e.code == 404 {
+                return nil
+            }
+            var data: [String: String] = [:]
+            for (k, v) in object["data"]?.object ?? [:] {
+                guard let text = v.string else { continue }
+                if kind == .secret {
+                    data[k] = Data(base64Encoded: text).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+                } else {
+                    data[k] = text
+                }
+            }
+            if kind == .configMap {
+                for (k, v) in object["binaryData"]?.object ?? [:] {
+                    data[k] = v.string.flatMap { Data(base64Encoded: $0) }.flatMap { String(data: $0, encoding: .utf8) } ?? ""
+                }
+            }
+            return data
         }
     }
 
@@ -286,7 +377,8 @@ public final class Kubelet: Sendable {
             phase: running ? .running(startedAt: pod[path: ["status", "startTime"]]?.string ?? RFC3339.time())
                 : .waiting(reason: "CrashLoopBackOff", message: "the \(sp.name) process is not running"),
             restartCount: 0, ready: running)
-        let status = PodStatusBuilder.status(pod: pod, containers: [c], hostIP: options.node.internalIP, podIP: options.node.internalIP, now: RFC3339.time())
+        let status = PodStatusBuilder.status(pod: pod, runtime: PodRuntimeStatus(podIP: options.node.internalIP, sandboxReady: true, containers: [c]),
+                                             hostIP: options.node.internalIP, podIP: options.node.internalIP, now: RFC3339.time())
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
         }

@@ -4,24 +4,16 @@ import Foundation
 /// Turns what the runtime says about a pod's containers into the pod's `status`, as upstream's kubelet
 /// computes it (phase, the five conditions, container statuses).
 public enum PodStatusBuilder {
-    public static func status(pod: JSON, containers: [ContainerState], hostIP: String, podIP: String, now: String) -> JSON {
+    /// The status of a pod whose runtime reports `runtime`, computed as upstream's `generateAPIPodStatus`:
+    /// phase by `getPhase`, then the five conditions, then each container's status.
+    public static func status(pod: JSON, runtime: PodRuntimeStatus, hostIP: String, podIP: String, now: String) -> JSON {
         var status = pod["status"] ?? [:]
         let previous = status["conditions"]?.array ?? []
-        let allRunning = !containers.isEmpty && containers.allSatisfy { if case .running = $0.phase { return true }; return false }
-        let allReady = allRunning && containers.allSatisfy(\.ready)
-        let anyWaiting = containers.contains { if case .waiting = $0.phase { return true }; return false }
-        let allTerminated = !containers.isEmpty && containers.allSatisfy { if case .terminated = $0.phase { return true }; return false }
         let restartPolicy = pod[path: ["spec", "restartPolicy"]]?.string ?? "Always"
-
-        var phase = "Pending"
-        if allTerminated && restartPolicy != "Always" {
-            let failed = containers.contains { if case .terminated(let code, _, _, _) = $0.phase { return code != 0 }; return false }
-            phase = failed && restartPolicy == "Never" ? "Failed" : (failed ? "Running" : "Succeeded")
-        } else if !anyWaiting && !containers.isEmpty {
-            phase = "Running"
-        } else if containers.contains(where: { $0.restartCount > 0 }) {
-            phase = "Running"
-        }
+        let containers = runtime.containers
+        let initDone = runtime.initContainers.allSatisfy { $0.exitCode == 0 }
+        let phase = initDone ? self.phase(containers, restartPolicy: restartPolicy) : "Pending"
+        let allReady = phase == "Running" && !containers.isEmpty && containers.allSatisfy(\.ready)
 
         func condition(_ type: String, _ ok: Bool, reason: String? = nil) -> JSON {
             let old = previous.first { $0["type"]?.string == type }
@@ -31,12 +23,12 @@ public enum PodStatusBuilder {
             if !ok, let reason { c["reason"] = .string(reason) }
             return c
         }
-        let sandboxReady = !containers.isEmpty
+        let terminal = phase == "Succeeded" || phase == "Failed"
         status["conditions"] = [
-            condition("PodReadyToStartContainers", sandboxReady),
-            condition("Initialized", true),
-            condition("Ready", allReady, reason: "ContainersNotReady"),
-            condition("ContainersReady", allReady, reason: "ContainersNotReady"),
+            condition("PodReadyToStartContainers", runtime.sandboxReady && !terminal),
+            condition("Initialized", initDone, reason: "ContainersNotInitialized"),
+            condition("Ready", allReady, reason: terminal ? "PodCompleted" : "ContainersNotReady"),
+            condition("ContainersReady", allReady, reason: terminal ? "PodCompleted" : "ContainersNotReady"),
             condition("PodScheduled", true),
         ]
         status["phase"] = .string(phase)
@@ -47,40 +39,86 @@ public enum PodStatusBuilder {
             status["podIPs"] = [["ip": .string(podIP)]]
         }
         if status["startTime"] == nil { status["startTime"] = .string(now) }
+        if runtime.initContainers.isEmpty {
+            status["initContainerStatuses"] = nil
+        } else {
+            status["initContainerStatuses"] = .array(runtime.initContainers.map(containerStatus))
+        }
         status["containerStatuses"] = .array(containers.map(containerStatus))
         return status
     }
 
-    static func containerStatus(_ c: ContainerState) -> JSON {
-        var state: JSON
-        switch c.phase {
-        case .waiting(let reason, let message):
-            var w: JSON = ["reason": .string(reason)]
-            if let message { w["message"] = .string(message) }
-            state = ["waiting": w]
-        case .running(let startedAt):
-            state = ["running": ["startedAt": .string(startedAt)]]
-        case .terminated(let code, let reason, let started, let finished):
-            state = ["terminated": ["exitCode": .int(Int64(code)), "reason": .string(reason), "startedAt": .string(started), "finishedAt": .string(finished)]]
+    /// Upstream's `getPhase`: a container waiting after it has run before (a crash loop) counts as stopped;
+    /// one never started yet keeps the pod Pending.
+    static func phase(_ containers: [ContainerState], restartPolicy: String) -> String {
+        var running = 0, waiting = 0, stopped = 0, succeeded = 0
+        for c in containers {
+            switch c.phase {
+            case .running: running += 1
+            case .terminated(let code, _, _, _):
+                stopped += 1
+                if code == 0 { succeeded += 1 }
+            case .waiting:
+                if c.lastTermination != nil { stopped += 1 } else { waiting += 1 }
+            }
         }
-        var s: JSON = ["name": .string(c.name), "image": .string(c.image), "imageID": "", "state": state, "lastState": [:],
-                       "ready": .bool(c.ready), "restartCount": .int(Int64(c.restartCount)),
-                       "started": .bool({ if case .running = c.phase { return true }; return false }())]
+        if containers.isEmpty || waiting > 0 { return "Pending" }
+        if running > 0 { return "Running" }
+        if restartPolicy == "Always" { return "Running" }
+        if stopped == succeeded { return "Succeeded" }
+        if restartPolicy == "Never" { return "Failed" }
+        return "Running"
+    }
+
+    static func containerStatus(_ c: ContainerState) -> JSON {
+        var s: JSON = ["name": .string(c.name), "image": .string(c.image), "imageID": .string(c.imageID),
+                       "state": stateJSON(c.phase), "lastState": c.lastTermination.map(stateJSON) ?? [:],
+                       "ready": .bool(c.ready), "restartCount": .int(Int64(c.restartCount)), "started": .bool(c.isRunning)]
         if !c.containerID.isEmpty { s["containerID"] = .string(c.containerID) }
         return s
     }
 
-    /// The status of a pod whose sandbox is being made: every container waiting in ContainerCreating.
-    public static func creating(pod: JSON, hostIP: String, now: String) -> JSON {
-        let containers = (pod[path: ["spec", "containers"]]?.array ?? []).map {
-            ContainerState(name: $0["name"]?.string ?? "", image: $0["image"]?.string ?? "", containerID: "",
-                           phase: .waiting(reason: "ContainerCreating", message: nil), restartCount: 0, ready: false)
+    static func stateJSON(_ phase: ContainerState.Phase) -> JSON {
+        switch phase {
+        case .waiting(let reason, let message):
+            var w: JSON = ["reason": .string(reason)]
+            if let message { w["message"] = .string(message) }
+            return ["waiting": w]
+        case .running(let startedAt):
+            return ["running": ["startedAt": .string(startedAt)]]
+        case .terminated(let code, let reason, let started, let finished):
+            return ["terminated": ["exitCode": .int(Int64(code)), "reason": .string(reason),
+                                   "startedAt": .string(started), "finishedAt": .string(finished)]]
         }
-        var s = status(pod: pod, containers: containers, hostIP: hostIP, podIP: "", now: now)
-        s["phase"] = "Pending"
-        var conds = s["conditions"]?.array ?? []
-        if let i = conds.firstIndex(where: { $0["type"]?.string == "PodReadyToStartContainers" }) { conds[i]["status"] = "False" }
-        s["conditions"] = .array(conds)
+    }
+
+    /// The status of a pod whose sandbox is being made: init containers (or, without them, app containers)
+    /// waiting in `PodInitializing` / `ContainerCreating`.
+    public static func creating(pod: JSON, hostIP: String, now: String) -> JSON {
+        func waiting(_ key: String, _ reason: String) -> [ContainerState] {
+            (pod[path: ["spec", key]]?.array ?? []).map {
+                ContainerState(name: $0["name"]?.string ?? "", image: $0["image"]?.string ?? "", containerID: "",
+                               phase: .waiting(reason: reason, message: nil), restartCount: 0, ready: false)
+            }
+        }
+        let hasInit = !(pod[path: ["spec", "initContainers"]]?.array ?? []).isEmpty
+        let runtime = PodRuntimeStatus(
+            podIP: nil, sandboxReady: false,
+            initContainers: waiting("initContainers", "PodInitializing"),
+            containers: waiting("containers", hasInit ? "PodInitializing" : "ContainerCreating"))
+        return status(pod: pod, runtime: runtime, hostIP: hostIP, podIP: "", now: now)
+    }
+}
+
+extension PodStatusBuilder {
+    /// The status of a pod whose containers cannot be configured: each one not yet running waits in
+    /// `CreateContainerConfigError` with the reason.
+    public static func configError(pod: JSON, message: String, hostIP: String, now: String) -> JSON {
+        var s = creating(pod: pod, hostIP: hostIP, now: now)
+        let key = (pod[path: ["spec", "initContainers"]]?.array ?? []).isEmpty ? "containerStatuses" : "initContainerStatuses"
+        if let statuses = s[key]?.array {
+            s[key] = .array(statuses.map { var c = $0; c["state"] = ["waiting": ["reason": "CreateContainerConfigError", "message": .string(message)]]; return c })
+        }
         return s
     }
 }

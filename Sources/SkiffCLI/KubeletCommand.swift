@@ -46,6 +46,7 @@ struct KubeletCommand: AsyncParsableCommand {
                               runtimeVersion: rt.version)
         var options = KubeletOptions(node: node, staticPods: staticPods.map { URL(fileURLWithPath: $0) })
         options.workers = 4
+        options.rootDir = URL(fileURLWithPath: rootDir)
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
         let kubelet = try Kubelet(client: client, options: options, runtime: rt, logger: logger)
         logger.info("kubelet starting on node \(nodeName) (runtime \(rt.version), pod CIDR \(podCIDR))")

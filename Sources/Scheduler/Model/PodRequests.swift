@@ -1,3 +1,4 @@
+import APIMachinery
 /// One container's requests as the pod-request rule needs them.
 struct ContainerRequests: Sendable {
     var requests: [String: Quantity]

@@ -1,3 +1,4 @@
+import APIMachinery
 /// The resources the scheduler counts, in upstream's units (`framework.Resource`): milli-cpu, bytes of
 /// memory and ephemeral storage, a pod count, and "scalar" resources (extended resources such as
 /// `example.com/gpu`, `hugepages-*`, `attachable-volumes-*`) by name.

@@ -1,6 +1,5 @@
-import APIMachinery
+@testable import APIMachinery
 import Testing
-@testable import Scheduler
 
 @Suite("Quantity")
 struct QuantityTests {

@@ -1,4 +1,3 @@
-import APIMachinery
 
 /// A resource quantity (`100m`, `1`, `1.5`, `128Mi`, `1G`, `2e3`), parsed exactly as upstream's
 /// `resource.ParseQuantity` scans it.
