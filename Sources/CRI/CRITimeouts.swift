@@ -1,0 +1,30 @@
+/// Per-call deadlines of a ``CRIClient``.
+///
+/// They follow the kubelet's own: its CRI client uses one runtime request timeout (2 minutes by
+/// default) for every call, extends StopContainer by the grace period and ExecSync by the command's
+/// timeout, and gives image pulls their own, longer budget. Skiff's defaults are shorter for ordinary
+/// calls (everything is local) and keep 2 minutes for pulls.
+public struct CRITimeouts: Sendable, Hashable {
+    /// Deadline of every call that has no more specific one.
+    public var `default`: Duration
+    /// Deadline of PullImage.
+    public var pullImage: Duration
+
+    public init(default: Duration = .seconds(30), pullImage: Duration = .seconds(120)) {
+        self.default = `default`
+        self.pullImage = pullImage
+    }
+
+    public static let standard = CRITimeouts()
+
+    /// StopContainer may take its whole grace period (`timeoutSeconds`) before the runtime kills.
+    func stopContainer(graceSeconds: Int64) -> Duration {
+        self.default + .seconds(max(0, graceSeconds))
+    }
+
+    /// ExecSync runs the command for up to `timeoutSeconds`; 0 means "no limit", so no deadline either
+    /// (as upstream's kubelet does).
+    func execSync(timeoutSeconds: Int64) -> Duration? {
+        timeoutSeconds > 0 ? self.default + .seconds(timeoutSeconds) : nil
+    }
+}
