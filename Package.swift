@@ -93,7 +93,7 @@ let package = Package(
         // The node agent: registration, heartbeats, pod workers over a container runtime.
         .target(
             name: "Kubelet",
-            dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "Client", "CRI", .product(name: "Logging", package: "swift-log")]
         ),
         // The kind-like cluster tool: clusters of supervised component processes.
         .target(
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
-        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIMachinery"]),
+        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIMachinery", "CRI"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]

@@ -111,6 +111,18 @@ public protocol ContainerRuntime: Sendable {
     func podStatus(uid: String) async -> PodRuntimeStatus?
     /// The uids of every pod the runtime holds: how pods deleted while the kubelet was down are found.
     func podUIDs() async -> Set<String>
+    /// The images the node holds, for the Node's `status.images` (largest first, as upstream lists them).
+    func nodeImages() async -> [NodeImage]
+}
+
+/// One image on the node: its names (tags and digests) and size.
+public struct NodeImage: Sendable, Equatable {
+    public var names: [String]
+    public var sizeBytes: Int64
+    public init(names: [String], sizeBytes: Int64) {
+        self.names = names
+        self.sizeBytes = sizeBytes
+    }
 }
 
 /// Runs nothing: every container is "running" from the moment the pod is synced. Honest about it: there
@@ -150,6 +162,8 @@ public actor SimulatedRuntime: ContainerRuntime {
     public func podStatus(uid: String) async -> PodRuntimeStatus? { pods[uid] }
 
     public func podUIDs() async -> Set<String> { Set(pods.keys) }
+
+    public func nodeImages() async -> [NodeImage] { [] }
 }
 
 /// A pod whose containers cannot be configured yet (a missing ConfigMap or Secret, a bad volume): upstream's

@@ -123,7 +123,11 @@ public final class Kubelet: Sendable {
 
     func postNodeStatus() async throws {
         let current = try await client.get(.nodes, nodeName)
-        let status = options.node.status(ready: true, now: RFC3339.time(), previous: current["status"])
+        var status = options.node.status(ready: true, now: RFC3339.time(), previous: current["status"])
+        let images = await runtime.nodeImages()
+        if !images.isEmpty {
+            status["images"] = .array(images.map { ["names": .array($0.names.map(JSON.string)), "sizeBytes": .int($0.sizeBytes)] })
+        }
         try await client.patch(.nodes, nodeName, ["status": status], type: "application/merge-patch+json", subresource: "status")
     }
 

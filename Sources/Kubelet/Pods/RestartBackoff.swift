@@ -22,6 +22,11 @@ public final class RestartBackoff: Sendable {
         }
     }
 
+    /// The delay set by the last restart of `key`: what upstream's "back-off 20s restarting failed container" names.
+    public func currentDelay(_ key: String) -> Duration? {
+        entries.withLock { $0[key]?.delay }
+    }
+
     /// Records a restart of `key` happening `now`, `ranFor` after its previous start: the next one waits
     /// twice as long as this one did (or the initial delay, after a long healthy run). Returns the wait set.
     @discardableResult

@@ -1,0 +1,96 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// httpGet and tcpSocket probes against a pod address. Pod addresses live inside the node's network
+/// namespace while the kubelet runs in the root one, so each probe runs on a short-lived thread that
+/// first joins the node's namespace (`setns` changes only the calling thread), then connects there. The
+/// thread ends with the probe, taking its namespace membership with it.
+struct NetworkProber: Sendable {
+    /// `/run/netns/skiff-N`, or nil to probe from the kubelet's own namespace.
+    let networkNamespace: String?
+
+    /// Succeeds when a connection is accepted within the timeout.
+    func tcpConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        await onNamespaceThread { deadline in
+            guard let fd = Self.connect(host: host, port: port, deadline: deadline) else { return false }
+            close(fd)
+            return true
+        }(timeout)
+    }
+
+    /// Succeeds on an HTTP status from 200 to 399, as upstream's prober.
+    func httpGet(host: String, port: Int, path: String, timeout: Duration) async -> Bool {
+        await onNamespaceThread { deadline in
+            guard let fd = Self.connect(host: host, port: port, deadline: deadline) else { return false }
+            defer { close(fd) }
+            let request = "GET \(path.hasPrefix("/") ? path : "/" + path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kube-probe/1.32\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            let sent = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return false }
+            // Only the status line matters: "HTTP/1.1 200 OK".
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var got = 0
+            while got < 12 {
+                guard Self.wait(fd, events: Int16(POLLIN), deadline: deadline) else { return false }
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, 64 - got, 0) }
+                if n <= 0 { break }
+                got += n
+            }
+            let line = String(decoding: buffer[0..<got], as: UTF8.self)
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1]) else { return false }
+            return (200..<400).contains(code)
+        }(timeout)
+    }
+
+    /// Runs `body` on a fresh thread inside the namespace, with an absolute deadline.
+    private func onNamespaceThread(_ body: @escaping @Sendable (ContinuousClock.Instant) -> Bool) -> @Sendable (Duration) async -> Bool {
+        let netns = networkNamespace
+        return { timeout in
+            await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
+                let thread = Thread {
+                    if let netns {
+                        let nsfd = open(netns, O_RDONLY | O_CLOEXEC)
+                        guard nsfd >= 0 else { cont.resume(returning: false); return }
+                        let joined = skiff_setns(nsfd, 0x4000_0000 /* CLONE_NEWNET */) == 0
+                        close(nsfd)
+                        guard joined else { cont.resume(returning: false); return }
+                    }
+                    cont.resume(returning: body(.now + timeout))
+                }
+                thread.start()
+            }
+        }
+    }
+
+    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) -> Int32? {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return nil }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 && errno != EINPROGRESS { close(fd); return nil }
+        guard wait(fd, events: Int16(POLLOUT), deadline: deadline) else { close(fd); return nil }
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+        if err != 0 { close(fd); return nil }
+        return fd
+    }
+
+    static func wait(_ fd: Int32, events: Int16, deadline: ContinuousClock.Instant) -> Bool {
+        let left = deadline - .now
+        let ms = Int32(max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        return poll(&p, 1, ms) == 1 && (p.revents & events) != 0
+    }
+}
+
+/// glibc's setns(2); Swift's Glibc module does not export it (it needs _GNU_SOURCE).
+@_silgen_name("setns")
+private func skiff_setns(_ fd: Int32, _ nstype: Int32) -> Int32
