@@ -18,6 +18,11 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(help: "Extra node labels, as key=value,key2=value2.") var nodeLabels: String = ""
     @Option(help: "Taints to register with, as key=value:Effect,...") var registerWithTaints: String = ""
     @Option(help: "JSON file listing static pods to show as mirror pods.") var staticPods: String?
+    @Option(help: "The CRI runtime's socket (with --runtime containerd).") var containerRuntimeEndpoint = "unix:///run/containerd/containerd.sock"
+    @Option(help: "cgroupfs parent of this node's pod cgroups.") var cgroupRoot = "/skiff"
+    @Option(help: "The node's network namespace (a /run/netns path), where pod addresses are reachable.") var netns: String?
+    @Option(help: "Cluster DNS server addresses for ClusterFirst pods, comma separated.") var clusterDNS = "10.96.0.10"
+    @Option(help: "The cluster's DNS domain.") var clusterDomain = "cluster.local"
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -40,13 +45,18 @@ struct KubeletCommand: AsyncParsableCommand {
         let rt: any ContainerRuntime
         switch runtime {
         case "simulated": rt = SimulatedRuntime()
-        default: throw ValidationError("--runtime \(runtime) is not available yet; use simulated")
+        case "containerd":
+            rt = try await ContainerdRuntime(endpoint: containerRuntimeEndpoint, kubeletRoot: URL(fileURLWithPath: rootDir),
+                                             cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)
+        default: throw ValidationError("--runtime must be simulated or containerd, not \(runtime)")
         }
         let node = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
                               runtimeVersion: rt.version)
         var options = KubeletOptions(node: node, staticPods: staticPods.map { URL(fileURLWithPath: $0) })
         options.workers = 4
         options.rootDir = URL(fileURLWithPath: rootDir)
+        options.clusterDNS = clusterDNS.split(separator: ",").map(String.init)
+        options.clusterDomain = clusterDomain
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
         let kubelet = try Kubelet(client: client, options: options, runtime: rt, logger: logger)
         logger.info("kubelet starting on node \(nodeName) (runtime \(rt.version), pod CIDR \(podCIDR))")
