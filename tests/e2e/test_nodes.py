@@ -1,0 +1,171 @@
+"""Real nodes: a one-node `skiff create cluster` (containerd, runc, CNI in the node's network namespace) driven
+by the real kubectl — pods run real containers, crash loops back off, bad images and OOM kills are reported
+as upstream reports them, probes gate readiness and restart containers, and a restarted kubelet adopts what
+runs instead of restarting it."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import ROOT, SKIFF
+
+NAME = "e2enodes"
+NODE = f"{NAME}-control-plane"
+NETNS = f"skiff-{NODE}"
+
+
+def images_dir():
+    """The tutorial's offline images (built once with the shared script, cached between runs)."""
+    d = os.environ.get("SKIFF_TEST_IMAGES", "/var/cache/skiff-test-images")
+    script = os.path.join(ROOT, "..", "shared", "images", "build-images.sh")
+    if not all(os.path.exists(os.path.join(d, f)) for f in ("busybox.oci.tar", "nginx-alpine.oci.tar")):
+        subprocess.run(["bash", script, d], check=True, capture_output=True, timeout=600)
+    return d
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    if os.geteuid() != 0:
+        pytest.skip("real nodes need root")
+    imgs = images_dir()
+    with tempfile.TemporaryDirectory(prefix="skiff-nodes-") as d:
+        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        try:
+            out = subprocess.run([SKIFF, "load", "image-archive", os.path.join(imgs, "busybox.oci.tar"),
+                                  os.path.join(imgs, "nginx-alpine.oci.tar"), "--name", NAME],
+                                 env=env, capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stdout + out.stderr
+            yield env
+        finally:
+            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=120)
+
+
+def kubectl(env, *args, check=True, input=None, timeout=60):
+    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
+    if check and p.returncode != 0:
+        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def apply(env, obj):
+    kubectl(env, "apply", "-f", "-", input=json.dumps(obj))
+
+
+def pod(name, image, command=None, **container):
+    c = {"name": "c", "image": image, **container}
+    if command:
+        c["command"] = command
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"test": name}},
+            "spec": {"terminationGracePeriodSeconds": 1, "containers": [c]}}
+
+
+def status(env, name):
+    return json.loads(kubectl(env, "get", "pod", name, "-o", "json"))["status"]
+
+
+def eventually(fn, timeout=60):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (AssertionError, KeyError, IndexError, json.JSONDecodeError):
+            pass
+        time.sleep(0.3)
+    return last
+
+
+def test_node_reports_the_runtime_and_its_images(cluster):
+    node = json.loads(kubectl(cluster, "get", "node", NODE, "-o", "json"))
+    assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://")
+    names = lambda: [n for i in json.loads(kubectl(cluster, "get", "node", NODE, "-o", "json"))["status"].get("images", [])
+                     for n in i["names"]]
+    assert eventually(lambda: any("nginx:alpine" in n for n in names()), 30), names()
+
+
+def test_nginx_runs_and_serves_on_its_pod_ip(cluster):
+    apply(cluster, pod("web", "nginx:alpine"))
+    ip = eventually(lambda: status(cluster, "web").get("phase") == "Running" and status(cluster, "web")["podIP"])
+    assert ip and ip.startswith("10.244.0."), status(cluster, "web")
+    page = subprocess.run(["ip", "netns", "exec", NETNS, "wget", "-qO-", f"http://{ip}/"], capture_output=True, text=True, timeout=10)
+    assert "Welcome to nginx!" in page.stdout
+
+
+def test_crash_loop_backs_off_with_growing_delays(cluster):
+    apply(cluster, pod("crash", "busybox:1.35", ["sh", "-c", "echo bye; exit 1"]))
+
+    def backing_off():
+        c = status(cluster, "crash")["containerStatuses"][0]
+        w = c["state"].get("waiting", {})
+        return c["restartCount"] >= 2 and w.get("reason") == "CrashLoopBackOff" and "back-off 20s" in w.get("message", "") and c
+    c = eventually(backing_off, 60)
+    assert c, status(cluster, "crash")
+    assert c["lastState"]["terminated"]["exitCode"] == 1 and c["lastState"]["terminated"]["reason"] == "Error"
+
+
+def test_missing_image_is_err_image_pull_then_back_off(cluster):
+    apply(cluster, pod("noimage", "skiff.invalid/none:1.0"))
+    seen = set()
+
+    def both():
+        w = status(cluster, "noimage")["containerStatuses"][0]["state"].get("waiting", {})
+        if w.get("reason") in ("ErrImagePull", "ImagePullBackOff"):
+            seen.add(w["reason"])
+            assert "skiff.invalid/none:1.0" in w.get("message", "")
+        return "ImagePullBackOff" in seen
+    assert eventually(both, 60), status(cluster, "noimage")
+
+
+def test_container_over_its_memory_limit_is_oom_killed_and_restarted(cluster):
+    apply(cluster, pod("oom", "busybox:1.35", ["sh", "-c", "x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while true; do x=$x$x; done"],
+                       resources={"limits": {"memory": "32Mi"}}))
+
+    def oom():
+        c = status(cluster, "oom")["containerStatuses"][0]
+        return c["restartCount"] >= 1 and c["lastState"].get("terminated", {}).get("reason") == "OOMKilled"
+    assert eventually(oom, 60), status(cluster, "oom")
+
+
+def test_failing_liveness_probe_restarts_the_container(cluster):
+    apply(cluster, pod("live", "busybox:1.35", ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 3600"],
+                       livenessProbe={"exec": {"command": ["cat", "/tmp/ok"]}, "periodSeconds": 1, "failureThreshold": 2}))
+    assert eventually(lambda: status(cluster, "live")["containerStatuses"][0]["restartCount"] >= 1, 60), status(cluster, "live")
+
+
+def test_pod_that_is_not_ready_is_left_out_of_its_service(cluster):
+    for name, path in (("ready-yes", "/"), ("ready-no", "/missing")):
+        p = pod(name, "nginx:alpine", readinessProbe={"httpGet": {"path": path, "port": 80}, "periodSeconds": 1})
+        p["metadata"]["labels"]["app"] = "readiness"
+        apply(cluster, p)
+    apply(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "readiness"},
+                    "spec": {"selector": {"app": "readiness"}, "ports": [{"port": 80}]}})
+    good = eventually(lambda: status(cluster, "ready-yes").get("podIP"))
+    bad = eventually(lambda: status(cluster, "ready-no").get("podIP"))
+    ready = lambda: kubectl(cluster, "get", "endpoints", "readiness", "-o", "jsonpath={.subsets[*].addresses[*].ip}").split()
+    assert eventually(lambda: ready() == [good], 30), ready()
+    time.sleep(2)
+    assert ready() == [good] and bad not in ready()
+    assert status(cluster, "ready-no")["containerStatuses"][0]["ready"] is False
+
+
+def test_restarted_kubelet_adopts_running_containers(cluster):
+    apply(cluster, pod("steady", "busybox:1.35", ["sleep", "3600"]))
+    before = eventually(lambda: status(cluster, "steady")["containerStatuses"][0].get("state", {}).get("running")
+                        and status(cluster, "steady")["containerStatuses"][0]["containerID"])
+    assert before
+    pid_file = os.path.join(cluster["SKIFF_HOME"], "clusters", NAME, "run", f"kubelet-{NODE}.pid")
+    pid = int(open(pid_file).read().strip())
+    os.kill(pid, signal.SIGKILL)
+    # The supervisor starts a new kubelet; it must find the container, not start another.
+    assert eventually(lambda: int(open(pid_file).read().strip()) != pid, 30)
+    time.sleep(3)
+    c = status(cluster, "steady")["containerStatuses"][0]
+    assert c["containerID"] == before and c["restartCount"] == 0 and "running" in c["state"]
