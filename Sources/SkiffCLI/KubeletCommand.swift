@@ -4,6 +4,7 @@ import Client
 import Foundation
 import Kubelet
 import Logging
+import Synchronization
 
 /// `skiff kubelet`: the node agent.
 struct KubeletCommand: AsyncParsableCommand {
@@ -18,6 +19,11 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(help: "Extra node labels, as key=value,key2=value2.") var nodeLabels: String = ""
     @Option(help: "Taints to register with, as key=value:Effect,...") var registerWithTaints: String = ""
     @Option(help: "JSON file listing static pods to show as mirror pods.") var staticPods: String?
+    @Option(help: "Address of the kubelet's HTTPS endpoint (logs, exec, attach, port-forward).") var address: String = "127.0.0.1"
+    @Option(help: "Port of the kubelet's HTTPS endpoint; 0 picks a free one.") var port: Int = 10250
+    @Option(help: "Serving certificate (PEM) of the kubelet's endpoint; without it the endpoint is plain HTTP.") var tlsCertFile: String?
+    @Option(help: "Serving key (PEM).") var tlsPrivateKeyFile: String?
+    @Option(help: "CA bundle that must sign the certificates of clients (the API server's kubelet client certificate).") var clientCAFile: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -42,15 +48,42 @@ struct KubeletCommand: AsyncParsableCommand {
         case "simulated": rt = SimulatedRuntime()
         default: throw ValidationError("--runtime \(runtime) is not available yet; use simulated")
         }
-        let node = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
+        let baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
                               runtimeVersion: rt.version)
-        var options = KubeletOptions(node: node, staticPods: staticPods.map { URL(fileURLWithPath: $0) })
-        options.workers = 4
+        if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
+            throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
+        }
+        var serverConfig = KubeletServerConfig(logPaths: PodLogPaths(kubeletRoot: URL(fileURLWithPath: rootDir)))
+        serverConfig.address = address
+        serverConfig.port = port
+        serverConfig.tlsCertFile = tlsCertFile
+        serverConfig.tlsKeyFile = tlsPrivateKeyFile
+        serverConfig.clientCAFile = clientCAFile
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
-        let kubelet = try Kubelet(client: client, options: options, runtime: rt, logger: logger)
-        logger.info("kubelet starting on node \(nodeName) (runtime \(rt.version), pod CIDR \(podCIDR))")
+        let log = logger
+        let runtime = rt
+        let nodeNameCopy = nodeName, podCIDRCopy = podCIDR, staticPodsCopy = staticPods
+        let endpointConfig = serverConfig
         try await SignalHandling.runUntilTerminated {
-            try await kubelet.run()
+            // The endpoint comes first: the Node reports the port it is bound to.
+            let pods = DeferredPodSource()
+            let server = KubeletServer(config: endpointConfig, pods: pods, runtime: runtime as? any StreamingRuntime, logger: log)
+            let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run(onListening: { boundContinuation.yield($0) }) }
+                var ports = bound.makeAsyncIterator()
+                guard let port = await ports.next() else { return }
+                var node = baseNode
+                node.kubeletPort = port
+                var options = KubeletOptions(node: node, staticPods: staticPodsCopy.map { URL(fileURLWithPath: $0) })
+                options.workers = 4
+                let kubelet = try Kubelet(client: client, options: options, runtime: runtime, logger: log)
+                pods.source.withLock { $0 = kubelet }
+                log.info("kubelet starting on node \(nodeNameCopy) (runtime \(runtime.version), pod CIDR \(podCIDRCopy), endpoint \(endpointConfig.isSecure ? "https" : "http")://\(endpointConfig.address):\(port))")
+                group.addTask { try await kubelet.run() }
+                try await group.next()
+                group.cancelAll()
+            }
         }
         await client.shutdown()
     }
