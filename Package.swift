@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // Object model, selectors, patches, schema and Status errors: no I/O.
@@ -44,11 +46,28 @@ let package = Package(
         .target(name: "Printers", dependencies: ["APIMachinery", "Registry"]),
         // OpenAPI v3 documents and strict field validation, from the bundled schema.
         .target(name: "OpenAPI", dependencies: ["APIMachinery", "Registry"]),
+        // Streams between kubectl, the API server, kubelets and the runtime's streaming server: the
+        // remote-command WebSocket channel protocols, a NIO WebSocket client and the frame relay.
+        .target(
+            name: "KubeStreaming",
+            dependencies: [
+                "APIMachinery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The kube-apiserver.
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI", "PKI",
+                "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI", "PKI", "KubeStreaming",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -93,12 +112,20 @@ let package = Package(
         // The node agent: registration, heartbeats, pod workers over a container runtime.
         .target(
             name: "Kubelet",
-            dependencies: ["APIMachinery", "Client", "CRI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The kind-like cluster tool: clusters of supervised component processes.
         .target(
             name: "Cluster",
-            dependencies: ["APIMachinery", "Client", "PKI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "Client", "PKI", "Kubelet", .product(name: "Logging", package: "swift-log")]
         ),
         // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
         .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
@@ -121,8 +148,13 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "Storage"]),
-        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIMachinery", "CRI"]),
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        ]),
+        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]

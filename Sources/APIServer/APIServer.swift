@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
+import KubeStreaming
 import NIOSSL
 import Logging
 import Storage
@@ -30,9 +32,16 @@ public struct APIServer: Sendable {
     /// Serves until cancelled or sent SIGTERM/SIGINT. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await prepare()
+        let authenticator = config.isSecure ? try Authenticator(config: config) : nil
         let responder = KubeResponder(
-            api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes,
-            authenticator: config.isSecure ? try Authenticator(config: config) : nil)
+            api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes, authenticator: authenticator)
+        // exec, attach and portforward upgrade to WebSocket; every other request is plain HTTP/1.1.
+        let streams = StreamUpgrade(api: handler, accessLog: logger, authenticator: authenticator)
+        let http: HTTPServerBuilder = .http1WebSocketUpgrade(
+            configuration: .init(ws: .init(maxFrameSize: WebSocketRelay.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30))))
+        ) { request, channel, _ in
+            await streams.shouldUpgrade(request, channel: channel)
+        }
         let server: HTTPServerBuilder
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
             var tls = TLSConfiguration.makeServerConfiguration(
@@ -43,9 +52,9 @@ public struct APIServer: Sendable {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
                 tls.certificateVerification = .optionalVerification
             }
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(http, tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = http
         }
         let app = Application(
             responder: responder,

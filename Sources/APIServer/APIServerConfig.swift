@@ -24,6 +24,20 @@ public struct APIServerConfig: Sendable {
     /// Static bearer tokens (upstream's `--token-auth-file` CSV: token,user,uid,"group1,group2").
     public var tokenAuthFile: String?
 
+    /// The client certificate and key the server presents to kubelets (upstream's
+    /// `--kubelet-client-certificate`/`--kubelet-client-key`); with them kubelets are dialed over HTTPS.
+    public var kubeletClientCertFile: String?
+    public var kubeletClientKeyFile: String?
+    /// The CA that signs kubelets' serving certificates (`--kubelet-certificate-authority`).
+    public var kubeletCAFile: String?
+    /// The address kubelets are dialed at instead of their node's InternalIP (`--kubelet-host`; Skiff's
+    /// kubelets listen on loopback in the root namespace).
+    public var kubeletHost: String?
+
+    /// Kubelets are dialed over HTTPS when a client certificate or a CA for them is configured; plain HTTP
+    /// otherwise (tests with in-process fake kubelets).
+    public var kubeletsUseTLS: Bool { kubeletClientCertFile != nil || kubeletCAFile != nil }
+
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 
     public init() {}

@@ -15,11 +15,15 @@ public enum ClusterComponents {
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
             ]),
         ]
-        for node in spec.nodes {
+        for (i, node) in spec.nodes.enumerated() {
+            let serving = paths.pki.appendingPathComponent("kubelet-\(node.name)-serving").path
             var args = [
                 "kubelet", "--kubeconfig", kc("kubelet-\(node.name)"), "--node-name", node.name,
                 "--pod-cidr", node.podCIDR, "--runtime", spec.runtime,
                 "--root-dir", paths.root.appendingPathComponent("nodes/\(node.name)").path,
+                "--port", String(node.kubeletPort(index: i)),
+                "--tls-cert-file", serving + ".crt", "--tls-private-key-file", serving + ".key",
+                "--client-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
             ]
             if node.role == "control-plane" {
                 args += ["--node-labels", "node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers="]
@@ -43,6 +47,11 @@ public enum APIServerTLSArguments {
             "--tls-private-key-file", pki.appendingPathComponent("apiserver.key").path,
             "--client-ca-file", pki.appendingPathComponent("ca.crt").path,
             "--token-auth-file", pki.appendingPathComponent("tokens.csv").path,
+            "--kubelet-client-certificate", pki.appendingPathComponent("apiserver-kubelet-client.crt").path,
+            "--kubelet-client-key", pki.appendingPathComponent("apiserver-kubelet-client.key").path,
+            "--kubelet-certificate-authority", pki.appendingPathComponent("ca.crt").path,
+            // Kubelets listen on loopback in the root network namespace (docs/nodes.md).
+            "--kubelet-host", "127.0.0.1",
         ]
     }
 }

@@ -41,13 +41,21 @@ public struct ClusterCreator: Sendable {
     }
 
     private func build(paths: ClusterPaths, name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL) async throws {
-        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: try ClusterManager.freePort())
+        var ports: [Int] = []
+        while ports.count < max(nodes, 1) + 1 {
+            let p = try ClusterManager.freePort()
+            if !ports.contains(p) { ports.append(p) }
+        }
+        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()))
         try spec.save(to: paths.spec)
         let server = "https://127.0.0.1:\(spec.apiServerPort)"
 
         let pki = try ClusterPKI.create(
             at: paths.pki, clusterName: name, serviceIP: "10.96.0.1", extraIPs: [],
             extraDNSNames: [spec.nodes[0].name], nodeNames: spec.nodes.map(\.name))
+        for (i, node) in spec.nodes.enumerated() {
+            try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
+        }
         for who in ["scheduler", "controller-manager", "admin"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
             try pki.writeKubeconfig(for: who, server: server)
         }

@@ -9,6 +9,14 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         public var role: String
         /// This node's pod range, e.g. "10.244.0.0/24".
         public var podCIDR: String
+        /// The port of this node's kubelet HTTPS endpoint (nil in specs written before kubelets served one).
+        public var kubeletPort: Int?
+
+        /// The kubelet port to use: the recorded one, else 10250 + the node's index.
+        public func kubeletPort(index: Int) -> Int { kubeletPort ?? 10250 + index }
+
+        /// The node's InternalIP on the cluster bridge (docs/nodes.md): 172.30.0.(i+2).
+        public static func internalIP(index: Int) -> String { "172.30.0.\(index + 2)" }
     }
 
     public var name: String
@@ -28,12 +36,13 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         return names
     }
 
-    public static func make(name: String, nodes count: Int, runtime: String, port: Int) -> ClusterSpec {
+    public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = []) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
         return ClusterSpec(
             name: name,
             nodes: names.enumerated().map { i, n in
-                Node(name: n, role: i == 0 ? "control-plane" : "worker", podCIDR: "10.244.\(i).0/24")
+                Node(name: n, role: i == 0 ? "control-plane" : "worker", podCIDR: "10.244.\(i).0/24",
+                     kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
             createdAt: ISO8601DateFormatter().string(from: Date()))

@@ -109,6 +109,7 @@ public final class Kubelet: Sendable {
                 node[path: ["metadata", "labels"]] = fresh[path: ["metadata", "labels"]]
                 node[path: ["spec", "podCIDR"]] = fresh[path: ["spec", "podCIDR"]]
                 node[path: ["spec", "podCIDRs"]] = fresh[path: ["spec", "podCIDRs"]]
+                node[path: ["status", "daemonEndpoints"]] = fresh[path: ["status", "daemonEndpoints"]]
                 try await client.update(.nodes, node)
                 try await postNodeStatus()
                 logger.info("node \(nodeName) already registered; updated it")

@@ -10,6 +10,9 @@ public struct NodeConfig: Sendable {
     public var taints: [JSON]
     public var runtimeVersion: String
     public var kubeletVersion = "v1.32.0-skiff"
+    /// The port of the kubelet's HTTPS endpoint, reported as `status.daemonEndpoints.kubeletEndpoint.Port`
+    /// (the API server dials it for logs, exec, attach and port-forward).
+    public var kubeletPort = 10250
     public var facts: NodeFacts
 
     public init(name: String, podCIDR: String, internalIP: String, labels: [String: String] = [:], taints: [JSON] = [],
@@ -70,7 +73,7 @@ public struct NodeConfig: Sendable {
                     : condition("Ready", "False", "KubeletNotReady", "container runtime is not ready"),
             ],
             "addresses": [["type": "InternalIP", "address": .string(internalIP)], ["type": "Hostname", "address": .string(name)]],
-            "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+            "daemonEndpoints": ["kubeletEndpoint": ["Port": .int(Int64(kubeletPort))]],
             "nodeInfo": [
                 "machineID": .string(facts.machineID), "systemUUID": .string(facts.machineID), "bootID": .string(facts.bootID),
                 "kernelVersion": .string(facts.kernelVersion), "osImage": .string(facts.osImage),

@@ -14,6 +14,7 @@ import X509
 /// | `scheduler` | CN=system:kube-scheduler | kube-scheduler |
 /// | `controller-manager` | CN=system:kube-controller-manager | kube-controller-manager |
 /// | `kubelet-<node>` | CN=system:node:<node>, O=system:nodes | each kubelet |
+/// | `kubelet-<node>-serving` | CN=<node>, serverAuth, SANs node name, 127.0.0.1, node IP | each kubelet's HTTPS endpoint |
 /// | `sa.key` / `sa.pub` | P-256 key pair | signing service account tokens |
 ///
 /// The user names are upstream's, so the default RBAC bindings (`system:kube-scheduler`, `system:node`,
@@ -34,6 +35,8 @@ public struct ClusterPKI: Sendable {
         public static let nodesGroup = "system:nodes"
         /// `kubelet-<node>`.
         public static func kubeletFile(_ node: String) -> String { "kubelet-\(node)" }
+        /// `kubelet-<node>-serving`: a kubelet's HTTPS certificate.
+        public static func kubeletServingFile(_ node: String) -> String { "kubelet-\(node)-serving" }
         /// `system:node:<node>`, the name the Node authorizer and NodeRestriction expect.
         public static func kubeletUser(_ node: String) -> String { "system:node:\(node)" }
     }
@@ -124,6 +127,17 @@ public struct ClusterPKI: Sendable {
         try issueClientCertificate(
             fileName: Identity.kubeletFile(nodeName), user: Identity.kubeletUser(nodeName),
             groups: [Identity.nodesGroup], now: now)
+    }
+
+    /// `kubelet-<node>-serving`: the serving certificate of a kubelet's HTTPS endpoint, which the API server
+    /// dials (kubelet client certificate `apiserver-kubelet-client`, trusting `ca`). SANs: the node's name
+    /// and `ipAddresses` (loopback, where Skiff's kubelets listen, and the node's InternalIP).
+    @discardableResult
+    public func issueKubeletServingCertificate(nodeName: String, ipAddresses: [String], now: Date = Date()) throws -> CertificateAndKey {
+        let issued = try authority.issueServingCertificate(
+            commonName: nodeName, dnsNames: [nodeName], ipAddresses: ipAddresses, now: now)
+        try write(issued, as: Identity.kubeletServingFile(nodeName))
+        return issued
     }
 
     // MARK: Kubeconfigs

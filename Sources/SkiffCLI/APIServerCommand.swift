@@ -42,6 +42,18 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Static bearer tokens, CSV: token,user,uid,\"group1,group2\".")
     var tokenAuthFile: String?
 
+    @Option(help: "Client certificate (PEM) the API server presents to kubelets.")
+    var kubeletClientCertificate: String?
+
+    @Option(help: "Key (PEM) of --kubelet-client-certificate.")
+    var kubeletClientKey: String?
+
+    @Option(help: "CA bundle that signs kubelets' serving certificates.")
+    var kubeletCertificateAuthority: String?
+
+    @Option(help: "Dial kubelets at this address instead of their node's InternalIP.")
+    var kubeletHost: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -64,6 +76,13 @@ struct APIServerCommand: AsyncParsableCommand {
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCAFile
         config.tokenAuthFile = tokenAuthFile
+        config.kubeletClientCertFile = kubeletClientCertificate
+        config.kubeletClientKeyFile = kubeletClientKey
+        config.kubeletCAFile = kubeletCertificateAuthority
+        config.kubeletHost = kubeletHost
+        if (kubeletClientCertificate == nil) != (kubeletClientKey == nil) {
+            throw ValidationError("--kubelet-client-certificate and --kubelet-client-key go together")
+        }
         let range = serviceNodePortRange.split(separator: "-").compactMap { Int($0) }
         guard range.count == 2, range[0] <= range[1] else {
             throw ValidationError("--service-node-port-range must look like 30000-32767")

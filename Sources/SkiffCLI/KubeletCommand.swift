@@ -4,6 +4,7 @@ import Client
 import Foundation
 import Kubelet
 import Logging
+import Synchronization
 
 /// `skiff kubelet`: the node agent.
 struct KubeletCommand: AsyncParsableCommand {
@@ -23,6 +24,11 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(help: "The node's network namespace (a /run/netns path), where pod addresses are reachable.") var netns: String?
     @Option(help: "Cluster DNS server addresses for ClusterFirst pods, comma separated.") var clusterDNS = "10.96.0.10"
     @Option(help: "The cluster's DNS domain.") var clusterDomain = "cluster.local"
+    @Option(help: "Address of the kubelet's HTTPS endpoint (logs, exec, attach, port-forward).") var address: String = "127.0.0.1"
+    @Option(help: "Port of the kubelet's HTTPS endpoint; 0 picks a free one.") var port: Int = 10250
+    @Option(help: "Serving certificate (PEM) of the kubelet's endpoint; without it the endpoint is plain HTTP.") var tlsCertFile: String?
+    @Option(help: "Serving key (PEM).") var tlsPrivateKeyFile: String?
+    @Option(help: "CA bundle that must sign the certificates of clients (the API server's kubelet client certificate).") var clientCAFile: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -50,18 +56,46 @@ struct KubeletCommand: AsyncParsableCommand {
                                              cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)
         default: throw ValidationError("--runtime must be simulated or containerd, not \(runtime)")
         }
-        let node = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
+        let baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
                               runtimeVersion: rt.version)
-        var options = KubeletOptions(node: node, staticPods: staticPods.map { URL(fileURLWithPath: $0) })
-        options.workers = 4
-        options.rootDir = URL(fileURLWithPath: rootDir)
-        options.clusterDNS = clusterDNS.split(separator: ",").map(String.init)
-        options.clusterDomain = clusterDomain
+        if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
+            throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
+        }
+        var serverConfig = KubeletServerConfig(logPaths: PodLogPaths(kubeletRoot: URL(fileURLWithPath: rootDir)))
+        serverConfig.address = address
+        serverConfig.port = port
+        serverConfig.tlsCertFile = tlsCertFile
+        serverConfig.tlsKeyFile = tlsPrivateKeyFile
+        serverConfig.clientCAFile = clientCAFile
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
-        let kubelet = try Kubelet(client: client, options: options, runtime: rt, logger: logger)
-        logger.info("kubelet starting on node \(nodeName) (runtime \(rt.version), pod CIDR \(podCIDR))")
+        let log = logger
+        let runtime = rt
+        let nodeNameCopy = nodeName, podCIDRCopy = podCIDR, staticPodsCopy = staticPods, rootDirCopy = rootDir
+        let clusterDNSCopy = clusterDNS.split(separator: ",").map(String.init), clusterDomainCopy = clusterDomain
+        let endpointConfig = serverConfig
         try await SignalHandling.runUntilTerminated {
-            try await kubelet.run()
+            // The endpoint comes first: the Node reports the port it is bound to.
+            let pods = DeferredPodSource()
+            let server = KubeletServer(config: endpointConfig, pods: pods, runtime: runtime as? any StreamingRuntime, logger: log)
+            let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run(onListening: { boundContinuation.yield($0) }) }
+                var ports = bound.makeAsyncIterator()
+                guard let port = await ports.next() else { return }
+                var node = baseNode
+                node.kubeletPort = port
+                var options = KubeletOptions(node: node, staticPods: staticPodsCopy.map { URL(fileURLWithPath: $0) })
+                options.workers = 4
+                options.rootDir = URL(fileURLWithPath: rootDirCopy)
+                options.clusterDNS = clusterDNSCopy
+                options.clusterDomain = clusterDomainCopy
+                let kubelet = try Kubelet(client: client, options: options, runtime: runtime, logger: log)
+                pods.source.withLock { $0 = kubelet }
+                log.info("kubelet starting on node \(nodeNameCopy) (runtime \(runtime.version), pod CIDR \(podCIDRCopy), endpoint \(endpointConfig.isSecure ? "https" : "http")://\(endpointConfig.address):\(port))")
+                group.addTask { try await kubelet.run() }
+                try await group.next()
+                group.cancelAll()
+            }
         }
         await client.shutdown()
     }

@@ -17,6 +17,7 @@ public final class APIHandler: Sendable {
     let discovery: Discovery
     let namespaceCleanup = NamespaceCleaner()
     let watchCache = WatchEventCache()
+    let kubeletConnector: KubeletConnector
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -34,6 +35,7 @@ public final class APIHandler: Sendable {
         serviceIPs = try IPAllocator(cidr: config.serviceCIDR)
         nodePorts = PortAllocator(range: config.nodePortRange)
         discovery = Discovery()
+        kubeletConnector = try KubeletConnector(config: config)
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }

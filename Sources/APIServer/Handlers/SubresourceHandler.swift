@@ -95,15 +95,4 @@ extension APIHandler {
         _ = try await deleteObject(mainCtx, name: podName, options: options)
         return .json(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
     }
-
-    /// log, exec, attach, portforward and proxy reach a kubelet; until nodes run containers there is no
-    /// kubelet to reach, and the answer says so instead of inventing output.
-    func streamingSubresource(_ ctx: RequestContext, name: String, subresource: String) async throws -> APIResponse {
-        let pod = try await ctx.store.get(namespace: ctx.namespace, name: name)
-        let node = pod[path: ["spec", "nodeName"]]?.string ?? ""
-        if node.isEmpty {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
-        }
-        throw APIError.badRequest("the node \"\(node)\" of pod \(name) has no container runtime to serve \(subresource) (simulated node)")
-    }
 }

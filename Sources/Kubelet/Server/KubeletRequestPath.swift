@@ -1,0 +1,30 @@
+/// The kubelet endpoints Skiff serves, parsed from a request path (upstream's kubelet paths).
+public enum KubeletRequestPath: Equatable, Sendable {
+    case healthz
+    case containerLogs(namespace: String, pod: String, container: String)
+    case exec(namespace: String, pod: String, container: String)
+    case attach(namespace: String, pod: String, container: String)
+    case portForward(namespace: String, pod: String)
+
+    public init?(_ path: String) {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.removingPercentEncoding ?? String($0) }
+        switch (parts.first, parts.count) {
+        case ("healthz", 1): self = .healthz
+        case ("containerLogs", 4): self = .containerLogs(namespace: parts[1], pod: parts[2], container: parts[3])
+        case ("exec", 4): self = .exec(namespace: parts[1], pod: parts[2], container: parts[3])
+        case ("attach", 4): self = .attach(namespace: parts[1], pod: parts[2], container: parts[3])
+        case ("portForward", 3): self = .portForward(namespace: parts[1], pod: parts[2])
+        default: return nil
+        }
+    }
+
+    /// Whether this endpoint is served only as a WebSocket session.
+    var isStreaming: Bool {
+        switch self {
+        case .exec, .attach, .portForward: return true
+        default: return false
+        }
+    }
+}
+
+import Foundation

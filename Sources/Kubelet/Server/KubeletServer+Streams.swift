@@ -1,0 +1,116 @@
+import APIMachinery
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import KubeStreaming
+import Logging
+import NIOCore
+
+/// `/exec`, `/attach` and `/portForward`: the caller's WebSocket is accepted, the runtime is asked for its
+/// streaming URL, and the session is relayed to the runtime's streaming server, dialed inside the node's
+/// network namespace.
+extension KubeletServer {
+    typealias SessionHandler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+
+    /// Upgrades a streaming request that names a known pod and container and offers a protocol this
+    /// kubelet speaks; anything else is answered by `KubeletResponder` with a `Status`.
+    func shouldUpgrade(_ request: HTTPRequest) async -> ShouldUpgradeResult<SessionHandler> {
+        let target = request.path ?? "/"
+        let pathPart = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        let queryPart = target.contains("?") ? String(target.split(separator: "?", maxSplits: 1)[1]) : nil
+        guard let path = KubeletRequestPath(pathPart), path.isStreaming else { return .dontUpgrade }
+        let offered = StreamProtocol.offered(request.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
+        let query = QueryString(queryPart)
+        switch path {
+        case .exec(let ns, let pod, let container), .attach(let ns, let pod, let container):
+            guard let negotiated = StreamProtocol.negotiate(offered: offered, supported: StreamProtocol.remoteCommand),
+                  let (_, uid) = try? resolve(namespace: ns, pod: pod, container: container)
+            else { return .dontUpgrade }
+            let isExec: Bool
+            if case .exec = path { isExec = true } else { isExec = false }
+            logger.info("\"HTTP\" verb=\"GET\" URI=\"\(target)\" resp=101 protocol=\(negotiated)")
+            return .upgrade([.secWebSocketProtocol: negotiated]) { inbound, outbound, _ in
+                await self.remoteCommand(exec: isExec, uid: uid, container: container, query: query,
+                                         callerProtocol: negotiated, inbound: inbound, outbound: outbound)
+            }
+        case .portForward(let ns, let pod):
+            guard offered.contains(StreamProtocol.portForwardTunnel),
+                  let (_, uid) = try? resolve(namespace: ns, pod: pod, container: nil)
+            else { return .dontUpgrade }
+            logger.info("\"HTTP\" verb=\"GET\" URI=\"\(target)\" resp=101 protocol=\(StreamProtocol.portForwardTunnel)")
+            return .upgrade([.secWebSocketProtocol: StreamProtocol.portForwardTunnel]) { inbound, outbound, _ in
+                await self.portForward(uid: uid, inbound: inbound, outbound: outbound)
+            }
+        default:
+            return .dontUpgrade
+        }
+    }
+
+    /// One exec or attach session: v5 (or v4) from the caller, v4 to containerd's streaming server.
+    func remoteCommand(exec: Bool, uid: String, container: String, query: QueryString, callerProtocol: String,
+                       inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        do {
+            guard let runtime else {
+                throw StreamingError("this node's container runtime cannot \(exec ? "exec into" : "attach to") containers (simulated node)")
+            }
+            let tty = query.bool("tty"), stdin = query.bool("stdin"), stdout = query.bool("stdout"), stderr = query.bool("stderr")
+            let url: URL
+            if exec {
+                let command = query.all("command")
+                guard !command.isEmpty else { throw StreamingError("you must specify at least 1 command") }
+                url = try await runtime.execURL(podUID: uid, container: container, command: command, tty: tty, stdin: stdin, stdout: stdout, stderr: stderr)
+            } else {
+                url = try await runtime.attachURL(podUID: uid, container: container, tty: tty, stdin: stdin, stdout: stdout, stderr: stderr)
+            }
+            let upstream = try await dialRuntime(url, namespace: runtime.streamingNetworkNamespace, protocols: StreamProtocol.remoteCommand)
+            let translator = RemoteCommandTranslator(callerProtocol: callerProtocol, runtimeProtocol: upstream.subprotocol ?? StreamProtocol.v4)
+            try await WebSocketRelay.relay(callerInbound: inbound, callerOutbound: outbound, upstream: upstream, translator: translator, logger: logger)
+        } catch {
+            logger.warning("\(exec ? "exec" : "attach") in pod \(uid) container \(container) failed: \(error)")
+            try? await outbound.write(.binary(Self.failureStatus(error)))
+        }
+    }
+
+    /// One port-forward session: kubectl's SPDY frames, tunnelled in WebSocket messages through the API
+    /// server, are relayed as bytes to containerd's port-forward endpoint after an HTTP upgrade to SPDY/3.1,
+    /// so kubectl's SPDY client talks to containerd's SPDY server end to end.
+    func portForward(uid: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        do {
+            guard let runtime else { throw StreamingError("this node's container runtime cannot forward ports (simulated node)") }
+            let url = try await runtime.portForwardURL(podUID: uid)
+            let fd = try await NetworkNamespace.connectTCP(netnsPath: runtime.streamingNetworkNamespace, host: url.host ?? "127.0.0.1", port: url.port ?? 80)
+            let upstream = try await SPDYUpgradeDialer.dial(Self.target(url, fd: fd), streamProtocol: "portforward.k8s.io")
+            try await ByteTunnelRelay.relay(callerInbound: inbound, callerOutbound: outbound, upstream: upstream, logger: logger)
+        } catch {
+            logger.warning("port-forward to pod \(uid) failed: \(error)")
+            // The tunnel has no error channel: closing it is all kubectl sees.
+        }
+    }
+
+    func dialRuntime(_ url: URL, namespace: String?, protocols: [String]) async throws -> DialedWebSocket {
+        let fd = try await NetworkNamespace.connectTCP(netnsPath: namespace, host: url.host ?? "127.0.0.1", port: url.port ?? 80)
+        return try await WebSocketDialer.dial(Self.target(url, fd: fd), protocols: protocols)
+    }
+
+    static func target(_ url: URL, fd: Int32) -> DialTarget {
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var path = components?.percentEncodedPath ?? url.path
+        if path.isEmpty { path = "/" }
+        if let q = components?.percentEncodedQuery { path += "?" + q }
+        let host = url.host ?? "127.0.0.1"
+        return DialTarget(endpoint: .connectedSocket(fd), path: path, hostHeader: "\(host):\(url.port ?? 80)")
+    }
+
+    /// The error channel's `Status` for a session that failed before or while reaching its command.
+    static func failureStatus(_ error: Error) -> ByteBuffer {
+        switch error {
+        case let e as StreamingError:
+            return StreamStatus.failure(e.message, reason: e.code == 404 ? "NotFound" : "BadRequest", code: e.code)
+        case let e as UpgradeRefused:
+            let text = String(decoding: e.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return StreamStatus.failure("unable to upgrade connection: \(text.isEmpty ? "HTTP \(e.status)" : text)")
+        default:
+            return StreamStatus.failure("\(error)")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import APIMachinery
+
+/// The pods the kubelet's endpoints may serve: those bound to this node, from the kubelet's informer.
+public protocol PodSource: Sendable {
+    func pod(namespace: String, name: String) -> JSON?
+}
+
+extension Kubelet: PodSource {
+    public func pod(namespace: String, name: String) -> JSON? {
+        pods.store.get("\(namespace)/\(name)")
+    }
+}
+
+/// A pod source set once the kubelet exists (its endpoint starts first, to learn its port).
+public final class DeferredPodSource: PodSource {
+    public let source = Mutex<(any PodSource)?>(nil)
+    public init() {}
+    public func pod(namespace: String, name: String) -> JSON? {
+        source.withLock { $0 }?.pod(namespace: namespace, name: name)
+    }
+}
+
+import Synchronization
