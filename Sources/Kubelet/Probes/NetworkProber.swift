@@ -48,19 +48,7 @@ struct NetworkProber: Sendable {
     private func onNamespaceThread(_ body: @escaping @Sendable (ContinuousClock.Instant) -> Bool) -> @Sendable (Duration) async -> Bool {
         let netns = networkNamespace
         return { timeout in
-            await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
-                let thread = Thread {
-                    if let netns {
-                        let nsfd = open(netns, O_RDONLY | O_CLOEXEC)
-                        guard nsfd >= 0 else { cont.resume(returning: false); return }
-                        let joined = skiff_setns(nsfd, 0x4000_0000 /* CLONE_NEWNET */) == 0
-                        close(nsfd)
-                        guard joined else { cont.resume(returning: false); return }
-                    }
-                    cont.resume(returning: body(.now + timeout))
-                }
-                thread.start()
-            }
+            (try? await NetworkNamespace.run(in: netns) { body(.now + timeout) }) ?? false
         }
     }
 
@@ -91,6 +79,3 @@ struct NetworkProber: Sendable {
     }
 }
 
-/// glibc's setns(2); Swift's Glibc module does not export it (it needs _GNU_SOURCE).
-@_silgen_name("setns")
-private func skiff_setns(_ fd: Int32, _ nstype: Int32) -> Int32

@@ -23,42 +23,39 @@ public enum NetworkNamespace {
     /// `CLONE_NEWNET` from <sched.h>.
     static let cloneNewNet: Int32 = 0x4000_0000
 
-    /// A TCP socket connected to `host:port` (a numeric IPv4 or IPv6 address, or "localhost") from inside
-    /// the namespace at `netnsPath`, or from the caller's namespace when it is nil. Blocks the caller
-    /// until the helper thread is done; the caller owns the descriptor.
-    public static func connectTCP(netnsPath: String?, host: String, port: Int) throws -> Int32 {
-        let result = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            result.value = Result { try connectOnThisThread(netnsPath: netnsPath, host: host, port: port) }
-            done.signal()
-        }
-        thread.name = "skiff-netns-connect"
-        thread.start()
-        done.wait()
-        return try result.value!.get()
-    }
-
-    /// `connectTCP` without blocking a task's thread.
-    public static func connectTCP(netnsPath: String?, host: String, port: Int) async throws -> Int32 {
+    /// Runs `body` on a fresh thread that first joins the namespace at `netnsPath` (or stays in the
+    /// caller's namespace when it is nil); the thread, and its namespace membership, end with `body`.
+    public static func run<T: Sendable>(in netnsPath: String?, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try connectOnThisThread(netnsPath: netnsPath, host: host, port: port) })
+                continuation.resume(with: Result {
+                    if let netnsPath { try enterOnThisThread(netnsPath) }
+                    return try body()
+                })
             }
-            thread.name = "skiff-netns-connect"
+            thread.name = "skiff-netns"
             thread.start()
         }
     }
 
-    private static func connectOnThisThread(netnsPath: String?, host: String, port: Int) throws -> Int32 {
-        if let netnsPath {
-            let nsfd = open(netnsPath, O_RDONLY | O_CLOEXEC)
-            guard nsfd >= 0 else { throw ConnectError(description: "cannot open network namespace \(netnsPath): \(errnoText())") }
-            defer { close(nsfd) }
-            guard c_setns(nsfd, cloneNewNet) == 0 else {
-                throw ConnectError(description: "cannot enter network namespace \(netnsPath): \(errnoText())")
-            }
+    /// A TCP socket connected to `host:port` (a numeric IPv4 or IPv6 address, or "localhost") from inside
+    /// the namespace at `netnsPath`, or from the caller's namespace when it is nil. The caller owns the
+    /// descriptor.
+    public static func connectTCP(netnsPath: String?, host: String, port: Int) async throws -> Int32 {
+        try await run(in: netnsPath) { try connectOnThisThread(netnsPath: netnsPath, host: host, port: port) }
+    }
+
+    /// Moves the calling thread into the namespace: only for threads made to be thrown away.
+    static func enterOnThisThread(_ netnsPath: String) throws {
+        let nsfd = open(netnsPath, O_RDONLY | O_CLOEXEC)
+        guard nsfd >= 0 else { throw ConnectError(description: "cannot open network namespace \(netnsPath): \(errnoText())") }
+        defer { close(nsfd) }
+        guard c_setns(nsfd, cloneNewNet) == 0 else {
+            throw ConnectError(description: "cannot enter network namespace \(netnsPath): \(errnoText())")
         }
+    }
+
+    private static func connectOnThisThread(netnsPath: String?, host: String, port: Int) throws -> Int32 {
         let address = host == "localhost" ? "127.0.0.1" : host
         var v4 = sockaddr_in()
         var v6 = sockaddr_in6()
