@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Skiff needs on a fresh Debian machine (idempotent, quiet when done).
-#   Debian: libsqlite3-dev (GRDB links the system SQLite)
+#   Debian: libsqlite3-dev (GRDB links the system SQLite); containerd, runc, containernetworking-plugins,
+#           iproute2 and util-linux (nsenter) for the CRI tests and real nodes
 #   PyPI:   kubernetes (the official client the tests drive), pytest
 set -euo pipefail
 need_apt=()
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+for p in libsqlite3-dev containerd runc containernetworking-plugins iproute2 util-linux; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
