@@ -111,6 +111,10 @@ public protocol ContainerRuntime: Sendable {
     func podStatus(uid: String) async -> PodRuntimeStatus?
     /// The uids of every pod the runtime holds: how pods deleted while the kubelet was down are found.
     func podUIDs() async -> Set<String>
+    /// One cheap listing of every container the runtime holds, as pod uid → a fingerprint of its
+    /// containers' states: the kubelet compares successive listings (upstream's PLEG relist) to sync a pod
+    /// as soon as one of its containers starts or exits. nil when the runtime cannot tell.
+    func relist() async -> [String: String]?
     /// The images the node holds, for the Node's `status.images` (largest first, as upstream lists them).
     func nodeImages() async -> [NodeImage]
 }
@@ -164,6 +168,8 @@ public actor SimulatedRuntime: ContainerRuntime {
     public func podUIDs() async -> Set<String> { Set(pods.keys) }
 
     public func nodeImages() async -> [NodeImage] { [] }
+
+    public func relist() async -> [String: String]? { nil }
 }
 
 /// A pod whose containers cannot be configured yet (a missing ConfigMap or Secret, a bad volume): upstream's

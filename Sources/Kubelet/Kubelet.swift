@@ -16,6 +16,8 @@ public struct KubeletOptions: Sendable {
     public var workers = 4
     /// How often a running pod is re-synced against a runtime whose containers live on their own (PLEG's relist).
     public var resyncInterval: Duration = .seconds(1)
+    /// How often a settled pod (all containers running, no probes) is re-synced anyway.
+    public var idleResyncInterval: Duration = .seconds(10)
     /// Where pod volumes, hosts files and logs live.
     public var rootDir = URL(fileURLWithPath: "/var/lib/skiff/kubelet")
     /// The cluster DNS servers written into ClusterFirst pods' resolv.conf (upstream's `--cluster-dns`).
@@ -71,6 +73,12 @@ public final class Kubelet: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.pods.run() }
             group.addTask { await self.heartbeat() }
+            if runtime.needsPolling {
+                group.addTask {
+                    _ = await self.pods.waitForSync()
+                    await self.relistLoop()
+                }
+            }
             group.addTask {
                 _ = await self.pods.waitForSync()
                 await self.adoptExisting()
@@ -273,7 +281,32 @@ public final class Kubelet: Sendable {
         }
         let newPhase = status["phase"]?.string ?? ""
         if runtime.needsPolling, newPhase != "Succeeded", newPhase != "Failed" {
-            queue.addAfter(key, options.resyncInterval)
+            queue.addAfter(key, Self.needsCloseWatch(pod, runtimeStatus) ? options.resyncInterval : options.idleResyncInterval)
+        }
+    }
+
+    /// Pods whose next step is time-driven rather than event-driven — a probe due, a back-off ending, an
+    /// init container or a container still starting — are re-synced at the short interval; the rest wait
+    /// for the relist to see a change, with an idle resync as a safety net.
+    static func needsCloseWatch(_ pod: JSON, _ status: PodRuntimeStatus) -> Bool {
+        let specs = pod[path: ["spec", "containers"]]?.array ?? []
+        if specs.contains(where: { $0["livenessProbe"] != nil || $0["readinessProbe"] != nil || $0["startupProbe"] != nil }) { return true }
+        return (status.initContainers + status.containers).contains { !$0.isRunning && !($0.isTerminated && $0.exitCode == 0) }
+            || !status.initContainers.allSatisfy { $0.exitCode == 0 }
+    }
+
+    /// Upstream's PLEG: relists the runtime every second and syncs the pods whose containers changed, so
+    /// an exit is noticed within a second without syncing every pod every second.
+    func relistLoop() async {
+        var previous: [String: String] = [:]
+        while !Task.isCancelled {
+            if let current = await runtime.relist() {
+                for (uid, fingerprint) in current where previous[uid] != fingerprint {
+                    if let key = known.key(of: uid) { queue.add(key) }
+                }
+                previous = current
+            }
+            try? await Task.sleep(for: options.resyncInterval)
         }
     }
 
@@ -395,6 +428,7 @@ final class KnownPods: Sendable {
     private let map = Mutex<[String: String]>([:])
     func set(_ key: String, uid: String) { map.withLock { $0[key] = uid } }
     func uid(of key: String) -> String? { map.withLock { $0[key] } }
+    func key(of uid: String) -> String? { map.withLock { $0.first { $0.value == uid }?.key } }
     @discardableResult func remove(_ key: String) -> String? { map.withLock { $0.removeValue(forKey: key) } }
 }
 

@@ -390,6 +390,21 @@ public final class ContainerdRuntime: ContainerRuntime {
         return Set(sandboxes.compactMap { $0.labels[CRILabels.podUID] })
     }
 
+    public func relist() async -> [String: String]? {
+        guard let containers = try? await cri.listContainers(podSandboxID: nil),
+              let sandboxes = try? await cri.listPodSandboxes(labels: [CRILabels.managedBy: CRILabels.managedByValue]) else { return nil }
+        var parts: [String: [String]] = [:]
+        for s in sandboxes {
+            guard let uid = s.labels[CRILabels.podUID] else { continue }
+            parts[uid, default: []].append("\(s.id):\(s.state.rawValue)")
+        }
+        for c in containers {
+            guard let uid = c.labels[CRILabels.podUID] else { continue }
+            parts[uid, default: []].append("\(c.id):\(c.state.rawValue)")
+        }
+        return parts.mapValues { $0.sorted().joined(separator: ",") }
+    }
+
     public func nodeImages() async -> [NodeImage] {
         let images = (try? await cri.listImages()) ?? []
         return images.map { NodeImage(names: $0.repoDigests + $0.repoTags, sizeBytes: Int64($0.size)) }
