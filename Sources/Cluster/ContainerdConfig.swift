@@ -17,7 +17,7 @@ public struct ContainerdConfig: Sendable, Equatable {
     /// leftovers would outlive it.
     public var runcRoot: String
     public var cniBinDir = "/usr/lib/cni"
-    public var sandboxImage = "registry.k8s.io/pause:3.10"
+    public var sandboxImage = PauseImage.reference
     public var snapshotter = "overlayfs"
 
     public static let disabledPlugins = [
