@@ -14,6 +14,14 @@ public struct KubeletOptions: Sendable {
     /// How often node status is re-posted when nothing changed.
     public var statusInterval: Duration = .seconds(10)
     public var workers = 4
+    /// The CRI endpoint of a real node's containerd, e.g. `unix:///run/skiff/C/N/containerd.sock`.
+    public var containerRuntimeEndpoint: String?
+    /// The parent cgroup of this node's pod cgroups (cgroupfs driver), e.g. `/skiff/C/N`.
+    public var cgroupRoot: String?
+    /// The node's network namespace, e.g. `/run/netns/skiff-N`: where containerd's streaming server listens.
+    public var netnsPath: String?
+    /// This node's state directory (`--root-dir`): pod logs live under `<root>/logs`.
+    public var rootDirectory: URL?
 
     public init(node: NodeConfig, staticPods: URL? = nil) {
         self.node = node

@@ -18,6 +18,10 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(help: "Extra node labels, as key=value,key2=value2.") var nodeLabels: String = ""
     @Option(help: "Taints to register with, as key=value:Effect,...") var registerWithTaints: String = ""
     @Option(help: "JSON file listing static pods to show as mirror pods.") var staticPods: String?
+    @Option(help: "CRI endpoint of the node's containerd (runtime containerd), e.g. unix:///run/skiff/C/N/containerd.sock.")
+    var containerRuntimeEndpoint: String?
+    @Option(help: "Parent cgroup of the pod cgroups (cgroupfs driver), e.g. /skiff/C/N.") var cgroupRoot: String?
+    @Option(help: "The node's network namespace (runtime containerd), e.g. /run/netns/skiff-N.") var netns: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -40,12 +44,19 @@ struct KubeletCommand: AsyncParsableCommand {
         let rt: any ContainerRuntime
         switch runtime {
         case "simulated": rt = SimulatedRuntime()
-        default: throw ValidationError("--runtime \(runtime) is not available yet; use simulated")
+        case "containerd":
+            guard containerRuntimeEndpoint != nil else { throw ValidationError("--runtime containerd needs --container-runtime-endpoint") }
+            throw ValidationError("--runtime containerd: the kubelet's CRI runtime is not wired in yet (endpoint \(containerRuntimeEndpoint!)); use --runtime simulated")
+        default: throw ValidationError("unknown --runtime \(runtime): use simulated or containerd")
         }
         let node = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
                               runtimeVersion: rt.version)
         var options = KubeletOptions(node: node, staticPods: staticPods.map { URL(fileURLWithPath: $0) })
         options.workers = 4
+        options.containerRuntimeEndpoint = containerRuntimeEndpoint
+        options.cgroupRoot = cgroupRoot
+        options.netnsPath = netns
+        options.rootDirectory = URL(fileURLWithPath: rootDir)
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
         let kubelet = try Kubelet(client: client, options: options, runtime: rt, logger: logger)
         logger.info("kubelet starting on node \(nodeName) (runtime \(rt.version), pod CIDR \(podCIDR))")
