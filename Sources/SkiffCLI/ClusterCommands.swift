@@ -181,15 +181,27 @@ struct LoadImageArchive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image-archive", abstract: "Import OCI/docker image archives into every node.")
     @Argument(help: "Image archives.") var files: [String]
     @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Comma-separated nodes to load into (default: every node).") var nodes: String?
 
-    func run() throws {
-        let spec = try ClusterSpec.load(from: ClusterPaths(name: name).spec)
+    func run() async throws {
+        let paths = ClusterPaths(name: name)
+        guard let spec = try? ClusterSpec.load(from: paths.spec) else { throw ValidationError("no nodes found for cluster \"\(name)\"") }
         for f in files where !FileManager.default.fileExists(atPath: f) { throw ValidationError("no such file: \(f)") }
         if spec.runtime == "simulated" {
             print("Cluster \"\(name)\" runs simulated nodes, which run no containers: nothing to load (\(files.count) archive(s) left as they are).")
             return
         }
-        throw ValidationError("loading images into containerd nodes is not available yet")
+        let loader = ImageArchiveLoader(spec: spec, paths: paths)
+        do {
+            let targets = try loader.nodes(named: (nodes ?? "").split(separator: ",").map(String.init))
+            for done in try await loader.load(archives: files, into: targets) {
+                for image in done.images {
+                    print("Image: \"\(image.name)\" with ID \"\(image.digest)\" loaded into node \"\(done.node)\"")
+                }
+            }
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
     }
 }
 
