@@ -125,7 +125,11 @@ let package = Package(
         // The kind-like cluster tool: clusters of supervised component processes.
         .target(
             name: "Cluster",
-            dependencies: ["APIMachinery", "Client", "PKI", "Kubelet", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "APIMachinery", "Client", "PKI", "Kubelet",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
         .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
@@ -147,6 +151,7 @@ let package = Package(
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI",

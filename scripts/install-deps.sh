@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing Skiff needs on a fresh Debian machine (idempotent, quiet when done).
-#   Debian: libsqlite3-dev (GRDB links the system SQLite); containerd, runc, containernetworking-plugins,
-#           iproute2 and util-linux (nsenter) for the CRI tests and real nodes
+#   Debian: libsqlite3-dev (GRDB links the system SQLite); for real nodes (`create cluster`, runtime
+#           containerd): containerd runc containernetworking-plugins iproute2 nftables conntrack procps
+#           util-linux, gcc libc6-dev (the pause image is compiled offline), busybox-static (tests' images, ping)
 #   PyPI:   kubernetes (the official client the tests drive), pytest
 set -euo pipefail
 need_apt=()
-for p in libsqlite3-dev containerd runc containernetworking-plugins iproute2 util-linux; do
+for p in libsqlite3-dev containerd runc containernetworking-plugins iproute2 nftables conntrack procps util-linux \
+         gcc libc6-dev busybox-static; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 python3 -c "import kubernetes, pytest" 2>/dev/null || python3 -m pip install -q kubernetes pytest
 command -v kubectl >/dev/null || { echo "kubectl is required on PATH (kubectl 1.32)"; exit 1; }

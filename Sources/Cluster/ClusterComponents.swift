@@ -5,7 +5,12 @@ import Foundation
 public enum ClusterComponents {
     public static func list(spec: ClusterSpec, paths: ClusterPaths) -> [ComponentSpec] {
         let kc = { (who: String) in paths.pki.appendingPathComponent("\(who).conf").path }
-        var out: [ComponentSpec] = [
+        var out: [ComponentSpec] = []
+        let layouts = NodeLayout.all(spec: spec, paths: paths)
+        if spec.runtime == "containerd" {
+            out += layouts.map { containerd($0, pauseArchive: PauseImage.cachedArchive) }
+        }
+        out += [
             ComponentSpec(name: "apiserver", arguments: [
                 "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
@@ -15,16 +20,24 @@ public enum ClusterComponents {
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
             ]),
         ]
-        for (i, node) in spec.nodes.enumerated() {
+        for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {
             let serving = paths.pki.appendingPathComponent("kubelet-\(node.name)-serving").path
             var args = [
                 "kubelet", "--kubeconfig", kc("kubelet-\(node.name)"), "--node-name", node.name,
                 "--pod-cidr", node.podCIDR, "--runtime", spec.runtime,
-                "--root-dir", paths.root.appendingPathComponent("nodes/\(node.name)").path,
                 "--port", String(node.kubeletPort(index: i)),
                 "--tls-cert-file", serving + ".crt", "--tls-private-key-file", serving + ".key",
                 "--client-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
             ]
+            if spec.runtime == "containerd" {
+                args += [
+                    "--root-dir", layout.kubeletRoot.path,
+                    "--container-runtime-endpoint", layout.criEndpoint, "--node-ip", layout.ip,
+                    "--cgroup-root", layout.cgroupRoot, "--netns", layout.netnsPath,
+                ]
+            } else {
+                args += ["--root-dir", layout.directory.path]
+            }
             if node.role == "control-plane" {
                 args += ["--node-labels", "node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers="]
                 // kind removes the control-plane taint on a single-node cluster so workloads can run there.
@@ -33,9 +46,24 @@ public enum ClusterComponents {
                 }
                 args += ["--static-pods", paths.root.appendingPathComponent("static-pods.json").path]
             }
-            out.append(ComponentSpec(name: "kubelet-\(node.name)", arguments: args))
+            out.append(ComponentSpec(name: layout.kubeletComponent, arguments: args))
         }
         return out
+    }
+
+    /// A node's containerd, run inside the node's network namespace. `nsenter --net` rather than
+    /// `ip netns exec`: the latter also gives the process a private mount namespace with /sys remounted,
+    /// which hides /sys/fs/cgroup from runc and keeps containerd's mounts (rootfs, pod netns) out of sight
+    /// of the host and of `skiff delete cluster`'s sweep.
+    public static func containerd(_ node: NodeLayout, pauseArchive: URL) -> ComponentSpec {
+        let ctr = HostCommand.which("ctr") ?? "/usr/bin/ctr"
+        return ComponentSpec(
+            name: node.containerdComponent,
+            arguments: ["--net=\(node.netnsPath)", HostCommand.which("containerd") ?? "/usr/bin/containerd",
+                        "--config", node.containerdConfig.path],
+            executable: HostCommand.which("nsenter") ?? "/usr/bin/nsenter",
+            readySocket: node.containerdSocket,
+            afterReady: [[ctr, "--address", node.containerdSocket, "--namespace", "k8s.io", "images", "import", pauseArchive.path]])
     }
 }
 

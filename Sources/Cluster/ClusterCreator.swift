@@ -4,30 +4,52 @@ import Foundation
 import Kubelet
 import PKI
 
-/// `skiff create cluster`: everything a cluster needs on disk, a supervisor that runs its processes, and
-/// the wait until it is usable — the node(s) Ready and the control-plane pods Running.
+/// `skiff create cluster`: everything a cluster needs on disk (and, for real nodes, on the host), a
+/// supervisor that runs its processes, and the wait until it is usable — the node(s) Ready and the
+/// control-plane pods Running.
 public struct ClusterCreator: Sendable {
     public let executable: URL
     public var progress: @Sendable (String) -> Void = { print($0) }
     /// Keep a cluster that failed to come up, for a look at its logs (kind's `--retain`).
     public var retainOnFailure = false
+    /// How long the API server and the nodes' containerds get when `wait` is zero (not waiting for Ready).
+    public var startupTimeout: Duration = .seconds(60)
 
     public init(executable: URL) {
         self.executable = executable
     }
 
+    /// Creates the cluster. `wait` bounds the wait for every node Ready and the control-plane pods
+    /// Running; zero (kind's default) returns once the API server answers and every node's containerd
+    /// serves with the pause image imported.
     public func create(name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL) async throws {
         try ClusterManager.validate(name: name)
+        guard runtime == "containerd" || runtime == "simulated" else {
+            throw ClusterError("unknown runtime \"\(runtime)\": use containerd or simulated")
+        }
         let paths = ClusterPaths(name: name)
         if FileManager.default.fileExists(atPath: paths.spec.path) {
             throw ClusterError("node(s) already exist for a cluster with the name \"\(name)\"")
         }
+        let started = ContinuousClock.now
         progress("Creating cluster \"\(name)\" ...")
+        var ports: [Int] = []
+        while ports.count < max(nodes, 1) + 1 {
+            let p = try ClusterManager.freePort()
+            if !ports.contains(p) { ports.append(p) }
+        }
+        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()))
+        if runtime == "containerd" {
+            for node in NodeLayout.all(spec: spec, paths: paths) { try node.validate() }
+            try HostPackages(progress: progress).ensure(HostPackages.nodeRuntime)
+            try checkNamespacesAreFree(NodeNetworkPlan(spec: spec, paths: paths))
+        }
         for dir in [paths.root, paths.logs, paths.run, paths.data] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         do {
-            try await build(paths: paths, name: name, nodes: nodes, runtime: runtime, wait: wait, kubeconfigPath: kubeconfigPath)
+            try await build(spec: spec, paths: paths, wait: wait, kubeconfigPath: kubeconfigPath)
+            progress("Created cluster \"\(name)\" in \(Self.seconds(ContinuousClock.now - started)).")
         } catch {
             progress(" ✗ \(error)")
             if retainOnFailure {
@@ -40,13 +62,25 @@ public struct ClusterCreator: Sendable {
         }
     }
 
-    private func build(paths: ClusterPaths, name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL) async throws {
-        var ports: [Int] = []
-        while ports.count < max(nodes, 1) + 1 {
-            let p = try ClusterManager.freePort()
-            if !ports.contains(p) { ports.append(p) }
+    static func seconds(_ d: Duration) -> String {
+        String(format: "%.1fs", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+
+    /// A namespace of the plan that another cluster on this machine uses (cluster "a"'s node "a-worker"
+    /// and a cluster named "a-worker" would both want `skiff-a-worker`) must not be taken over.
+    func checkNamespacesAreFree(_ plan: NodeNetworkPlan) throws {
+        let wanted = Set(plan.namespaces)
+        for other in ClusterPaths.existingClusters() where other != plan.nodes.first?.cluster {
+            let otherPaths = ClusterPaths(name: other)
+            guard let spec = try? ClusterSpec.load(from: otherPaths.spec), spec.runtime == "containerd" else { continue }
+            if let clash = NodeNetworkPlan(spec: spec, paths: otherPaths).namespaces.first(where: wanted.contains) {
+                throw ClusterError("the network namespace \(clash) belongs to cluster \"\(other)\": choose another name")
+            }
         }
-        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()))
+    }
+
+    private func build(spec: ClusterSpec, paths: ClusterPaths, wait: Duration, kubeconfigPath: URL) async throws {
+        let name = spec.name
         try spec.save(to: paths.spec)
         let server = "https://127.0.0.1:\(spec.apiServerPort)"
 
@@ -60,15 +94,27 @@ public struct ClusterCreator: Sendable {
             try pki.writeKubeconfig(for: who, server: server)
         }
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
-        progress(" ✓ Preparing nodes 📦 (\(spec.nodes.map(\.name).joined(separator: ", ")); runtime \(runtime))")
+
+        let layouts = NodeLayout.all(spec: spec, paths: paths)
+        if spec.runtime == "containerd" {
+            let pause = try PauseImage.ensure(packages: HostPackages(progress: progress))
+            progress(" ✓ Ensuring node image (\(PauseImage.reference), \(pause.path)) 🖼")
+            try NodeNetwork(plan: NodeNetworkPlan(spec: spec, paths: paths)).setUp()
+            for node in layouts { try NodeRuntimeFiles.write(node) }
+            progress(" ✓ Preparing nodes 📦 (\(layouts.map { "\($0.name) \($0.ip)" }.joined(separator: ", ")); namespace \(paths.clusterNetns), bridge \(NodeNetworkPlan.bridge))")
+        } else {
+            progress(" ✓ Preparing nodes 📦 (\(spec.nodes.map(\.name).joined(separator: ", ")); runtime simulated)")
+        }
 
         let staticPods = [("kube-apiserver", "apiserver"), ("kube-scheduler", "scheduler"), ("kube-controller-manager", "controller-manager")].map {
             StaticPod(name: $0.0, pidFile: paths.pidFile($0.1).path, image: "skiff/\($0.1):v1.32.0", command: ["skiff", $0.1])
         }
         try JSONEncoder().encode(staticPods).write(to: paths.root.appendingPathComponent("static-pods.json"))
+        progress(" ✓ Writing configuration 📜")
 
         // The supervisor runs detached in its own session, so the cluster outlives this command.
-        let log = try FileHandle(forWritingTo: { FileManager.default.createFile(atPath: paths.log("supervisor").path, contents: nil); return paths.log("supervisor") }())
+        _ = FileManager.default.createFile(atPath: paths.log("supervisor").path, contents: nil)
+        let log = try FileHandle(forWritingTo: paths.log("supervisor"))
         let sup = Process()
         sup.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         sup.arguments = [executable.path, "supervise", "--name", name]
@@ -76,25 +122,41 @@ public struct ClusterCreator: Sendable {
         sup.standardError = log
         sup.standardInput = FileHandle.nullDevice
         try sup.run()
-        progress(" ✓ Starting control-plane 🕹️ (API server on \(server))")
 
         let admin = try KubeconfigLoader.load(path: paths.pki.appendingPathComponent("admin.conf").path, userAgent: "skiff")
         let client = KubeClient(admin)
         defer { Task { await client.shutdown() } }
-        let deadline = ContinuousClock.now + wait
-        try await waitFor("the API server", deadline) { (try? await client.raw(.GET, "/readyz"))?.status == 200 }
-        try await waitFor("node(s) to be Ready", deadline) {
-            guard let list = try? await client.list(.nodes) else { return false }
-            let ready = (list["items"]?.array ?? []).filter { n in
-                n[path: ["status", "conditions"]]?.array?.contains { $0["type"]?.string == "Ready" && $0["status"]?.string == "True" } ?? false
+        let deadline = ContinuousClock.now + (wait == .zero ? startupTimeout : wait)
+        if spec.runtime == "containerd" {
+            let supervisor = Supervisor(paths: paths, executable: executable, components: [])
+            try await waitFor("each node's containerd", deadline) {
+                for node in layouts {
+                    if let why = try? String(contentsOf: supervisor.failedMarker(node.containerdComponent), encoding: .utf8) {
+                        throw ClusterError("\(node.containerdComponent): \(why) (see `skiff logs containerd --name \(name) --node \(node.name)`)")
+                    }
+                }
+                return layouts.allSatisfy { FileManager.default.fileExists(atPath: supervisor.readyMarker($0.containerdComponent).path) }
             }
-            return ready.count == spec.nodes.count
+            progress(" ✓ Starting containerd in each node 📦 (pause image imported)")
         }
-        progress(" ✓ Waiting ≤ \(wait) for control-plane = Ready ⏳")
-        try await waitFor("the control-plane pods", deadline) {
-            guard let list = try? await client.list(ResourcePath.pods.inNamespace("kube-system")) else { return false }
-            let running = (list["items"]?.array ?? []).filter { $0[path: ["status", "phase"]]?.string == "Running" }
-            return running.count >= 3
+        try await waitFor("the API server", deadline) { (try? await client.raw(.GET, "/readyz"))?.status == 200 }
+        progress(" ✓ Starting control-plane 🕹️ (API server on \(server))")
+        if wait == .zero {
+            progress(" • Not waiting for the nodes to be Ready (--wait 0s)")
+        } else {
+            try await waitFor("node(s) to be Ready", deadline) {
+                guard let list = try? await client.list(.nodes) else { return false }
+                let ready = (list["items"]?.array ?? []).filter { n in
+                    n[path: ["status", "conditions"]]?.array?.contains { $0["type"]?.string == "Ready" && $0["status"]?.string == "True" } ?? false
+                }
+                return ready.count == spec.nodes.count
+            }
+            progress(" ✓ Waiting ≤ \(wait) for control-plane = Ready ⏳")
+            try await waitFor("the control-plane pods", deadline) {
+                guard let list = try? await client.list(ResourcePath.pods.inNamespace("kube-system")) else { return false }
+                let running = (list["items"]?.array ?? []).filter { $0[path: ["status", "phase"]]?.string == "Running" }
+                return running.count >= 3
+            }
         }
         var merged = try pki.adminKubeconfig(server: server)
         merged.currentContext = pki.kubeconfigEntryName
@@ -103,10 +165,10 @@ public struct ClusterCreator: Sendable {
         progress("You can now use your cluster with:\n\nkubectl cluster-info --context \(pki.kubeconfigEntryName)\n")
     }
 
-    private func waitFor(_ what: String, _ deadline: ContinuousClock.Instant, _ check: () async -> Bool) async throws {
-        while !(await check()) {
+    private func waitFor(_ what: String, _ deadline: ContinuousClock.Instant, _ check: () async throws -> Bool) async throws {
+        while !(try await check()) {
             if ContinuousClock.now > deadline { throw ClusterError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 }

@@ -27,15 +27,17 @@ struct CreateCluster: AsyncParsableCommand {
 
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Number of nodes (the first is the control plane).") var nodes = 1
-    @Option(help: "Node runtime: simulated (no containers) or containerd.") var runtime = "simulated"
-    @Option(help: "Longest wait for the cluster to be ready, e.g. 120s.") var wait = "120s"
+    @Option(help: "Node runtime: containerd (real nodes: a network namespace, containerd and CNI each) or simulated (no containers).")
+    var runtime = "containerd"
+    @Option(help: "Longest wait for the nodes to be Ready, e.g. 120s or 2m; 0s returns once the control plane answers.")
+    var wait = "120s"
     @Option(help: "Kubeconfig to merge the cluster's context into.") var kubeconfig: String?
     @Flag(help: "Keep the cluster if it fails to come up, to read its logs.") var retain = false
     @Option(help: "A kind-style cluster config (kind: Cluster, nodes: [{role: control-plane}, {role: worker}, ...]).")
     var config: String?
 
     func run() async throws {
-        let seconds = Int(wait.trimmingCharacters(in: CharacterSet(charactersIn: "s"))) ?? 120
+        guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
         var name = self.name
         var nodes = self.nodes
         if let config {
@@ -52,6 +54,24 @@ struct CreateCluster: AsyncParsableCommand {
             throw ValidationError(e.description)
         }
     }
+}
+
+/// `120s`, `2m`, `1m30s`, `0`: whole seconds.
+func parseWait(_ text: String) -> Int? {
+    if let n = Int(text) { return n }
+    var total = 0, number = ""
+    for ch in text {
+        if ch.isNumber { number.append(ch); continue }
+        guard let n = Int(number) else { return nil }
+        switch ch {
+        case "h": total += n * 3600
+        case "m": total += n * 60
+        case "s": total += n
+        default: return nil
+        }
+        number = ""
+    }
+    return number.isEmpty ? total : nil
 }
 
 struct DeleteCommand: AsyncParsableCommand {
@@ -126,7 +146,7 @@ struct GetKubeconfig: AsyncParsableCommand {
 
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log.")
-    @Argument(help: "apiserver, scheduler, controller-manager, kubelet or supervisor.") var component: String
+    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd or supervisor.") var component: String
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Node, for node components (default: the control-plane node).") var node: String?
     @Flag(name: .shortAndLong, help: "Keep printing as the log grows.") var follow = false
@@ -135,7 +155,11 @@ struct LogsCommand: AsyncParsableCommand {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         var file = component
-        if component == "kubelet" { file = "kubelet-\(node ?? spec.nodes[0].name)" }
+        if component == "kubelet" || component == "containerd" {
+            let nodeName = node ?? spec.nodes[0].name
+            guard spec.nodes.contains(where: { $0.name == nodeName }) else { throw ValidationError("unknown node: \(nodeName)") }
+            file = "\(component)-\(nodeName)"
+        }
         let url = paths.log(file)
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw ValidationError("no log for \(component) in cluster \(name)")
@@ -157,15 +181,27 @@ struct LoadImageArchive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image-archive", abstract: "Import OCI/docker image archives into every node.")
     @Argument(help: "Image archives.") var files: [String]
     @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Comma-separated nodes to load into (default: every node).") var nodes: String?
 
-    func run() throws {
-        let spec = try ClusterSpec.load(from: ClusterPaths(name: name).spec)
+    func run() async throws {
+        let paths = ClusterPaths(name: name)
+        guard let spec = try? ClusterSpec.load(from: paths.spec) else { throw ValidationError("no nodes found for cluster \"\(name)\"") }
         for f in files where !FileManager.default.fileExists(atPath: f) { throw ValidationError("no such file: \(f)") }
         if spec.runtime == "simulated" {
             print("Cluster \"\(name)\" runs simulated nodes, which run no containers: nothing to load (\(files.count) archive(s) left as they are).")
             return
         }
-        throw ValidationError("loading images into containerd nodes is not available yet")
+        let loader = ImageArchiveLoader(spec: spec, paths: paths)
+        do {
+            let targets = try loader.nodes(named: (nodes ?? "").split(separator: ",").map(String.init))
+            for done in try await loader.load(archives: files, into: targets) {
+                for image in done.images {
+                    print("Image: \"\(image.name)\" with ID \"\(image.digest)\" loaded into node \"\(done.node)\"")
+                }
+            }
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
     }
 }
 

@@ -20,7 +20,7 @@ def cluster():
         cfg = os.path.join(d, "kind.yaml")
         with open(cfg, "w") as f:
             f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n- role: worker\n")
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", "e2e", "--config", cfg, "--runtime", "simulated"], env=env,
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", "e2e", "--runtime", "simulated", "--config", cfg], env=env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
         try:
