@@ -8,7 +8,8 @@ scripts/install-deps.sh
 swift build -c release --product skiff
 SKIFF=$PWD/.build/release/skiff
 if [ "${PLAIN:-}" != 1 ]; then
-  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
+  # Simulated nodes until the kubelet's containerd runtime lands (real nodes do not become Ready before that).
+  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:---runtime simulated}
   exit 0
 fi
 mkdir -p .skiff

@@ -9,9 +9,13 @@ public struct ClusterError: Error, CustomStringConvertible, Sendable {
 /// Creates, lists and deletes clusters on this machine.
 public struct ClusterManager: Sendable {
     public let executable: URL
+    /// Removes pod sandboxes through CRI before containerd stops, when the supervisor could not.
+    public var sandboxCleaner: (any SandboxCleaner)?
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
-    public init(executable: URL) {
+    public init(executable: URL, sandboxCleaner: (any SandboxCleaner)? = nil) {
         self.executable = executable
+        self.sandboxCleaner = sandboxCleaner
     }
 
     /// Validates a cluster name as kind does (it becomes part of node and context names).
@@ -40,19 +44,45 @@ public struct ClusterManager: Sendable {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// Stops the cluster's supervisor (which stops every component) and removes its files.
+    /// Deletes a cluster: its supervisor stops every component (sandboxes removed before containerd
+    /// stops); components a dead supervisor left are stopped by their recorded PIDs in the same order;
+    /// then the sweep removes what real nodes leave on the host, and the cluster's directory goes.
     public func delete(name: String) async throws {
         let paths = ClusterPaths(name: name)
-        guard FileManager.default.fileExists(atPath: paths.root.path) else { return }
-        if let pid = ProcessControl.readPID(paths.supervisorPID) {
-            await ProcessControl.stop(pid, grace: .seconds(15))
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: paths.root.path) || fm.fileExists(atPath: paths.runtimeRun.path) else { return }
+        let spec = try? ClusterSpec.load(from: paths.spec)
+        var teardown = spec.map { NodeTeardown(spec: $0, paths: paths) } ?? NodeTeardown(paths: paths, nodes: [])
+        teardown.log = log
+
+        if let pid = ProcessControl.readPID(paths.supervisorPID),
+           ProcessScan.arguments(pid).map({ $0.contains("supervise") && $0.contains(name) }) ?? false {
+            await ProcessControl.stop(pid, grace: .seconds(60))
         }
-        // Components whose supervisor died without stopping them.
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: paths.run.path)) ?? [] where file.hasSuffix(".pid") {
-            if let pid = ProcessControl.readPID(paths.run.appendingPathComponent(file)) {
-                await ProcessControl.stop(pid)
+        // Components whose supervisor died without stopping them: the control plane and kubelets first,
+        // then the sandboxes while containerd still serves, then containerd.
+        let pidFiles = ((try? fm.contentsOfDirectory(atPath: paths.run.path)) ?? []).filter { $0.hasSuffix(".pid") && $0 != "supervisor.pid" }
+        let (infra, rest) = (pidFiles.filter { $0.hasPrefix("containerd-") }, pidFiles.filter { !$0.hasPrefix("containerd-") })
+        await stop(pidFiles: rest, in: paths)
+        if !infra.isEmpty { await teardown.removeSandboxes(with: sandboxCleaner) }
+        await stop(pidFiles: infra, in: paths)
+
+        let problems = await teardown.sweep()
+        if fm.fileExists(atPath: paths.root.path) {
+            do { try fm.removeItem(at: paths.root) } catch {
+                throw ClusterError("cannot remove \(paths.root.path): \(error)\(problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))")")
             }
         }
-        try FileManager.default.removeItem(at: paths.root)
+    }
+
+    private func stop(pidFiles: [String], in paths: ClusterPaths) async {
+        await withTaskGroup(of: Void.self) { group in
+            for file in pidFiles {
+                // A recycled PID is not ours: only a process naming the cluster's directory is stopped.
+                guard let pid = ProcessControl.readPID(paths.run.appendingPathComponent(file)),
+                      ProcessScan.arguments(pid)?.contains(where: { $0.contains(paths.root.path + "/") }) == true else { continue }
+                group.addTask { await ProcessControl.stop(pid) }
+            }
+        }
     }
 }

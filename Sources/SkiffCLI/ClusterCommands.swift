@@ -101,7 +101,7 @@ struct DeleteClusters: AsyncParsableCommand {
 }
 
 func deleteClusters(_ names: [String], kubeconfig: String?) async throws {
-    let manager = ClusterManager(executable: currentExecutable())
+    let manager = ClusterManager(executable: currentExecutable(), sandboxCleaner: NodeRuntimeHooks.sandboxCleaner)
     for name in names {
         print("Deleting cluster \"\(name)\" ...")
         try await manager.delete(name: name)
@@ -214,7 +214,9 @@ struct SuperviseCommand: AsyncParsableCommand {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         try ProcessControl.writePID(getpid(), to: paths.supervisorPID)
-        let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths))
+        let teardown = NodeTeardown(spec: spec, paths: paths)
+        let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths),
+                                    beforeStoppingInfrastructure: { await teardown.removeSandboxes(with: NodeRuntimeHooks.sandboxCleaner) })
         try await SignalHandling.runUntilTerminated {
             await supervisor.run()
         }
