@@ -138,6 +138,7 @@ let package = Package(
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
+                "CRI",
                 "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

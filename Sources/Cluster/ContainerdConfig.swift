@@ -75,6 +75,9 @@ public struct ContainerdConfig: Sendable, Equatable {
             stream_server_port = "0"
             enable_selinux = false
             tolerate_missing_hugepages_controller = true
+            # Pod network namespaces live under this node's state directory, not in the machine-wide
+            # /run/netns, so `ip netns list` shows only Skiff's node namespaces and teardown finds them.
+            netns_mounts_under_state_dir = true
 
             [plugins."io.containerd.grpc.v1.cri".containerd]
               snapshotter = \(q(snapshotter))
