@@ -2,8 +2,7 @@
 # Runs the seed's hands-on session (../shared/acceptance/seed-tutorial.sh) against this build of skiff and
 # fails if any check listed in tests/seed-expected-pass.txt did not pass. That list only ever grows: a
 # check that passes for the first time is reported so it can be added.
-#   SKIFF_CREATE_ARGS  extra flags for `skiff create cluster` (default: --runtime simulated, while nodes
-#                      cannot run real containers yet)
+#   SKIFF_CREATE_ARGS  extra flags for `skiff create cluster` (default: none — real nodes on containerd)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -11,7 +10,7 @@ SKIFF=${SKIFF:-$ROOT/.build/debug/skiff}
 TUTORIAL=${SEED_TUTORIAL:-$ROOT/../shared/acceptance/seed-tutorial.sh}
 EXPECTED=$ROOT/tests/seed-expected-pass.txt
 [ -x "$TUTORIAL" ] || [ -f "$TUTORIAL" ] || { echo "seed tutorial not found at $TUTORIAL"; exit 1; }
-export SKIFF_CREATE_ARGS=${SKIFF_CREATE_ARGS:---runtime simulated}
+export SKIFF_CREATE_ARGS=${SKIFF_CREATE_ARGS:-}
 out=$(mktemp)
 bash "$TUTORIAL" "$SKIFF" 2>&1 | tee "$out"
 # Check names with the random pod name of step 3 normalised.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds Skiff (release) and brings up a working cluster named "skiff" with one simulated node; kubectl's
-# context becomes skiff-skiff. With PLAIN=1 it starts only an API server on 127.0.0.1:${PORT:-6443} (plain
+# Builds Skiff (release) and brings up a working cluster named "skiff" with one real node (containerd), with
+# the tutorial's offline images loaded; kubectl's context becomes skiff-skiff. With PLAIN=1 it starts only an API server on 127.0.0.1:${PORT:-6443} (plain
 # HTTP, embedded SQLite store) and writes .skiff/kubeconfig; stop that one with: kill $(cat .skiff/apiserver.pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +8,14 @@ scripts/install-deps.sh
 swift build -c release --product skiff
 SKIFF=$PWD/.build/release/skiff
 if [ "${PLAIN:-}" != 1 ]; then
-  # Simulated nodes until the kubelet's containerd runtime lands (real nodes do not become Ready before that).
-  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:---runtime simulated}
+  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
+  images=${SKIFF_IMAGES:-/var/cache/skiff-images}
+  if [ -f ../shared/images/build-images.sh ] && [ ! -f "$images/nginx-alpine.oci.tar" ]; then
+    bash ../shared/images/build-images.sh "$images" >/dev/null
+  fi
+  if [ -f "$images/nginx-alpine.oci.tar" ]; then
+    "$SKIFF" load image-archive "$images/nginx-alpine.oci.tar" "$images/busybox.oci.tar" --name "${NAME:-skiff}"
+  fi
   exit 0
 fi
 mkdir -p .skiff
