@@ -10,8 +10,10 @@ import NIOCore
 /// `pods/portforward` (`SPDY/3.1+portforward.k8s.io`).
 ///
 /// A request is upgraded only once it is authenticated and `streamTarget` found the pod, container and
-/// kubelet; otherwise it goes on as a plain request, and the responder answers with the same checks'
-/// `Status` (404 for an unknown pod, 400 for a bad container, 401 without credentials). After the 101 the
+/// kubelet. Otherwise Hummingbird refuses the upgrade with an empty 400, which kubectl treats as an
+/// upgrade failure: it retries the same URL as SPDY, a plain request that the responder answers with the
+/// same checks' `Status` (404 for an unknown pod, 400 for a bad container, 401 without credentials), and
+/// kubectl prints that. After the 101 the
 /// API server opens the same protocol on the kubelet and relays whole messages both ways (see
 /// `WebSocketRelay` for why messages and not bytes). A kubelet that cannot be reached or refuses ends the
 /// session with a `Status` on the error channel, which kubectl prints.

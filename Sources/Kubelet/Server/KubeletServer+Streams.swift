@@ -23,9 +23,20 @@ extension KubeletServer {
         let query = QueryString(queryPart)
         switch path {
         case .exec(let ns, let pod, let container), .attach(let ns, let pod, let container):
-            guard let negotiated = StreamProtocol.negotiate(offered: offered, supported: StreamProtocol.remoteCommand),
-                  let (_, uid) = try? resolve(namespace: ns, pod: pod, container: container)
-            else { return .dontUpgrade }
+            guard let negotiated = StreamProtocol.negotiate(offered: offered, supported: StreamProtocol.remoteCommand) else {
+                return .dontUpgrade
+            }
+            let uid: String
+            do {
+                uid = try resolve(namespace: ns, pod: pod, container: container).uid
+            } catch {
+                // Hummingbird answers a refused upgrade with an empty 400; upgrading and ending the session
+                // with the Status on the error channel gets the message to the API server (and kubectl).
+                logger.info("\"HTTP\" verb=\"GET\" URI=\"\(target)\" resp=101 error=\"\(error.message)\"")
+                return .upgrade([.secWebSocketProtocol: negotiated]) { _, outbound, _ in
+                    try? await outbound.write(.binary(Self.failureStatus(error)))
+                }
+            }
             let isExec: Bool
             if case .exec = path { isExec = true } else { isExec = false }
             logger.info("\"HTTP\" verb=\"GET\" URI=\"\(target)\" resp=101 protocol=\(negotiated)")
