@@ -161,6 +161,7 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
+        .testTarget(name: "KubeStreamingTests", dependencies: ["KubeStreaming"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
