@@ -1,0 +1,77 @@
+import APIMachinery
+import Client
+import Foundation
+import Kubelet
+
+/// What kubeadm installs as add-ons and kind ships in its node image: kube-proxy on every node and the
+/// cluster DNS behind the `kube-system/kube-dns` Service — here `skiff proxy` and `skiff dns`, supervised
+/// processes like the rest of the control plane, shown in kube-system as mirror pods.
+public enum ClusterAddons {
+    /// The 10th address of the service range, as upstream's kubeadm picks it.
+    public static let dnsServiceIP = "10.96.0.10"
+
+    /// `skiff proxy` per node (programming that node's namespace) and `skiff dns` serving from the
+    /// control-plane node's address, where every pod can reach it (docs/nodes.md).
+    static func components(spec: ClusterSpec, paths: ClusterPaths, layouts: [NodeLayout]) -> [ComponentSpec] {
+        let kc = { (who: String) in paths.pki.appendingPathComponent("\(who).conf").path }
+        var out = layouts.map { node in
+            ComponentSpec(name: proxyComponent(node.name), arguments: [
+                "proxy", "--kubeconfig", kc("kube-proxy"), "--node-name", node.name, "--netns", node.netns,
+                "--cluster-cidr", spec.podCIDR, "--metrics-bind-address", "",
+            ])
+        }
+        if let first = layouts.first {
+            out.append(ComponentSpec(name: "dns", arguments: [
+                "dns", "--kubeconfig", kc("dns"), "--listen", "\(first.ip):53", "--netns", first.netnsPath,
+                "--publish-endpoint", first.ip,
+            ]))
+        }
+        return out
+    }
+
+    static func proxyComponent(_ node: String) -> String { "proxy-\(node)" }
+
+    public static func staticPodsFile(node: String, paths: ClusterPaths) -> URL {
+        paths.root.appendingPathComponent("static-pods-\(node).json")
+    }
+
+    /// Each node's mirror pods: the control-plane components and DNS on the first node, kube-proxy on
+    /// every node of a real cluster.
+    static func writeStaticPods(spec: ClusterSpec, paths: ClusterPaths) throws {
+        for (i, node) in spec.nodes.enumerated() {
+            var pods: [StaticPod] = []
+            if i == 0 {
+                pods += [("kube-apiserver", "apiserver"), ("kube-scheduler", "scheduler"), ("kube-controller-manager", "controller-manager")].map {
+                    StaticPod(name: $0.0, pidFile: paths.pidFile($0.1).path, image: "skiff/\($0.1):v1.32.0", command: ["skiff", $0.1])
+                }
+                if spec.runtime == "containerd" {
+                    pods.append(StaticPod(name: "skiff-dns", pidFile: paths.pidFile("dns").path, image: "skiff/dns:v1.32.0", command: ["skiff", "dns"]))
+                }
+            }
+            if spec.runtime == "containerd" {
+                pods.append(StaticPod(name: "kube-proxy", pidFile: paths.pidFile(proxyComponent(node.name)).path,
+                                      image: "skiff/proxy:v1.32.0", command: ["skiff", "proxy"]))
+            }
+            try JSONEncoder().encode(pods).write(to: staticPodsFile(node: node.name, paths: paths))
+        }
+    }
+
+    /// `kube-system/kube-dns`: selectorless (its endpoints are the DNS process's address, which `skiff dns`
+    /// publishes), labelled as upstream's so `kubectl cluster-info` lists it.
+    static func createDNSService(client: KubeClient) async throws {
+        let service: JSON = [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kube-dns", "namespace": "kube-system",
+                         "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "SkiffDNS"]],
+            "spec": ["clusterIP": .string(dnsServiceIP), "ports": [
+                ["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
+                ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
+            ]],
+        ]
+        do {
+            _ = try await client.create(ResourcePath.services.inNamespace("kube-system"), service)
+        } catch let e as APIError where e.code == 409 {
+            return
+        }
+    }
+}
