@@ -62,7 +62,7 @@ public struct Ruleset: Sendable, Equatable {
 
     /// Counts for log lines.
     public var summary: String {
-        let elements = ProxyMap.allCases.map { "\($0.rawValue)=\(elements($0).count)" }.joined(separator: " ")
-        return "chains=\(chains.count) affinity-sets=\(affinitySets.count) \(elements) cluster-ips=\(clusterIPs.count)"
+        let counts = ProxyMap.allCases.map { "\($0.rawValue)=\(self.elements($0).count)" }.joined(separator: " ")
+        return "chains=\(chains.count) affinity-sets=\(affinitySets.count) \(counts) cluster-ips=\(clusterIPs.count)"
     }
 }

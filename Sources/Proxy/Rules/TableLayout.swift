@@ -77,7 +77,9 @@ public struct TableLayout: Sendable, Equatable {
                 "ip daddr . \(maps) @\(ProxyMap.noEndpointServices.rawValue)",
                 "\(local) \(maps) @\(ProxyMap.noEndpointNodePorts.rawValue)",
             ]),
-            (Self.clusterIPsCheckChain, ["ip daddr @\(Self.clusterIPsSet) reject comment \"reject traffic to invalid ports of ClusterIPs\""]),
+            // A port no service claims: refused like a service without endpoints (a TCP reset, not an ICMP
+            // error, which a connecting client may only act on after retransmitting its SYN).
+            (Self.clusterIPsCheckChain, ["ip daddr @\(Self.clusterIPsSet) goto \(Self.rejectChain)"]),
         ]
     }
 
