@@ -34,11 +34,14 @@ public struct ProxyServer: Sendable {
     public let options: ProxyServerOptions
     public let proxier: Proxier
 
-    public init(client: KubeClient, options: ProxyServerOptions, metrics: ProxyMetrics = ProxyMetrics()) {
+    /// - Parameter executor: where scripts go; default the real `nft` in `options.netns`.
+    public init(
+        client: KubeClient, options: ProxyServerOptions, executor: (any NFTablesExecutor)? = nil, metrics: ProxyMetrics = ProxyMetrics()
+    ) {
         self.client = client
         self.options = options
         proxier = Proxier(
-            options: options.proxier, executor: NFTCommand(netns: options.netns), metrics: metrics, logger: options.logger)
+            options: options.proxier, executor: executor ?? NFTCommand(netns: options.netns), metrics: metrics, logger: options.logger)
     }
 
     public func run() async throws {
@@ -62,12 +65,13 @@ public struct ProxyServer: Sendable {
             group.addTask { await slices.run() }
             group.addTask {
                 // Handlers see the initial lists before waitForSync returns, so the first sync is complete.
+                // (Every task here runs until cancelled: the first to end ends the proxy.)
                 guard await services.waitForSync() else { return }
                 state.markServicesSynced()
                 guard await slices.waitForSync() else { return }
                 state.markEndpointSlicesSynced()
+                await proxier.run()
             }
-            group.addTask { await proxier.run() }
             if let bind = options.metricsBindAddress, let (host, port) = MetricsServer.parseBindAddress(bind) {
                 let server = MetricsServer(host: host, port: port, metrics: proxier.metrics, logger: logger) {
                     Self.healthProblem(proxier, syncPeriod: syncPeriod)

@@ -46,7 +46,7 @@ struct ProxyBench: AsyncParsableCommand {
 
     func endpointIPs(_ i: Int, generation: Int = 0) -> [String] {
         (0..<endpoints).map { e in
-            let n = (i * endpoints + e + generation * 7919) % 65000
+            let n = (i * endpoints + e + generation * 7919) % 62500
             return "10.\(244 + e % 8).\(n / 250).\(n % 250 + 2)"
         }
     }
@@ -57,6 +57,11 @@ struct ProxyBench: AsyncParsableCommand {
         return ["apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": meta, "addressType": "IPv4",
                 "ports": [["name": "http", "port": 8080, "protocol": "TCP"]],
                 "endpoints": .array(ips.map { ["addresses": [.string($0)], "conditions": ["ready": true]] })]
+    }
+
+    func print(_ s: String) {
+        Swift.print(s)
+        fflush(nil)
     }
 
     func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1000) }
@@ -102,6 +107,18 @@ struct ProxyBench: AsyncParsableCommand {
         var clientConfig = ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-bench-proxy")
         clientConfig.maxConnections = 32
         let client = KubeClient(clientConfig)
+        do {
+            try await endToEnd(client: client, netns: netns, minSync: minSync, logger: logger)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        serverTask.cancel()
+        _ = await serverTask.result
+    }
+
+    func endToEnd(client: KubeClient, netns: String, minSync: Duration, logger: Logger) async throws {
         try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "bench"]])
         let svcPath = ResourcePath.services.inNamespace("bench"), slicePath = ResourcePath.endpointslices.inNamespace("bench")
         let t0 = ContinuousClock.now
@@ -156,8 +173,5 @@ struct ProxyBench: AsyncParsableCommand {
         print("sync durations (all syncs of the proxy): \(syncs.summary)")
         proxyTask.cancel()
         _ = await proxyTask.result
-        await client.shutdown()
-        serverTask.cancel()
-        _ = await serverTask.result
     }
 }
