@@ -58,6 +58,23 @@ public struct Ruleset: Sendable, Equatable {
 
     public init() {}
 
+    public var isEmpty: Bool { self == Ruleset() }
+
+    /// Both rulesets' objects together; they must not overlap (each Service's objects are its own: its
+    /// chains are named after it, its map keys hold its ClusterIP or NodePort).
+    public mutating func merge(_ other: Ruleset) {
+        chains.merge(other.chains) { a, _ in a }
+        affinitySets.merge(other.affinitySets) { a, _ in a }
+        for (m, e) in other.maps { maps[m, default: [:]].merge(e) { a, _ in a } }
+        clusterIPs.formUnion(other.clusterIPs)
+    }
+
+    public static func merged(_ parts: some Sequence<Ruleset>) -> Ruleset {
+        var r = Ruleset()
+        for p in parts { r.merge(p) }
+        return r
+    }
+
     public func elements(_ map: ProxyMap) -> [String: MapElement] { maps[map] ?? [:] }
 
     /// Counts for log lines.

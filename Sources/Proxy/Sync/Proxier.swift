@@ -32,10 +32,11 @@ public struct SyncReport: Sendable {
 /// Keeps the node's `skiff-proxy` table equal to what the Services and EndpointSlices say (upstream's
 /// nftables `Proxier` and its `BoundedFrequencyRunner`).
 ///
-/// Changes land in `state` (from informer handlers) and wake the loop in `run()`. A sync computes the
-/// whole desired `Ruleset`, diffs it against the last one applied, and applies only the difference as one
-/// `nft -f` transaction; the first sync, every `syncPeriod`, and the sync after a failure rewrite the
-/// table in full instead. Syncs never overlap: only the loop runs them (or a test calling `sync` itself).
+/// Changes land in `state` (from informer handlers) and wake the loop in `run()`. A partial sync
+/// recomputes the rules of the Services that changed only, diffs each against what was applied for it,
+/// and applies the differences as one `nft -f` transaction, so its cost follows the size of the change,
+/// not of the cluster. The first sync, one every `syncPeriod`, and the sync after a failure recompute
+/// everything and rewrite the table in full instead. Syncs never overlap: only the loop runs them (or a test calling `sync` itself).
 public final class Proxier: Sendable {
     public let options: ProxierOptions
     public let executor: any NFTablesExecutor
@@ -49,8 +50,8 @@ public final class Proxier: Sendable {
     let sync = Mutex(SyncState())
 
     struct SyncState {
-        /// What the kernel has, as of the last successful sync; nil forces a full sync.
-        var applied: Ruleset?
+        /// What the kernel has, as of the last successful sync, by Service key; nil forces a full sync.
+        var applied: [String: Ruleset]?
         var lastSyncStart: ContinuousClock.Instant?
         var lastFullSync: ContinuousClock.Instant?
         var consecutiveFailures = 0
@@ -81,7 +82,7 @@ public final class Proxier: Sendable {
     public var lastSuccessfulSync: Date? { sync.withLock { $0.lastSuccess } }
 
     /// The ruleset last applied (nil before the first sync or after a failure).
-    public var appliedRuleset: Ruleset? { sync.withLock { $0.applied } }
+    public var appliedRuleset: Ruleset? { sync.withLock { $0.applied }.map { Ruleset.merged($0.values) } }
 
     /// Syncs whenever something changed (at most once per `minSyncPeriod`), in full every `syncPeriod`,
     /// and retries failures with back-off, until cancelled.
@@ -135,20 +136,33 @@ public final class Proxier: Sendable {
     @discardableResult
     public func syncOnce(forceFull: Bool = false) async throws -> SyncReport {
         let start = ContinuousClock.now
-        let (previous, full) = sync.withLock { s -> (Ruleset?, Bool) in
+        let (previous, full) = sync.withLock { s -> ([String: Ruleset]?, Bool) in
             s.lastSyncStart = start
             let periodic = s.lastFullSync.map { start - $0 >= options.syncPeriod } ?? true
             return (s.applied, forceFull || s.applied == nil || periodic)
         }
-        let snapshot = state.takeSnapshot()
+        let snapshot = state.takeSnapshot(all: full)
         do {
-            let desired = builder.build(servicePorts: snapshot.servicePorts, slices: snapshot.slices)
-            let text: String
+            var fragments: [String: Ruleset]
+            let text: String, summary: String
             if full {
+                fragments = snapshot.inputs.mapValues { builder.build(servicePorts: $0.ports, slices: $0.slices) }.filter { !$0.value.isEmpty }
                 let existing = try await executor.existingObjects(layout: options.layout)
+                let desired = Ruleset.merged(fragments.values)
                 text = script.full(desired, existing: existing)
+                summary = desired.summary
             } else {
-                text = script.diff(from: previous ?? Ruleset(), to: desired)
+                // Each Service's objects are its own, so its diff stands alone and the diffs concatenate.
+                fragments = previous ?? [:]
+                var parts: [String] = []
+                for key in snapshot.changed.sorted() {
+                    let inputs = snapshot.inputs[key] ?? ProxyState.ServiceInputs()
+                    let new = builder.build(servicePorts: inputs.ports, slices: inputs.slices)
+                    parts.append(script.diff(from: fragments[key] ?? Ruleset(), to: new))
+                    fragments[key] = new.isEmpty ? nil : new
+                }
+                text = parts.joined()
+                summary = "\(snapshot.changed.count) services changed"
             }
             let computed = ContinuousClock.now
             if !text.isEmpty { try await executor.apply(text) }
@@ -159,7 +173,7 @@ public final class Proxier: Sendable {
             let total = seconds(done - start)
             metrics.observeSync(total, full: full)
             sync.withLock { s in
-                s.applied = desired
+                s.applied = fragments
                 s.consecutiveFailures = 0
                 s.healthy = true
                 s.lastSuccess = now
@@ -167,12 +181,13 @@ public final class Proxier: Sendable {
             }
             let report = SyncReport(
                 full: full, scriptBytes: text.utf8.count, commands: text.isEmpty ? 0 : text.utf8.count(where: { $0 == 10 }),
-                computeSeconds: seconds(computed - start), applySeconds: seconds(done - computed), summary: desired.summary,
+                computeSeconds: seconds(computed - start), applySeconds: seconds(done - computed),
+                summary: summary,
                 latencies: latencies)
             logger.info("\(Self.logLine(report, programming: metrics.programmingSamples))")
             return report
         } catch {
-            state.requeue(snapshot.triggers)
+            state.requeue(snapshot)
             metrics.syncFailures.increment()
             sync.withLock { s in
                 s.applied = nil

@@ -15,20 +15,37 @@ public final class ProxyState: Sendable {
         public var time: Date
     }
 
+    /// What one Service's rules are computed from.
+    public struct ServiceInputs: Sendable, Equatable {
+        public var ports: [ServicePortInfo] = []
+        public var slices: [EndpointSliceInfo] = []
+    }
+
     /// What a sync works from.
     public struct Snapshot: Sendable {
-        public var servicePorts: [ServicePortInfo]
-        public var slices: [EndpointSliceInfo]
+        /// Inputs by Service key (`namespace/name`): of every Service for a full sync, else of the changed ones.
+        public var inputs: [String: ServiceInputs]
+        /// Services whose ports or slices changed since the last snapshot.
+        public var changed: Set<String>
         public var triggers: [Trigger]
     }
 
     struct State {
         var services: [String: [ServicePortInfo]] = [:]
         var slices: [String: EndpointSliceInfo] = [:]
+        /// Service key → keys of the slices that point at it.
+        var slicesByService: [String: Set<String>] = [:]
+        var changed: Set<String> = []
         var triggers: [Trigger] = []
         var dirty = false
         var servicesSynced = false
         var slicesSynced = false
+
+        func inputs(_ service: String) -> ServiceInputs {
+            ServiceInputs(
+                ports: services[service] ?? [],
+                slices: (slicesByService[service] ?? []).sorted().compactMap { slices[$0] })
+        }
     }
 
     let state = Mutex(State())
@@ -70,6 +87,7 @@ public final class ProxyState: Sendable {
             let after = ports?.isEmpty == true ? nil : ports
             guard before != after else { return false }
             s.services[key] = after
+            s.changed.insert(key)
             s.dirty = true
             return true
         }
@@ -98,6 +116,15 @@ public final class ProxyState: Sendable {
             let before = s.slices[key]
             guard before != info else { return false }
             s.slices[key] = info
+            if let old = before?.serviceKey {
+                s.slicesByService[old]?.remove(key)
+                if s.slicesByService[old]?.isEmpty == true { s.slicesByService[old] = nil }
+                s.changed.insert(old)
+            }
+            if let new = info?.serviceKey {
+                s.slicesByService[new, default: []].insert(key)
+                s.changed.insert(new)
+            }
             s.dirty = true
             if let trigger, let service = info?.serviceKey ?? before?.serviceKey {
                 s.triggers.append(Trigger(serviceKey: service, time: trigger))
@@ -108,21 +135,26 @@ public final class ProxyState: Sendable {
         return changed
     }
 
-    /// Everything a sync needs, and the changes it will carry (taken: they are no longer pending).
-    public func takeSnapshot() -> Snapshot {
+    /// Everything a sync needs (`all`: inputs of every Service, for a full sync), and the changes it
+    /// will carry (taken: they are no longer pending).
+    public func takeSnapshot(all: Bool) -> Snapshot {
         state.withLock { s in
-            let snap = Snapshot(
-                servicePorts: s.services.values.flatMap { $0 }, slices: Array(s.slices.values), triggers: s.triggers)
+            let keys = all ? Set(s.services.keys).union(s.slicesByService.keys) : s.changed
+            var inputs: [String: ServiceInputs] = [:]
+            for k in keys { inputs[k] = s.inputs(k) }
+            let snap = Snapshot(inputs: inputs, changed: s.changed, triggers: s.triggers)
             s.triggers = []
+            s.changed = []
             s.dirty = false
             return snap
         }
     }
 
     /// Puts back what a failed sync took, so the retry carries (and times) it.
-    public func requeue(_ triggers: [Trigger]) {
+    public func requeue(_ snapshot: Snapshot) {
         state.withLock { s in
-            s.triggers = triggers + s.triggers
+            s.triggers = snapshot.triggers + s.triggers
+            s.changed.formUnion(snapshot.changed)
             s.dirty = true
         }
     }
