@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Skiff needs on a fresh Debian machine (idempotent, quiet when done).
-#   Debian: libsqlite3-dev (GRDB links the system SQLite)
+#   Debian: libsqlite3-dev (GRDB links the system SQLite); nftables, iproute2, conntrack, busybox-static
+#           (the proxy's integration tests: rules and traffic in temporary network namespaces)
 #   PyPI:   kubernetes (the official client the tests drive), pytest
 set -euo pipefail
 need_apt=()
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+for p in libsqlite3-dev nftables iproute2 conntrack busybox-static; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   apt-get update -qq

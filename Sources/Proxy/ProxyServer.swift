@@ -41,7 +41,8 @@ public struct ProxyServer: Sendable {
         self.client = client
         self.options = options
         proxier = Proxier(
-            options: options.proxier, executor: executor ?? NFTCommand(netns: options.netns), metrics: metrics, logger: options.logger)
+            options: options.proxier, executor: executor ?? NFTCommand(netns: options.netns),
+            conntrack: executor == nil ? ConntrackCommand(netns: options.netns) : nil, metrics: metrics, logger: options.logger)
     }
 
     public func run() async throws {

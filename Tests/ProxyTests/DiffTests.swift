@@ -84,3 +84,18 @@ import Testing
         #expect(diff.filter { $0.hasPrefix("delete chain") }.count == 3)
     }
 }
+
+@Suite struct ConntrackTests {
+    @Test func staleUDPFlowsAreFlushed() {
+        let (services, slices) = Fixtures.smallCluster()
+        let before = Fixtures.ruleset(services: services, slices: slices)
+        #expect(before.udpFlows == [UDPFlow(clusterIP: "10.96.0.12", endpointIP: "10.244.0.2")])
+        var moved = slices
+        moved[2] = Fixtures.slice("dns-abc", service: "dns", namespace: "kube-system", ports: [("dns", 53, "UDP")], endpoints: [("10.244.1.2", true)])
+        let after = Fixtures.ruleset(services: services, slices: moved)
+        #expect(UDPFlow.staleFilters(old: before.udpFlows, new: after.udpFlows) == [["-p", "udp", "--orig-dst", "10.96.0.12", "--dst-nat", "10.244.0.2"]])
+        // A UDP service that had no endpoint gets one: entries for its IP go.
+        #expect(UDPFlow.staleFilters(old: [], new: after.udpFlows) == [["-p", "udp", "--orig-dst", "10.96.0.12"]])
+        #expect(UDPFlow.staleFilters(old: after.udpFlows, new: after.udpFlows).isEmpty)
+    }
+}

@@ -64,7 +64,7 @@ struct ProxyServerTests {
         // (The API server's own `kubernetes` Service is there too.)
         func mentions(_ map: String) async throws -> Bool { try await elements(map).contains { $0.contains("\"\(clusterIP)\"") } }
         try await waitFor { try await mentions("service-ips") }
-        #expect(proxy.proxier.isHealthy)
+        try await waitFor { proxy.proxier.isHealthy }
 
         // The slice's only endpoint stops being ready: the service is rejected; the change is timed from
         // its trigger-time annotation.

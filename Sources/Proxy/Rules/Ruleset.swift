@@ -55,6 +55,8 @@ public struct Ruleset: Sendable, Equatable {
     public var maps: [ProxyMap: [String: MapElement]] = [:]
     /// Every ClusterIP: traffic to one on a port no service port claims is rejected.
     public var clusterIPs: Set<String> = []
+    /// Where UDP service traffic is DNATed (not written to nft: for clearing stale conntrack entries).
+    public var udpFlows: Set<UDPFlow> = []
 
     public init() {}
 
@@ -67,6 +69,7 @@ public struct Ruleset: Sendable, Equatable {
         affinitySets.merge(other.affinitySets) { a, _ in a }
         for (m, e) in other.maps { maps[m, default: [:]].merge(e) { a, _ in a } }
         clusterIPs.formUnion(other.clusterIPs)
+        udpFlows.formUnion(other.udpFlows)
     }
 
     public static func merged(_ parts: some Sequence<Ruleset>) -> Ruleset {

@@ -59,6 +59,9 @@ public struct RulesetBuilder: Sendable {
         serviceRules.append("numgen random mod \(endpoints.count) vmap { \(choices.joined(separator: ", ")) }")
         r.chains[serviceChain] = serviceRules
 
+        if sp.proto == .udp {
+            for ep in endpoints { r.udpFlows.insert(UDPFlow(clusterIP: sp.clusterIP, nodePort: sp.nodePort, endpointIP: ep.ip)) }
+        }
         for ep in endpoints {
             var rules = [
                 // Hairpin: a pod reaching itself through its Service would otherwise answer itself directly

@@ -42,6 +42,8 @@ public final class Proxier: Sendable {
     public let executor: any NFTablesExecutor
     public let metrics: ProxyMetrics
     public let state: ProxyState
+    /// Clears UDP flows to removed endpoints after each sync; nil leaves them to time out.
+    public let conntrack: (any ConntrackCleaner)?
     let logger: Logger
     let builder: RulesetBuilder
     let script: NFTScript
@@ -59,9 +61,13 @@ public final class Proxier: Sendable {
         var lastSuccess: Date?
     }
 
-    public init(options: ProxierOptions = ProxierOptions(), executor: any NFTablesExecutor, metrics: ProxyMetrics = ProxyMetrics(), logger: Logger = Logger(label: "proxy")) {
+    public init(
+        options: ProxierOptions = ProxierOptions(), executor: any NFTablesExecutor, conntrack: (any ConntrackCleaner)? = nil,
+        metrics: ProxyMetrics = ProxyMetrics(), logger: Logger = Logger(label: "proxy")
+    ) {
         self.options = options
         self.executor = executor
+        self.conntrack = conntrack
         self.metrics = metrics
         self.logger = logger
         builder = RulesetBuilder(layout: options.layout)
@@ -185,6 +191,13 @@ public final class Proxier: Sendable {
                 summary: summary,
                 latencies: latencies)
             logger.info("\(Self.logLine(report, programming: metrics.programmingSamples))")
+            if let conntrack {
+                // Only the changed Services' flows can differ (all of them after a full sync).
+                let keys = full ? Set((previous ?? [:]).keys).union(fragments.keys) : snapshot.changed
+                let before = Set(keys.flatMap { previous?[$0]?.udpFlows ?? [] }), after = Set(keys.flatMap { fragments[$0]?.udpFlows ?? [] })
+                let filters = UDPFlow.staleFilters(old: before, new: after)
+                if !filters.isEmpty { await conntrack.delete(filters) }
+            }
             return report
         } catch {
             state.requeue(snapshot)
