@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Object model, selectors, patches, schema and Status errors: no I/O.
@@ -135,13 +136,23 @@ let package = Package(
         .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         // The controller manager: level-triggered reconcilers over shared informers.
         .target(name: "Controllers", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
+        // kube-proxy: Services and EndpointSlices → one nftables table per node, applied as diffed transactions.
+        .target(
+            name: "Proxy",
+            dependencies: [
+                "APIMachinery", "Client",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Cluster DNS (the CoreDNS kubernetes plugin's records): message codec, resolver over informers, UDP/TCP server.
         .target(name: "DNS", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
                 "CRI",
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -165,6 +176,7 @@ let package = Package(
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
         .testTarget(name: "KubeStreamingTests", dependencies: ["KubeStreaming"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
     ],
     swiftLanguageModes: [.v6]
