@@ -24,6 +24,9 @@ public enum ClusterAddons {
             out.append(ComponentSpec(name: "dns", arguments: [
                 "dns", "--kubeconfig", kc("dns"), "--listen", "\(first.ip):53", "--netns", first.netnsPath,
                 "--publish-endpoint", first.ip,
+                // No upstream on these machines: outside names do not exist here, and saying so lets pods'
+                // resolvers go on down their search path.
+                "--out-of-zone", "nxdomain",
             ]))
         }
         return out

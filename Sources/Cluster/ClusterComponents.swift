@@ -44,9 +44,12 @@ public enum ClusterComponents {
                 if spec.nodes.count > 1 {
                     args += ["--register-with-taints", "node-role.kubernetes.io/control-plane=:NoSchedule"]
                 }
-                args += ["--static-pods", paths.root.appendingPathComponent("static-pods.json").path]
             }
+            args += ["--static-pods", ClusterAddons.staticPodsFile(node: node.name, paths: paths).path]
             out.append(ComponentSpec(name: layout.kubeletComponent, arguments: args))
+        }
+        if spec.runtime == "containerd" {
+            out += ClusterAddons.components(spec: spec, paths: paths, layouts: layouts)
         }
         return out
     }

@@ -90,7 +90,7 @@ public struct ClusterCreator: Sendable {
         for (i, node) in spec.nodes.enumerated() {
             try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
         }
-        for who in ["scheduler", "controller-manager", "admin"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
+        for who in ["scheduler", "controller-manager", "admin", "kube-proxy", "dns"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
             try pki.writeKubeconfig(for: who, server: server)
         }
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
@@ -106,10 +106,7 @@ public struct ClusterCreator: Sendable {
             progress(" ✓ Preparing nodes 📦 (\(spec.nodes.map(\.name).joined(separator: ", ")); runtime simulated)")
         }
 
-        let staticPods = [("kube-apiserver", "apiserver"), ("kube-scheduler", "scheduler"), ("kube-controller-manager", "controller-manager")].map {
-            StaticPod(name: $0.0, pidFile: paths.pidFile($0.1).path, image: "skiff/\($0.1):v1.32.0", command: ["skiff", $0.1])
-        }
-        try JSONEncoder().encode(staticPods).write(to: paths.root.appendingPathComponent("static-pods.json"))
+        try ClusterAddons.writeStaticPods(spec: spec, paths: paths)
         progress(" ✓ Writing configuration 📜")
 
         // The supervisor runs detached in its own session, so the cluster outlives this command.
@@ -141,6 +138,10 @@ public struct ClusterCreator: Sendable {
         }
         try await waitFor("the API server", deadline) { (try? await client.raw(.GET, "/readyz"))?.status == 200 }
         progress(" ✓ Starting control-plane 🕹️ (API server on \(server))")
+        if spec.runtime == "containerd" {
+            try await ClusterAddons.createDNSService(client: client)
+            progress(" ✓ Installing kube-proxy and cluster DNS 🔌 (kube-dns at \(ClusterAddons.dnsServiceIP))")
+        }
         if wait == .zero {
             progress(" • Not waiting for the nodes to be Ready (--wait 0s)")
         } else {

@@ -18,7 +18,7 @@ struct DNSCommand: AsyncParsableCommand {
     @Option(help: "Keep kube-system/kube-dns's endpoints (EndpointSlice kube-dns-skiff and Endpoints kube-dns) pointing at this address.")
     var publishEndpoint: String?
     @Option(help: "Pod records: disabled, insecure or verified.") var pods = "insecure"
-    @Option(help: "Answer for names outside the cluster domain (there is no upstream): servfail or refused.") var outOfZone = "servfail"
+    @Option(help: "Answer for names outside the cluster domain (there is no upstream): servfail, refused or nxdomain.") var outOfZone = "servfail"
     @Option(help: "TTL of answers, in seconds.") var ttl: UInt32 = 5
     @Option(help: "Log level.") var logLevel = "info"
 
@@ -27,7 +27,7 @@ struct DNSCommand: AsyncParsableCommand {
         let logger = Logger(label: "dns")
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be IP:port, got \(listen)") }
         guard let podMode = ResolverConfig.PodMode(rawValue: pods) else { throw ValidationError("--pods must be disabled, insecure or verified") }
-        guard let outOfZone = ResolverConfig.OutOfZone(rawValue: outOfZone) else { throw ValidationError("--out-of-zone must be servfail or refused") }
+        guard let outOfZone = ResolverConfig.OutOfZone(rawValue: outOfZone) else { throw ValidationError("--out-of-zone must be servfail, refused or nxdomain") }
         let published = try publishEndpoint.map { text -> IPAddress in
             guard let ip = IPAddress(text) else { throw ValidationError("--publish-endpoint must be an IP address") }
             return ip

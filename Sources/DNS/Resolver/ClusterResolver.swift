@@ -84,7 +84,11 @@ public struct ClusterResolver: Sendable {
             r.rcode = .nameError
             r.authority = [soaRecord()]
         case .notAuthoritative:
-            r.rcode = config.outOfZone == .refused ? .refused : .serverFailure
+            switch config.outOfZone {
+            case .refused: r.rcode = .refused
+            case .servfail: r.rcode = .serverFailure
+            case .nxdomain: r.rcode = .nameError
+            }
         }
         return r
     }

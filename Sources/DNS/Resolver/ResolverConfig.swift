@@ -16,6 +16,10 @@ public struct ResolverConfig: Sendable {
         case servfail
         /// REFUSED: "will not resolve".
         case refused
+        /// NXDOMAIN: "no such name" — true of every outside name on a machine with no network, and what
+        /// lets a stub resolver go on down its search list (busybox's `nslookup kubernetes.default` asks the
+        /// bare name first and stops at a SERVFAIL).
+        case nxdomain
     }
 
     /// The cluster domain, `cluster.local` by default.
