@@ -135,7 +135,26 @@ public struct ClusterResolver: Sendable {
             guard q.type == .ptr || q.type == .any else { return .noData }
             return .answer(names.map { DNSRecord(name: q.name, ttl: config.ttl, data: .ptr($0)) }, additional: [])
         }
+        if let completed = serviceShorthand(q, snap) { return completed }
         return .notAuthoritative
+    }
+
+    /// `<svc>.<ns>` asked as an absolute name, for an existing Service: a CNAME to
+    /// `<svc>.<ns>.svc.<zone>` and that name's records. Stub resolvers that try a dotted name as written
+    /// before their search list (busybox's `nslookup kubernetes.default` asks only that) otherwise get
+    /// nothing for a name every Kubernetes tutorial uses; no real name outside the cluster has a namespace
+    /// as its top-level label, so the completion cannot hide one.
+    func serviceShorthand(_ q: DNSQuestion, _ snap: ClusterSnapshot) -> Outcome? {
+        guard q.name.labels.count == 2 else { return nil }
+        let l = q.name.labels.map { String(decoding: $0.map(DNSName.lower), as: UTF8.self) }
+        guard snap.namespaceExists(l[1]), snap.services[ClusterSnapshot.key(l[1], l[0])] != nil,
+              let full = try? config.zone.prepending([l[0], l[1], "svc"]) else { return nil }
+        let cname = DNSRecord(name: q.name, ttl: config.ttl, data: .cname(full))
+        switch lookupInZone(DNSQuestion(name: full, type: q.type), [l[0], l[1], "svc"], snap) {
+        case .answer(let records, let extra): return .answer([cname] + records, additional: extra)
+        case .noData: return .answer([cname], additional: [])
+        default: return nil
+        }
     }
 
     func lookupInZone(_ q: DNSQuestion, _ l: [String], _ snap: ClusterSnapshot) -> Outcome {
