@@ -47,14 +47,17 @@ import Testing
         let after = Fixtures.ruleset(services: services, slices: slices)
         let sp = ServicePortInfo(namespace: "default", name: "np", portName: "http", clusterIP: "10.96.0.11", port: 80, nodePort: 30080)
         let chain = ChainNames.serviceChain(sp), ep = ChainNames.endpointChain(sp, Endpoint(ip: "10.244.0.6", port: 80))
+        let external = ChainNames.externalChain(sp)
         #expect(lines(script.diff(from: before, to: after)) == [
             "delete element ip skiff-proxy service-ips { 10.96.0.11 . tcp . 80 }",
             "delete element ip skiff-proxy service-nodeports { tcp . 30080 }",
             "add element ip skiff-proxy no-endpoint-nodeports { tcp . 30080 comment \"default/np:http\" : goto reject-chain }",
             "add element ip skiff-proxy no-endpoint-services { 10.96.0.11 . tcp . 80 comment \"default/np:http\" : goto reject-chain }",
             "flush chain ip skiff-proxy \(ep)",
+            "flush chain ip skiff-proxy \(external)",
             "flush chain ip skiff-proxy \(chain)",
             "delete chain ip skiff-proxy \(ep)",
+            "delete chain ip skiff-proxy \(external)",
             "delete chain ip skiff-proxy \(chain)",
         ])
         // And back: the reverse diff restores exactly the first state.

@@ -99,6 +99,7 @@ import Testing
         add chain ip skiff-proxy endpoint-LXXJ5JXN-default/web/tcp/http__10.244.0.5/8080
         add chain ip skiff-proxy endpoint-Q23ZQZIN-default/web/tcp/http__10.244.1.3/8080
         add chain ip skiff-proxy endpoint-VAHZXMIN-default/sticky/tcp/__10.244.0.7/8080
+        add chain ip skiff-proxy external-TEWA6IQF-default/np/tcp/http
         add chain ip skiff-proxy service-63DBPUZR-kube-system/dns/udp/dns
         add chain ip skiff-proxy service-7UCITOBJ-default/web/tcp/http
         add chain ip skiff-proxy service-DO7XDPDE-default/sticky/tcp/
@@ -123,6 +124,9 @@ import Testing
         add rule ip skiff-proxy endpoint-VAHZXMIN-default/sticky/tcp/__10.244.0.7/8080 ip saddr 10.244.0.7 jump mark-for-masquerade
         add rule ip skiff-proxy endpoint-VAHZXMIN-default/sticky/tcp/__10.244.0.7/8080 update @affinity-VAHZXMIN-default/sticky/tcp/__10.244.0.7/8080 { ip saddr }
         add rule ip skiff-proxy endpoint-VAHZXMIN-default/sticky/tcp/__10.244.0.7/8080 meta l4proto tcp dnat to 10.244.0.7:8080
+        flush chain ip skiff-proxy external-TEWA6IQF-default/np/tcp/http
+        add rule ip skiff-proxy external-TEWA6IQF-default/np/tcp/http jump mark-for-masquerade
+        add rule ip skiff-proxy external-TEWA6IQF-default/np/tcp/http goto service-TEWA6IQF-default/np/tcp/http
         flush chain ip skiff-proxy service-63DBPUZR-kube-system/dns/udp/dns
         add rule ip skiff-proxy service-63DBPUZR-kube-system/dns/udp/dns numgen random mod 1 vmap { 0 : goto endpoint-2PWZ6GN5-kube-system/dns/udp/dns__10.244.0.2/53 }
         flush chain ip skiff-proxy service-7UCITOBJ-default/web/tcp/http
@@ -136,7 +140,7 @@ import Testing
         add element ip skiff-proxy no-endpoint-nodeports { tcp . 30081 comment "default/empty:http" : goto reject-chain }
         add element ip skiff-proxy no-endpoint-services { 10.96.0.14 . tcp . 80 comment "default/empty:http" : goto reject-chain }
         add element ip skiff-proxy service-ips { 10.96.0.10 . tcp . 80 : goto service-7UCITOBJ-default/web/tcp/http, 10.96.0.11 . tcp . 80 : goto service-TEWA6IQF-default/np/tcp/http, 10.96.0.12 . udp . 53 : goto service-63DBPUZR-kube-system/dns/udp/dns, 10.96.0.13 . tcp . 8080 : goto service-DO7XDPDE-default/sticky/tcp/ }
-        add element ip skiff-proxy service-nodeports { tcp . 30080 : goto service-TEWA6IQF-default/np/tcp/http }
+        add element ip skiff-proxy service-nodeports { tcp . 30080 : goto external-TEWA6IQF-default/np/tcp/http }
         add element ip skiff-proxy cluster-ips { 10.96.0.10, 10.96.0.11, 10.96.0.12, 10.96.0.13, 10.96.0.14 }
 
         """

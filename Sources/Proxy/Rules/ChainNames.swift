@@ -7,12 +7,19 @@
 public enum ChainNames {
     public static let servicePrefix = "service-"
     public static let endpointPrefix = "endpoint-"
+    public static let externalPrefix = "external-"
     public static let affinityPrefix = "affinity-"
     /// Longest base (hash and readable part) kept, leaving room for the longest prefix.
     static let maxBaseLength = 240
 
     public static func serviceChain(_ sp: ServicePortInfo) -> String {
         servicePrefix + hashed(serviceBase(sp))
+    }
+
+    /// NodePort traffic's way into a service port: marked for masquerade first (upstream's `external-`
+    /// chains with `externalTrafficPolicy: Cluster`).
+    public static func externalChain(_ sp: ServicePortInfo) -> String {
+        externalPrefix + hashed(serviceBase(sp))
     }
 
     public static func endpointChain(_ sp: ServicePortInfo, _ ep: Endpoint) -> String {
@@ -25,7 +32,7 @@ public enum ChainNames {
 
     /// True for the chains the proxy creates per service port or endpoint (and so may delete when stale).
     public static func isServiceOrEndpointChain(_ name: String) -> Bool {
-        (name.hasPrefix(servicePrefix) || name.hasPrefix(endpointPrefix)) && name.contains("/")
+        (name.hasPrefix(servicePrefix) || name.hasPrefix(endpointPrefix) || name.hasPrefix(externalPrefix)) && name.contains("/")
     }
 
     public static func isAffinitySet(_ name: String) -> Bool {

@@ -44,7 +44,14 @@ public struct RulesetBuilder: Sendable {
         }
         let serviceChain = ChainNames.serviceChain(sp)
         r.maps[.serviceIPs, default: [:]][ipKey] = MapElement(verdict: "goto \(serviceChain)")
-        if let nodePortKey { r.maps[.serviceNodePorts, default: [:]][nodePortKey] = MapElement(verdict: "goto \(serviceChain)") }
+        if let nodePortKey {
+            // A NodePort's endpoint may sit on another node, whose reply would go straight back to the client
+            // and be dropped there for coming from the wrong address: NodePort traffic is masqueraded to this
+            // node's address (only inside the cluster's own namespaces; nothing here routes off the machine).
+            let external = ChainNames.externalChain(sp)
+            r.chains[external] = ["jump \(TableLayout.markMasqChain)", "goto \(serviceChain)"]
+            r.maps[.serviceNodePorts, default: [:]][nodePortKey] = MapElement(verdict: "goto \(external)")
+        }
 
         var serviceRules: [String] = []
         if let timeout = sp.affinityTimeoutSeconds {
