@@ -83,6 +83,26 @@ import Testing
     }
 }
 
+extension ProxierTests {
+    @Test func everySyncPeriodAFullResync() async throws {
+        let exec = RecordingExecutor()
+        var options = ProxierOptions()
+        options.syncPeriod = .milliseconds(300)
+        options.minSyncPeriod = .milliseconds(10)
+        let p = Proxier(options: options, executor: exec)
+        let (services, slices) = Fixtures.smallCluster()
+        for s in services { p.state.updateService(s) }
+        for s in slices { p.state.updateEndpointSlice(s, timed: false) }
+        p.state.markServicesSynced()
+        p.state.markEndpointSlicesSynced()
+        let loop = Task { await p.run() }
+        defer { loop.cancel() }
+        try await waitFor { exec.count >= 3 }
+        // Nothing changed in between: each of them is a full rewrite, not an empty diff.
+        #expect(exec.scripts.withLock { $0 }.prefix(3).allSatisfy { $0.hasPrefix("add table ip skiff-proxy") })
+    }
+}
+
 /// Polls `condition` every 20 ms for up to `timeout`.
 func waitFor(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout

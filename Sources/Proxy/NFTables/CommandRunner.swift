@@ -41,6 +41,9 @@ public enum CommandRunner {
     }
 
     /// Runs `argv` (the first element a tool name or path) with `input` on stdin; kills it after `timeout`.
+    ///
+    /// Completion comes from the termination handler, not `waitUntilExit()`, which polls a run loop every
+    /// 50 ms and so added up to 50 ms to every nft transaction.
     public static func run(_ argv: [String], input: Data? = nil, timeout: Duration = .seconds(60)) async throws -> CommandResult {
         precondition(!argv.isEmpty)
         let process = Process()
@@ -51,29 +54,32 @@ public enum CommandRunner {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         let out = Mutex(Data()), err = Mutex(Data())
-        let group = DispatchGroup()
-        try process.run()
-        if let input {
-            let writer = stdinPipe.fileHandleForWriting
-            DispatchQueue.global().async(group: group) {
-                try? writer.write(contentsOf: input)
-                try? writer.close()
-            }
-        }
         let outReader = stdoutPipe.fileHandleForReading, errReader = stderrPipe.fileHandleForReading
-        DispatchQueue.global().async(group: group) { out.withLock { $0 = outReader.readDataToEndOfFile() } }
-        DispatchQueue.global().async(group: group) { err.withLock { $0 = errReader.readDataToEndOfFile() } }
-        let pid = process.processIdentifier
-        let timer = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: timer)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                group.wait()
+        let writer = stdinPipe.fileHandleForWriting
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            let group = DispatchGroup()
+            group.enter()
+            process.terminationHandler = { _ in group.leave() }
+            do { try process.run() } catch {
+                c.resume(throwing: error)
+                return
+            }
+            if let input {
+                DispatchQueue.global().async(group: group) {
+                    try? writer.write(contentsOf: input)
+                    try? writer.close()
+                }
+            }
+            DispatchQueue.global().async(group: group) { out.withLock { $0 = outReader.readDataToEndOfFile() } }
+            DispatchQueue.global().async(group: group) { err.withLock { $0 = errReader.readDataToEndOfFile() } }
+            let pid = process.processIdentifier
+            let timer = DispatchWorkItem { kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: timer)
+            group.notify(queue: .global()) {
+                timer.cancel()
                 c.resume()
             }
         }
-        timer.cancel()
         try? stdinPipe.fileHandleForReading.close()
         try? outReader.close()
         try? errReader.close()

@@ -56,6 +56,8 @@ public final class Proxier: Sendable {
         var applied: [String: Ruleset]?
         var lastSyncStart: ContinuousClock.Instant?
         var lastFullSync: ContinuousClock.Instant?
+        /// Set by the `syncPeriod` ticker: the next sync is a full one.
+        var fullRequested = false
         var consecutiveFailures = 0
         var healthy = false
         var lastSuccess: Date?
@@ -97,6 +99,7 @@ public final class Proxier: Sendable {
             group.addTask { [wake, options] in
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: options.syncPeriod) } catch { return }
+                    self.sync.withLock { $0.fullRequested = true }
                     wake.yield()
                 }
             }
@@ -109,9 +112,9 @@ public final class Proxier: Sendable {
     func loop() async {
         for await _ in wakeStream {
             guard state.isInitialized else { continue }
+            let dirty = state.isDirty
             let (due, retryAt) = sync.withLock { s -> (Bool, ContinuousClock.Instant?) in
-                let fullDue = s.applied == nil || s.lastFullSync.map { .now - $0 >= options.syncPeriod } ?? true
-                return (fullDue || state.isDirty, s.lastSyncStart.map { $0 + options.minSyncPeriod })
+                (s.applied == nil || s.fullRequested || dirty, s.lastSyncStart.map { $0 + options.minSyncPeriod })
             }
             guard due else { continue }
             if let retryAt, retryAt > .now {
@@ -137,15 +140,16 @@ public final class Proxier: Sendable {
         }
     }
 
-    /// One sync now: full when `forceFull`, when nothing was applied yet, or when the last full one is
-    /// `syncPeriod` old; otherwise only the difference. Not to be called while `run()` is running.
+    /// One sync now: full when `forceFull`, when nothing was applied yet, or when the `syncPeriod` ticker
+    /// asked for one; otherwise only the difference. Not to be called while `run()` is running.
     @discardableResult
     public func syncOnce(forceFull: Bool = false) async throws -> SyncReport {
         let start = ContinuousClock.now
         let (previous, full) = sync.withLock { s -> ([String: Ruleset]?, Bool) in
             s.lastSyncStart = start
-            let periodic = s.lastFullSync.map { start - $0 >= options.syncPeriod } ?? true
-            return (s.applied, forceFull || s.applied == nil || periodic)
+            let full = forceFull || s.applied == nil || s.fullRequested
+            if full { s.fullRequested = false }
+            return (s.applied, full)
         }
         let snapshot = state.takeSnapshot(all: full)
         do {
