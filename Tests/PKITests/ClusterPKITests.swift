@@ -16,7 +16,7 @@ import X509
         #expect(files == [
             "admin.crt", "admin.key", "apiserver-kubelet-client.crt", "apiserver-kubelet-client.key",
             "apiserver.crt", "apiserver.key", "ca.crt", "ca.key", "controller-manager.crt", "controller-manager.key",
-            "kubelet-dev-control-plane.crt", "kubelet-dev-control-plane.key", "kubelet-dev-worker.crt",
+            "dns.crt", "dns.key", "kube-proxy.crt", "kube-proxy.key", "kubelet-dev-control-plane.crt", "kubelet-dev-control-plane.key", "kubelet-dev-worker.crt",
             "kubelet-dev-worker.key", "sa.key", "sa.pub", "scheduler.crt", "scheduler.key",
         ])
         for file in files {
