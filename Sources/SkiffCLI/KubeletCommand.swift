@@ -85,7 +85,8 @@ struct KubeletCommand: AsyncParsableCommand {
                 var node = baseNode
                 node.kubeletPort = port
                 var options = KubeletOptions(node: node, staticPods: staticPodsCopy.map { URL(fileURLWithPath: $0) })
-                options.workers = 4
+                // Pods sync in parallel (upstream: a goroutine per pod); a real runtime's calls mostly wait.
+                options.workers = runtime.needsPolling ? 16 : 4
                 options.rootDir = URL(fileURLWithPath: rootDirCopy)
                 options.clusterDNS = clusterDNSCopy
                 options.clusterDomain = clusterDomainCopy

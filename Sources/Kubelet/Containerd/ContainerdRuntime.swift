@@ -168,8 +168,19 @@ public final class ContainerdRuntime: ContainerRuntime {
         if let current {
             let state = Self.state(of: current, spec: spec)
             switch current.state {
-            case .containerRunning, .containerCreated:
+            case .containerRunning:
                 return withPrevious(state, previous: try await previousTermination(sandboxID: sandbox.id, name: name, before: current.metadata.attempt))
+            case .containerCreated:
+                // Created but never started (a start that failed, or a create whose answer was lost to a
+                // timeout): start it now rather than creating the same attempt again.
+                var start = Runtime_V1_StartContainerRequest()
+                start.containerID = current.id
+                _ = try await cri.startContainer(start)
+                logger.info("pod \(id.namespace)/\(id.name): started container \(name) (created earlier, attempt \(current.metadata.attempt))")
+                var status = Runtime_V1_ContainerStatusRequest()
+                status.containerID = current.id
+                return withPrevious(Self.state(of: try await cri.containerStatus(status).status, spec: spec),
+                                    previous: try await previousTermination(sandboxID: sandbox.id, name: name, before: current.metadata.attempt))
             default:
                 break
             }

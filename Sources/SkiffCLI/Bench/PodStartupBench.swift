@@ -13,14 +13,15 @@ struct PodStartupBench: AsyncParsableCommand {
     @Option(help: "Pods to start.") var pods = 100
     @Option(help: "Pods created at once.") var parallel = 5
     @Option(help: "Image (must already be on the node).") var image = "registry.k8s.io/pause:3.10"
-    @Option(help: "Namespace to use (created and deleted).") var namespace = "skiff-bench"
+    @Option(help: "Namespace to use (created, then deleted); default: a fresh skiff-bench-<random>.") var namespace: String?
     @Option(help: "Give up after this many seconds.") var timeout = 300
 
     func run() async throws {
         let path = kubeconfig ?? ProcessInfo.processInfo.environment["KUBECONFIG"] ?? NSHomeDirectory() + "/.kube/config"
         let client = KubeClient(try KubeconfigLoader.load(path: path, userAgent: "skiff-bench"))
         defer { Task { await client.shutdown() } }
-        _ = try? await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
+        let namespace = self.namespace ?? "skiff-bench-\(UInt16.random(in: 0...UInt16.max))"
+        _ = try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
         let podsPath = ResourcePath.pods.inNamespace(namespace)
         let list = try await client.list(podsPath)
         let rv = list[path: ["metadata", "resourceVersion"]]?.string ?? "0"
