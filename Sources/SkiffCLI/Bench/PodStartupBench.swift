@@ -12,6 +12,7 @@ struct PodStartupBench: AsyncParsableCommand {
     @Option(help: "Kubeconfig of the cluster under test (default: $KUBECONFIG or ~/.kube/config).") var kubeconfig: String?
     @Option(help: "Pods to start.") var pods = 100
     @Option(help: "Pods created at once.") var parallel = 5
+    @Option(help: "Milliseconds between batches (0: as fast as the API takes them, a throughput test).") var intervalMs = 1000
     @Option(help: "Image (must already be on the node).") var image = "registry.k8s.io/pause:3.10"
     @Option(help: "Namespace to use (created, then deleted); default: a fresh skiff-bench-<random>.") var namespace: String?
     @Option(help: "Give up after this many seconds.") var timeout = 300
@@ -59,12 +60,13 @@ struct PodStartupBench: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             next += parallel
+            if intervalMs > 0, next < pods { try await Task.sleep(for: .milliseconds(intervalMs)) }
         }
         let deadline = Task { try await Task.sleep(for: .seconds(timeout)); watcher.cancel() }
         _ = try? await watcher.value
         deadline.cancel()
         let total = (ContinuousClock.now - started).seconds
-        print("pod startup (create → Running seen by watch), \(recorder.count)/\(pods) pods, \(parallel) at a time: \(recorder.summary())")
+        print("pod startup (create → Running seen by watch), \(recorder.count)/\(pods) pods, \(parallel) every \(intervalMs) ms: \(recorder.summary())")
         print(String(format: "all %d pods Running after %.2f s", recorder.count, total))
         _ = try? await client.delete(.namespaces, namespace)
         if recorder.count < pods { throw ExitCode(1) }
