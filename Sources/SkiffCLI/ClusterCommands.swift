@@ -146,7 +146,7 @@ struct GetKubeconfig: AsyncParsableCommand {
 
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log.")
-    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd or supervisor.") var component: String
+    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd, proxy, dns or supervisor.") var component: String
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Node, for node components (default: the control-plane node).") var node: String?
     @Flag(name: .shortAndLong, help: "Keep printing as the log grows.") var follow = false
@@ -155,7 +155,7 @@ struct LogsCommand: AsyncParsableCommand {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         var file = component
-        if component == "kubelet" || component == "containerd" {
+        if component == "kubelet" || component == "containerd" || component == "proxy" {
             let nodeName = node ?? spec.nodes[0].name
             guard spec.nodes.contains(where: { $0.name == nodeName }) else { throw ValidationError("unknown node: \(nodeName)") }
             file = "\(component)-\(nodeName)"
