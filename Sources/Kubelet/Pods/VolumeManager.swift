@@ -45,7 +45,7 @@ public struct VolumeManager: Sendable {
                 if type == "DirectoryOrCreate" {
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                 } else if type == "FileOrCreate", !FileManager.default.fileExists(atPath: path) {
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                 } else if !type.isEmpty, !FileManager.default.fileExists(atPath: path) {
                     throw APIError.badRequest("hostPath type check failed: \(path) is not a \(type)")
                 }
