@@ -38,6 +38,9 @@ public enum SPDYUpgradeDialer {
     ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: target.hostHeader)
+        // A bodiless POST: without an explicit length NIO's encoder frames it as chunked and sends the closing
+        // "0\r\n\r\n" after the head, which the server would read as the first bytes of the SPDY session.
+        headers.add(name: "Content-Length", value: "0")
         for (k, v) in target.extraHeaders { headers.add(name: k, value: v) }
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path, headers: headers)
         let pending = try await WebSocketDialer.connect(target, group: group) { channel in

@@ -169,3 +169,22 @@ def test_restarted_kubelet_adopts_running_containers(cluster):
     time.sleep(3)
     c = status(cluster, "steady")["containerStatuses"][0]
     assert c["containerID"] == before and c["restartCount"] == 0 and "running" in c["state"]
+
+
+def test_port_forward_reaches_the_pod(cluster):
+    apply(cluster, pod("fwd", "nginx:alpine"))
+    assert eventually(lambda: status(cluster, "fwd").get("phase") == "Running", 60), status(cluster, "fwd")
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fwd = subprocess.Popen(["kubectl", "port-forward", "pod/fwd", f"{port}:80"], env=cluster,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "Forwarding from" in fwd.stdout.readline()
+        import urllib.request
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        assert "Welcome to nginx!" in page
+    finally:
+        fwd.terminate()
+        fwd.wait(timeout=10)
