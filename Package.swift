@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming",
+                "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming", "NetworkNamespaces",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -123,6 +123,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Work inside a node's network namespace from the root one (setns on a throwaway thread).
+        .target(name: "NetworkNamespaces"),
         // The kind-like cluster tool: clusters of supervised component processes.
         .target(
             name: "Cluster",
@@ -147,7 +149,7 @@ let package = Package(
             ]
         ),
         // Cluster DNS (the CoreDNS kubernetes plugin's records): message codec, resolver over informers, UDP/TCP server.
-        .target(name: "DNS", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "DNS", dependencies: ["APIMachinery", "Client", "NetworkNamespaces", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [

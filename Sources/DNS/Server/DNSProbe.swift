@@ -1,3 +1,4 @@
+import NetworkNamespaces
 import Foundation
 
 /// Asks a DNS server one question over UDP, optionally from inside a network namespace (a throwaway thread
@@ -24,7 +25,7 @@ public enum DNSProbe {
                             if let m = try? DNSMessage(decoding: Array(buffer[0..<n])), m.header.id == id { return m }
                         }
                     }
-                    if let netnsPath { return try SocketBinder.inNamespace(netnsPath, work) }
+                    if let netnsPath { try NetworkNamespace.enterOnThisThread(netnsPath) }
                     return try work()
                 })
             }

@@ -3,9 +3,7 @@ import Glibc
 #endif
 import Foundation
 
-/// `setns(2)`: Glibc's module map hides it (it needs _GNU_SOURCE), so it is bound by symbol name.
-@_silgen_name("setns")
-private func c_setns(_ fd: Int32, _ nstype: Int32) -> Int32
+import NetworkNamespaces
 
 /// Creates the server's listening sockets, optionally inside a network namespace.
 ///
@@ -31,28 +29,7 @@ public enum SocketBinder {
     /// when given. With port 0, both get the same ephemeral port.
     public static func bind(_ address: ListenAddress, netnsPath: String?) async throws -> Sockets {
         guard let netnsPath else { return try bindBoth(address) }
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<Sockets, Error>) in
-            let thread = Thread {
-                c.resume(with: Result { try inNamespace(netnsPath) { try bindBoth(address) } })
-            }
-            thread.name = "dns-netns-bind"
-            thread.start()
-        }
-    }
-
-    /// `CLONE_NEWNET` from <sched.h>.
-    static let cloneNewNet: Int32 = 0x4000_0000
-
-    /// Runs `body` on the current thread after joining the network namespace at `path`. Meant for a
-    /// throwaway thread: the thread is left in the namespace.
-    static func inNamespace<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BindError(description: "open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard c_setns(fd, cloneNewNet) == 0 else {
-            throw BindError(description: "setns \(path): \(String(cString: strerror(errno)))")
-        }
-        return try body()
+        return try await NetworkNamespace.run(in: netnsPath) { try bindBoth(address) }
     }
 
     static func bindBoth(_ address: ListenAddress) throws -> Sockets {

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkNamespaces
 #if canImport(Glibc)
 import Glibc
 #endif

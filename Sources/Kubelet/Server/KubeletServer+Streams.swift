@@ -1,3 +1,4 @@
+import NetworkNamespaces
 import APIMachinery
 import Foundation
 import HTTPTypes

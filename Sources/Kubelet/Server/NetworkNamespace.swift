@@ -5,37 +5,15 @@ import Glibc
 import Musl
 #endif
 
-@_silgen_name("setns")
-private func c_setns(_ fd: Int32, _ nstype: Int32) -> Int32
+import NetworkNamespaces
 
-/// Connections into a node's network namespace (docs/nodes.md): containerd's streaming server listens on
-/// 127.0.0.1 *inside* `/run/netns/skiff-N`, which the kubelet, living in the root namespace, cannot dial.
-///
-/// `setns(2)` changes the namespace of the calling thread only, so a dedicated thread enters the node's
-/// namespace, creates and connects the socket there, and exits; the socket keeps the namespace it was
-/// created in, and its descriptor is handed to NIO (`ClientBootstrap.withConnectedSocket`). No thread of
-/// the kubelet's pools ever changes namespace.
-public enum NetworkNamespace {
+/// Connections into a node's network namespace: containerd's streaming server listens on 127.0.0.1
+/// *inside* `/run/netns/skiff-N`, which the kubelet, living in the root namespace, cannot dial. The socket
+/// is made on a throwaway thread inside the namespace and its descriptor handed to NIO
+/// (`ClientBootstrap.withConnectedSocket`).
+extension NetworkNamespace {
     public struct ConnectError: Error, Sendable, CustomStringConvertible {
         public var description: String
-    }
-
-    /// `CLONE_NEWNET` from <sched.h>.
-    static let cloneNewNet: Int32 = 0x4000_0000
-
-    /// Runs `body` on a fresh thread that first joins the namespace at `netnsPath` (or stays in the
-    /// caller's namespace when it is nil); the thread, and its namespace membership, end with `body`.
-    public static func run<T: Sendable>(in netnsPath: String?, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    if let netnsPath { try enterOnThisThread(netnsPath) }
-                    return try body()
-                })
-            }
-            thread.name = "skiff-netns"
-            thread.start()
-        }
     }
 
     /// A TCP socket connected to `host:port` (a numeric IPv4 or IPv6 address, or "localhost") from inside
@@ -43,16 +21,6 @@ public enum NetworkNamespace {
     /// descriptor.
     public static func connectTCP(netnsPath: String?, host: String, port: Int) async throws -> Int32 {
         try await run(in: netnsPath) { try connectOnThisThread(netnsPath: netnsPath, host: host, port: port) }
-    }
-
-    /// Moves the calling thread into the namespace: only for threads made to be thrown away.
-    static func enterOnThisThread(_ netnsPath: String) throws {
-        let nsfd = open(netnsPath, O_RDONLY | O_CLOEXEC)
-        guard nsfd >= 0 else { throw ConnectError(description: "cannot open network namespace \(netnsPath): \(errnoText())") }
-        defer { close(nsfd) }
-        guard c_setns(nsfd, cloneNewNet) == 0 else {
-            throw ConnectError(description: "cannot enter network namespace \(netnsPath): \(errnoText())")
-        }
     }
 
     private static func connectOnThisThread(netnsPath: String?, host: String, port: Int) throws -> Int32 {
@@ -92,9 +60,4 @@ public enum NetworkNamespace {
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
-
-    private final class ResultBox: @unchecked Sendable {
-        // Written by the helper thread before it signals, read by the caller after waiting.
-        var value: Result<Int32, Error>?
-    }
 }
