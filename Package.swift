@@ -92,6 +92,7 @@ let package = Package(
             name: "PKI",
             dependencies: [
                 "APIMachinery",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import PKI
 import APIMachinery
 import Foundation
 import Hummingbird
@@ -44,14 +45,7 @@ public struct APIServer: Sendable {
         }
         let server: HTTPServerBuilder
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
-            var tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            if let ca = config.clientCAFile {
-                // Ask for a client certificate and verify it when one comes; token clients send none.
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-                tls.certificateVerification = .optionalVerification
-            }
+            let tls = try ServerTLS.configuration(certFile: cert, keyFile: key, clientCAFile: config.clientCAFile, clientCertificates: .optional)
             server = try .tls(http, tlsConfiguration: tls)
         } else {
             server = http

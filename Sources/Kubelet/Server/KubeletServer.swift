@@ -1,3 +1,4 @@
+import PKI
 import APIMachinery
 import Foundation
 import HTTPTypes
@@ -42,14 +43,7 @@ public final class KubeletServer: Sendable {
         }
         let builder: HTTPServerBuilder
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
-            var tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            if let ca = config.clientCAFile {
-                // A server that verifies requires the client's certificate: no certificate, no handshake.
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-                tls.certificateVerification = .noHostnameVerification
-            }
+            let tls = try ServerTLS.configuration(certFile: cert, keyFile: key, clientCAFile: config.clientCAFile, clientCertificates: .required)
             builder = try .tls(upgrading, tlsConfiguration: tls)
         } else {
             builder = upgrading
