@@ -73,7 +73,7 @@ public final class ContainerdRuntime: ContainerRuntime {
                 continue
             }
             var state = try await syncContainer(spec, kind: "init", pod: pod, id: id, sandbox: sandbox, context: context,
-                                                current: existing[name], restartPolicy: restartPolicy == "Never" ? "Never" : "OnFailure")
+                                                attempts: existing[name], restartPolicy: restartPolicy == "Never" ? "Never" : "OnFailure")
             state.ready = state.exitCode == 0
             initStates.append(state)
             if state.exitCode != 0 { initsDone = false }
@@ -86,7 +86,7 @@ public final class ContainerdRuntime: ContainerRuntime {
             }
             let name = spec["name"]?.string ?? ""
             var state = try await syncContainer(spec, kind: "app", pod: pod, id: id, sandbox: sandbox, context: context,
-                                                current: existing[name], restartPolicy: restartPolicy)
+                                                attempts: existing[name], restartPolicy: restartPolicy)
             if state.isRunning {
                 let verdict = await probes.check(pod: pod, container: spec, containerID: state.containerID, podIP: podIP, startedAt: state.phase)
                 state.ready = verdict.ready
@@ -133,14 +133,21 @@ public final class ContainerdRuntime: ContainerRuntime {
         return try await cri.podSandboxStatus(status).status
     }
 
+    /// A container's newest attempt with its status, and the attempt before it (for `lastState`), from
+    /// one listing of the sandbox.
+    struct ContainerAttempts {
+        var current: Runtime_V1_ContainerStatus
+        var previous: Runtime_V1_Container?
+    }
+
     /// The newest attempt of each container in the sandbox, by container name, with its status. Older
     /// attempts beyond the previous one are removed (upstream keeps one dead container per name for
     /// `kubectl logs --previous`).
-    func latestContainers(sandboxID: String) async throws -> [String: Runtime_V1_ContainerStatus] {
+    func latestContainers(sandboxID: String) async throws -> [String: ContainerAttempts] {
         let all = try await cri.listContainers(podSandboxID: sandboxID)
         var byName: [String: [Runtime_V1_Container]] = [:]
         for c in all { byName[c.metadata.name, default: []].append(c) }
-        var latest: [String: Runtime_V1_ContainerStatus] = [:]
+        var latest: [String: ContainerAttempts] = [:]
         for (name, attempts) in byName {
             let sorted = attempts.sorted { ($0.metadata.attempt, $0.createdAt) > ($1.metadata.attempt, $1.createdAt) }
             for stale in sorted.dropFirst(2) where stale.state != .containerRunning {
@@ -150,7 +157,9 @@ public final class ContainerdRuntime: ContainerRuntime {
             }
             var req = Runtime_V1_ContainerStatusRequest()
             req.containerID = sorted[0].id
-            if let status = try? await cri.containerStatus(req).status { latest[name] = status }
+            if let status = try? await cri.containerStatus(req).status {
+                latest[name] = ContainerAttempts(current: status, previous: sorted.dropFirst().first)
+            }
         }
         return latest
     }
@@ -158,18 +167,18 @@ public final class ContainerdRuntime: ContainerRuntime {
     /// Brings one container to where it should be and reports its state: started when it never ran,
     /// restarted (after its back-off) when it exited and `restart(exitCode)` says so.
     func syncContainer(_ spec: JSON, kind: String, pod: JSON, id: CRIConfigBuilder.PodIdentity, sandbox: Runtime_V1_PodSandboxStatus,
-                       context: PodSyncContext, current: Runtime_V1_ContainerStatus?,
+                       context: PodSyncContext, attempts: ContainerAttempts?,
                        restartPolicy: String) async throws -> ContainerState {
         let name = spec["name"]?.string ?? ""
         let image = spec["image"]?.string ?? ""
         let key = "\(id.uid)/\(name)"
         var lastTermination: ContainerState.Phase?
         var attempt: UInt32 = 0
-        if let current {
+        if let current = attempts?.current {
             let state = Self.state(of: current, spec: spec)
             switch current.state {
             case .containerRunning:
-                return withPrevious(state, previous: try await previousTermination(sandboxID: sandbox.id, name: name, before: current.metadata.attempt))
+                return withPrevious(state, previous: try await previousTermination(attempts?.previous))
             case .containerCreated:
                 // Created but never started (a start that failed, or a create whose answer was lost to a
                 // timeout): start it now rather than creating the same attempt again.
@@ -180,13 +189,13 @@ public final class ContainerdRuntime: ContainerRuntime {
                 var status = Runtime_V1_ContainerStatusRequest()
                 status.containerID = current.id
                 return withPrevious(Self.state(of: try await cri.containerStatus(status).status, spec: spec),
-                                    previous: try await previousTermination(sandboxID: sandbox.id, name: name, before: current.metadata.attempt))
+                                    previous: try await previousTermination(attempts?.previous))
             default:
                 break
             }
             // Exited: done for good, or due for a restart.
             if !Self.shouldRestart(exitCode: current.exitCode, policy: restartPolicy) {
-                return withPrevious(state, previous: try await previousTermination(sandboxID: sandbox.id, name: name, before: current.metadata.attempt))
+                return withPrevious(state, previous: try await previousTermination(attempts?.previous))
             }
             lastTermination = state.phase
             attempt = current.metadata.attempt + 1
@@ -270,14 +279,11 @@ public final class ContainerdRuntime: ContainerRuntime {
         return s
     }
 
-    /// The end of the attempt before `attempt`, for `lastState`.
-    func previousTermination(sandboxID: String, name: String, before attempt: UInt32) async throws -> ContainerState.Phase? {
-        guard attempt > 0 else { return nil }
-        let all = try await cri.listContainers(podSandboxID: sandboxID)
-        guard let prev = all.filter({ $0.metadata.name == name && $0.metadata.attempt < attempt })
-            .max(by: { $0.metadata.attempt < $1.metadata.attempt }) else { return nil }
+    /// How the attempt before the current one ended, for `lastState`.
+    func previousTermination(_ previous: Runtime_V1_Container?) async throws -> ContainerState.Phase? {
+        guard let previous else { return nil }
         var req = Runtime_V1_ContainerStatusRequest()
-        req.containerID = prev.id
+        req.containerID = previous.id
         guard let status = try? await cri.containerStatus(req).status else { return nil }
         return Self.state(of: status, spec: [:]).phase
     }
