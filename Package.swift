@@ -158,7 +158,11 @@ let package = Package(
                 "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // lld with packed relative relocations (DT_RELR, glibc >= 2.36): the PIE's ~78,000 relative
+            // relocations shrink from 2.4 MB of RELA entries, which every process reads at start and keeps
+            // resident, to a few KB. Every Skiff component is this executable, so it pays once per process.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "CRITests", dependencies: ["CRI"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),

@@ -234,16 +234,21 @@ struct YAMLConverter {
     static let floatTag = "tag:yaml.org,2002:float"
     static let timestampTag = "tag:yaml.org,2002:timestamp"
     static let mergeTag = "tag:yaml.org,2002:merge"
-    /// Yams rewrites an implicit tag in place when it hashes a node (its duplicate-key check does so for
-    /// every mapping key). Resolving every implicit scalar to this marker keeps "untagged" recognisable.
-    static let implicitMarker = "tag:skiff.k8s.io,2025:implicit"
-    // The pattern is a constant, so building the rule cannot fail.
-    static let resolver = Resolver.basic.appending(try! Resolver.Rule(Tag.Name(rawValue: implicitMarker), "^"))
+    /// No resolution rules: an untagged scalar keeps Yams' implicit tag "" until something hashes it. Yams'
+    /// rules are NSRegularExpressions, and building or running one loads ICU's regex engine (about 1.5 MB of
+    /// resident code in every process that reads a kubeconfig) for a job `resolvePlain` does anyway.
+    static let resolver = Resolver.basic
 
     /// The scalar's explicit tag, "" when it has none.
-    static func explicitTag(_ s: Node.Scalar) -> String {
+    ///
+    /// Yams resolves a tag in place when it hashes a node, and its duplicate-key check hashes every mapping
+    /// key, so with no rules an untagged plain key reads as `!!str`. For keys, a plain `!!str` therefore
+    /// counts as untagged: that misreads only a key written `!!str on:` (a plain key with an explicit tag),
+    /// which no manifest has. Values are never hashed and keep their tags exactly.
+    static func explicitTag(_ s: Node.Scalar, isKey: Bool = false) -> String {
         let tag = s.tag.rawValue
-        return tag == implicitMarker ? "" : tag
+        if isKey && tag == strTag && isPlain(s) { return "" }
+        return tag
     }
 
     /// A resolved scalar before it becomes JSON (goyaml's Go value).
@@ -345,7 +350,7 @@ struct YAMLConverter {
 
     static func isMergeKey(_ node: Node) -> Bool {
         guard case .scalar(let s) = node, s.string == "<<" else { return false }
-        let tag = explicitTag(s)
+        let tag = explicitTag(s, isKey: true)
         return (tag.isEmpty && isPlain(s)) || tag == mergeTag
     }
 
@@ -366,7 +371,7 @@ struct YAMLConverter {
         guard case .scalar(let s) = node else {
             throw YAMLDecodingError("yaml: invalid map key: a key must be a scalar", line: line(of: node))
         }
-        switch try resolve(s) {
+        switch try resolve(s, isKey: true) {
         case .string(let str): return str
         case .int(let i): return String(i)
         case .uint(let u): return String(u)
@@ -411,8 +416,8 @@ struct YAMLConverter {
 
     /// goyaml v2's `resolve` for a scalar node: quoted and block scalars are strings unless explicitly
     /// tagged; plain scalars go through the YAML 1.1-style table.
-    static func resolve(_ s: Node.Scalar) throws(YAMLDecodingError) -> Scalar {
-        let tag = explicitTag(s)
+    static func resolve(_ s: Node.Scalar, isKey: Bool = false) throws(YAMLDecodingError) -> Scalar {
+        let tag = explicitTag(s, isKey: isKey)
         if tag.isEmpty && !isPlain(s) { return .string(s.string) }
         if tag == binaryTag {
             guard let data = Data(base64Encoded: s.string.filter { !$0.isWhitespace }) else {
