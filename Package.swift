@@ -170,7 +170,9 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
         .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
-        .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
+        // What the suites that run components against a real in-process API server share.
+        .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "Tests/TestSupport"),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
@@ -182,9 +184,9 @@ let package = Package(
         ]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
         .testTarget(name: "KubeStreamingTests", dependencies: ["KubeStreaming"]),
-        .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage"]),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import APIMachinery
 import Client
 import Foundation
 import Testing
+import TestSupport
 
 /// Records what an informer tells a handler, as short strings in delivery order.
 final class RecordingHandler: InformerHandler {

@@ -3,6 +3,7 @@ import Client
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// One candidate in a test election and what happened to it.
 final class Candidate: Sendable {

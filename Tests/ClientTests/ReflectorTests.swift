@@ -3,6 +3,7 @@ import Client
 import Foundation
 import Storage
 import Testing
+import TestSupport
 
 /// A store that records the reflector's calls and keeps an `Indexer` up to date beside it.
 final class RecordingStore: ReflectorStore {

@@ -6,6 +6,7 @@ import Logging
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// A real API server on a free loopback port over an in-memory store, with a client for it.
 final class TestCluster: Sendable {
@@ -33,22 +34,8 @@ final class TestCluster: Sendable {
     }
 
     static func startServer(store: any KeyValueStore, port: Int) async throws -> (Task<Void, Error>, Int) {
-        var config = APIServerConfig()
-        config.port = port
-        var logger = Logger(label: "test-apiserver")
-        logger.logLevel = .critical
-        let server = try APIServer(config: config, store: store, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var it = ports.makeAsyncIterator()
-        guard let bound = await it.next() else {
-            _ = await task.result
-            throw APIError.internalError("the test API server did not start")
-        }
-        return (task, bound)
+        let server = try await TestAPIServer.start(store: store, port: port)
+        return (server.task, server.port)
     }
 
     /// Stops the HTTP server (the store stays), as a crash or restart of the API server would.
@@ -83,27 +70,6 @@ func withCluster<T>(namespaces: [String] = ["t"], _ body: (TestCluster) async th
     } catch {
         await cluster.stop()
         throw error
-    }
-}
-
-/// Polls `condition` every 20ms until it holds or `timeout` passes; returns whether it held.
-@discardableResult
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let end = ContinuousClock.now + timeout
-    while ContinuousClock.now < end {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
-/// Runs `operation` in a task that is cancelled and awaited at the end of the test.
-final class Background: Sendable {
-    let task: Task<Void, Never>
-    init(_ operation: @escaping @Sendable () async -> Void) { task = Task { await operation() } }
-    func stop() async {
-        task.cancel()
-        await task.value
     }
 }
 

@@ -2,6 +2,7 @@ import Client
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// What concurrent workers did: which keys were in flight together, and how often each was processed.
 final class WorkerStats: Sendable {

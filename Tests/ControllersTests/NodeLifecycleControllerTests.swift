@@ -3,6 +3,7 @@ import Client
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Controllers
 

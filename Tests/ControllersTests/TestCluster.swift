@@ -6,6 +6,7 @@ import Logging
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Controllers
 
@@ -15,31 +16,17 @@ final class TestCluster: Sendable {
     let server: Task<Void, Error>
 
     static func start(namespaces: [String] = ["t"]) async throws -> TestCluster {
-        var config = APIServerConfig()
-        config.port = 0
-        var logger = Logger(label: "test-apiserver")
-        logger.logLevel = .critical
-        let server = try APIServer(config: config, store: try openStore(.memory), logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var it = ports.makeAsyncIterator()
-        guard let port = await it.next() else {
-            _ = await task.result
-            throw APIError.internalError("the test API server did not start")
-        }
-        let cluster = TestCluster(port: port, task: task)
+        let server = try await TestAPIServer.start()
+        let cluster = TestCluster(client: server.client(userAgent: "skiff-controllers-tests"), task: server.task)
         for ns in namespaces {
             try await cluster.client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
         }
         return cluster
     }
 
-    private init(port: Int, task: Task<Void, Error>) {
+    private init(client: KubeClient, task: Task<Void, Error>) {
         server = task
-        client = KubeClient(ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-controllers-tests"))
+        self.client = client
     }
 
     func stop() async {
@@ -75,27 +62,6 @@ func withControllers(
     }
     await background.stop()
     await cluster.stop()
-}
-
-/// Polls `condition` every 25ms until it holds or `timeout` passes; returns whether it held.
-@discardableResult
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let end = ContinuousClock.now + timeout
-    while ContinuousClock.now < end {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return try await condition()
-}
-
-/// Runs `operation` in a task that is cancelled and awaited at the end of the test.
-final class Background: Sendable {
-    let task: Task<Void, Never>
-    init(_ operation: @escaping @Sendable () async -> Void) { task = Task { await operation() } }
-    func stop() async {
-        task.cancel()
-        await task.value
-    }
 }
 
 /// Plays the kubelets: pods in `namespace` that `shouldRun` accepts get phase Running, an IP and a

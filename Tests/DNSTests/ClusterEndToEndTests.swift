@@ -5,6 +5,7 @@ import Controllers
 import Logging
 import Storage
 import Testing
+import TestSupport
 @testable import DNS
 
 /// The DNS server fed by informers from a real API server, publishing kube-dns's endpoints while the
@@ -12,28 +13,8 @@ import Testing
 @Suite("DNS against an API server", .serialized, .timeLimit(.minutes(1)))
 struct ClusterEndToEndTests {
     static func startAPIServer() async throws -> (KubeClient, Task<Void, Error>) {
-        var config = APIServerConfig()
-        config.port = 0
-        var logger = Logger(label: "test-apiserver")
-        logger.logLevel = .critical
-        let server = try APIServer(config: config, store: try openStore(.memory), logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var it = ports.makeAsyncIterator()
-        guard let port = await it.next() else { throw APIError.internalError("the test API server did not start") }
-        return (KubeClient(ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-dns-tests")), task)
-    }
-
-    func eventually(_ condition: () async throws -> Bool) async rethrows -> Bool {
-        let end = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < end {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(25))
-        }
-        return try await condition()
+        let server = try await TestAPIServer.start()
+        return (server.client(userAgent: "skiff-dns-tests"), server.task)
     }
 
     @Test func servesTheAPIServersObjectsAndKeepsKubeDNSEndpoints() async throws {

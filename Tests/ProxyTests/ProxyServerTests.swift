@@ -6,6 +6,7 @@ import Logging
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Proxy
 
@@ -14,20 +15,9 @@ import Testing
 @Suite(.enabled(if: Root.available), .timeLimit(.minutes(2)))
 struct ProxyServerTests {
     @Test func followsTheAPIAndServesMetrics() async throws {
-        var config = APIServerConfig()
-        config.port = 0
-        var logger = Logger(label: "test-apiserver")
-        logger.logLevel = .critical
-        let server = try APIServer(config: config, store: try openStore(.memory), logger: logger)
-        let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
-        let serverTask = Task {
-            defer { portsContinuation.finish() }
-            try await server.run { portsContinuation.yield($0) }
-        }
-        defer { serverTask.cancel() }
-        var it = ports.makeAsyncIterator()
-        let port = try #require(await it.next())
-        let client = KubeClient(ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "proxy-tests"))
+        let server = try await TestAPIServer.start()
+        defer { server.task.cancel() }
+        let client = server.client(userAgent: "proxy-tests")
         do {
             try await withNetns(1) { ns in try await run(client, ns[0]) }
         } catch {

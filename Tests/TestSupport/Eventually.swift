@@ -1,0 +1,15 @@
+/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
+/// Tests of level-triggered components wait for a state, never for a fixed time.
+@discardableResult
+public func eventually(
+    timeout: Duration = .seconds(10),
+    interval: Duration = .milliseconds(25),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
