@@ -19,32 +19,13 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Storage backend of the server under test.") var storage = "sqlite"
 
     func run() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-bench-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = 20000 + Int(getpid() % 10000)
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: exe)
-        proc.arguments = ["apiserver", "--storage", storage, "--data-dir", dir, "--port", String(port), "--log-level", "warning"]
-        proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        var clientConfig = ClientConfig(server: "http://127.0.0.1:\(port)", userAgent: "skiff-bench")
+        var clientConfig = ClientConfig(server: "http://127.0.0.1:\(BenchAPIServer.port())", userAgent: "skiff-bench")
         clientConfig.maxConnections = max(clients, watchers) + 16
         let client = KubeClient(clientConfig)
-        let started = ContinuousClock.now
-        try proc.run()
-        defer {
-            proc.terminate()
-            proc.waitUntilExit()
-        }
-        // 1. Cold start to /readyz.
-        while true {
-            if (try? await client.raw(.GET, "/readyz"))?.status == 200 { break }
-            if ContinuousClock.now - started > .seconds(20) { throw ValidationError("server did not become ready") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        let coldStart = (ContinuousClock.now - started).seconds * 1000
-        print(String(format: "cold start to /readyz 200: %.0f ms", coldStart))
+        let server = try await BenchAPIServer(storage: storage, probe: client, port: BenchAPIServer.port())
+        defer { server.stop() }
+        let proc = server.process
+        print(String(format: "cold start to /readyz 200: %.0f ms", server.coldStart.seconds * 1000))
         print(String(format: "idle RSS: %.1f MiB", residentMiB(pid: proc.processIdentifier)))
 
         try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "bench"]])
