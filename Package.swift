@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
         .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: [
