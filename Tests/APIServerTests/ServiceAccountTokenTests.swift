@@ -178,6 +178,11 @@ struct ServiceAccountTokenTests {
         #expect(refused.status == 403)
         #expect(refused.json?["message"] == "pods \"stranger\" is forbidden: error looking up service account default/nobody: serviceaccount \"nobody\" not found")
 
+        // A namespace that does not exist is reported as such, without waiting for its account.
+        let start = ContinuousClock.now
+        let noNamespace = await t.server.send("POST", "/api/v1/namespaces/nowhere/pods", body: pod("web"))
+        #expect(noNamespace.status == 404 && ContinuousClock.now - start < .milliseconds(500))
+
         // A server that issues no tokens leaves pods as they were sent.
         let plain = try await TestServer()
         let untouched = try #require(await plain.send("POST", "/api/v1/namespaces/default/pods", body: pod("web")).json)

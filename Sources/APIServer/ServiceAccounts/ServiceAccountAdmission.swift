@@ -19,6 +19,8 @@ extension APIHandler {
             // v1's deprecated mirror of the field, as the defaulting writes it.
             pod[path: ["spec", "serviceAccount"]] = .string(name)
         }
+        // NamespaceLifecycle runs first upstream: a missing namespace is a 404 at once, not a wait for its account.
+        try await checkNamespaceAcceptsContent(namespace)
         let account = try await serviceAccountForAdmission(namespace: namespace, name: name, pod: pod.metaName ?? "")
         if ServiceAccountTokenMount.shouldAutomount(pod: pod, serviceAccount: account) {
             ServiceAccountTokenMount.mount(into: &pod, newVolumeName: ServiceAccountTokenMount.volumeNamePrefix + Names.randomSuffix())
