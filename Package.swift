@@ -173,7 +173,7 @@ let package = Package(
         // What the suites that run components against a real in-process API server share.
         .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "Tests/TestSupport"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: [

@@ -33,7 +33,12 @@ public struct APIServer: Sendable {
     /// Serves until cancelled or sent SIGTERM/SIGINT. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await prepare()
-        let authenticator = config.isSecure ? try Authenticator(config: config) : nil
+        let api = handler
+        let authenticator = config.isSecure
+            ? try Authenticator(config: config, logger: logger, lookup: { resource, namespace, name in
+                await api.storedObject("", resource, namespace: namespace, name: name)
+            })
+            : nil
         let responder = KubeResponder(
             api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes, authenticator: authenticator)
         // exec, attach and portforward upgrade to WebSocket; every other request is plain HTTP/1.1.

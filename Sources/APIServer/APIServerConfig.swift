@@ -38,6 +38,25 @@ public struct APIServerConfig: Sendable {
     /// otherwise (tests with in-process fake kubelets).
     public var kubeletsUseTLS: Bool { kubeletClientCertFile != nil || kubeletCAFile != nil }
 
+    /// PEM files whose public keys verify service-account tokens (`--service-account-key-file`, repeatable);
+    /// the signing key's public half is always trusted too.
+    public var serviceAccountKeyFiles: [String] = []
+    /// The private key that signs the tokens the `serviceaccounts/token` subresource issues
+    /// (`--service-account-signing-key-file`). Without it no tokens are issued and pods get no token volume.
+    public var serviceAccountSigningKeyFile: String?
+    /// `--service-account-issuer` (repeatable): the first is written into new tokens' `iss`; tokens naming
+    /// any of them are verified.
+    public var serviceAccountIssuers: [String] = []
+    /// `--api-audiences`: what a token must be meant for to authenticate here, and the audience of tokens
+    /// requested without one. Empty: the issuers (upstream's default).
+    public var apiAudiences: [String] = []
+    /// `--service-account-extend-token-expiration`: the kubelet's 3607-second tokens are issued valid for a
+    /// year, with a `warnafter` at the requested time, so a kubelet that misses a refresh does not break pods.
+    public var serviceAccountExtendTokenExpiration = true
+
+    /// The audiences tokens are checked against and defaulted to.
+    public var tokenAudiences: [String] { apiAudiences.isEmpty ? serviceAccountIssuers : apiAudiences }
+
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 
     public init() {}

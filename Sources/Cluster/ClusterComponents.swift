@@ -18,6 +18,8 @@ public enum ClusterComponents {
             ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
             ComponentSpec(name: "controller-manager", arguments: [
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
+                // Published to every namespace as the kube-root-ca.crt ConfigMap pods mount.
+                "--root-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
             ]),
         ]
         for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {
@@ -83,6 +85,14 @@ public enum APIServerTLSArguments {
             "--kubelet-certificate-authority", pki.appendingPathComponent("ca.crt").path,
             // Kubelets listen on loopback in the root network namespace (docs/nodes.md).
             "--kubelet-host", "127.0.0.1",
+            // Bound service-account tokens, as kubeadm configures them.
+            "--service-account-key-file", pki.appendingPathComponent("sa.pub").path,
+            "--service-account-signing-key-file", pki.appendingPathComponent("sa.key").path,
+            "--service-account-issuer", serviceAccountIssuer,
+            "--api-audiences", serviceAccountIssuer,
         ]
     }
+
+    /// kubeadm's issuer (and API audience): the in-cluster name of the API server.
+    public static let serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 }

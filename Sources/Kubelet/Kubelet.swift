@@ -56,7 +56,7 @@ public final class Kubelet: Sendable {
         }
         self.ips = ips
         let lookup = Self.sourceLookup(client: client)
-        volumes = VolumeManager(kubeletRoot: options.rootDir, lookup: lookup)
+        volumes = VolumeManager(kubeletRoot: options.rootDir, tokens: Self.tokenManager(client: client), lookup: lookup)
         envResolver = EnvResolver(lookup: lookup)
         pods = Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.node.name)", logger: logger)
     }
@@ -283,6 +283,10 @@ public final class Kubelet: Sendable {
         if runtime.needsPolling, newPhase != "Succeeded", newPhase != "Failed" {
             queue.addAfter(key, Self.needsCloseWatch(pod, runtimeStatus) ? options.resyncInterval : options.idleResyncInterval)
         }
+        // Projected tokens are rewritten when due, whether or not anything else about the pod changes.
+        if newPhase != "Succeeded", newPhase != "Failed", let due = volumes.tokens?.nextRefresh(podUID: uid) {
+            queue.addAfter(key, .seconds(max(due.timeIntervalSinceNow, 1)))
+        }
     }
 
     /// Pods whose next step is time-driven rather than event-driven — a probe due, a back-off ending, an
@@ -338,6 +342,14 @@ public final class Kubelet: Sendable {
             reservedIP: reserved, hostIP: hostIP,
             dns: PodDNSPolicy.resolve(pod: pod, clusterDNS: options.clusterDNS, clusterDomain: options.clusterDomain),
             hostsFile: volumes.podDirectory(uid: uid).appendingPathComponent("etc-hosts"))
+    }
+
+    /// Projected service-account tokens, requested with the node's own credentials (upstream's kubelet may
+    /// ask for tokens of the pods bound to it).
+    static func tokenManager(client: KubeClient) -> ServiceAccountTokenManager {
+        ServiceAccountTokenManager { namespace, serviceAccount, request in
+            try await client.send(.POST, ResourcePath.serviceaccounts.inNamespace(namespace).item(serviceAccount, subresource: "token"), body: request)
+        }
     }
 
     /// ConfigMaps and Secrets for environments and volumes, read from the API when a container starts.

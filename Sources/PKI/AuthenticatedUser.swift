@@ -5,11 +5,14 @@ public struct AuthenticatedUser: Sendable, Hashable, CustomStringConvertible {
     /// Empty for certificate users (a certificate carries no UID); the third column of a token file.
     public var uid: String
     public var groups: [String]
+    /// Further facts authenticators attach (a service-account token's bound pod and node, its id).
+    public var extra: [String: [String]]
 
-    public init(name: String, uid: String = "", groups: [String] = []) {
+    public init(name: String, uid: String = "", groups: [String] = [], extra: [String: [String]] = [:]) {
         self.name = name
         self.uid = uid
         self.groups = groups
+        self.extra = extra
     }
 
     /// The group every authenticated user is in.

@@ -54,6 +54,21 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Dial kubelets at this address instead of their node's InternalIP.")
     var kubeletHost: String?
 
+    @Option(help: "PEM file of public keys that verify service account tokens (repeatable).")
+    var serviceAccountKeyFile: [String] = []
+
+    @Option(help: "PEM private key that signs service account tokens (the serviceaccounts/token subresource).")
+    var serviceAccountSigningKeyFile: String?
+
+    @Option(help: "Issuer of service account tokens, e.g. https://kubernetes.default.svc.cluster.local (repeatable; the first signs).")
+    var serviceAccountIssuer: [String] = []
+
+    @Option(help: "Audiences of the API, comma separated (default: the issuers).")
+    var apiAudiences: String?
+
+    @Option(help: "Issue the kubelet's 3607-second pod tokens valid for a year, warning after the requested time.")
+    var serviceAccountExtendTokenExpiration: Bool = true
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -80,6 +95,14 @@ struct APIServerCommand: AsyncParsableCommand {
         config.kubeletClientKeyFile = kubeletClientKey
         config.kubeletCAFile = kubeletCertificateAuthority
         config.kubeletHost = kubeletHost
+        config.serviceAccountKeyFiles = serviceAccountKeyFile
+        config.serviceAccountSigningKeyFile = serviceAccountSigningKeyFile
+        config.serviceAccountIssuers = serviceAccountIssuer
+        config.apiAudiences = (apiAudiences ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        config.serviceAccountExtendTokenExpiration = serviceAccountExtendTokenExpiration
+        if (serviceAccountSigningKeyFile != nil || !serviceAccountKeyFile.isEmpty) && serviceAccountIssuer.isEmpty {
+            throw ValidationError("--service-account-issuer is required with service account keys")
+        }
         if (kubeletClientCertificate == nil) != (kubeletClientKey == nil) {
             throw ValidationError("--kubelet-client-certificate and --kubelet-client-key go together")
         }

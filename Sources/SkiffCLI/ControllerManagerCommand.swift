@@ -12,12 +12,19 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "The cluster's pod range (informational, as upstream's --cluster-cidr).") var clusterCIDR: String = "10.244.0.0/16"
     @Option(help: "Run only while holding the kube-system/kube-controller-manager Lease.") var leaderElect = true
     @Option(help: "Seconds without a node heartbeat before the node is marked unknown.") var nodeMonitorGracePeriod = 40
+    @Option(help: "The cluster CA (PEM) published to every namespace as the kube-root-ca.crt ConfigMap (default: the kubeconfig's CA).") var rootCAFile: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
         _ = LoggingSetup.bootstrap(level: logLevel)
-        let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-controller-manager/v1.32.0-skiff"))
+        let clientConfig = try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-controller-manager/v1.32.0-skiff")
+        let client = KubeClient(clientConfig)
         var options = ControllerManagerOptions()
+        if let rootCAFile {
+            options.rootCA = try String(contentsOfFile: rootCAFile, encoding: .utf8)
+        } else if let ca = clientConfig.caPEM {
+            options.rootCA = String(decoding: ca, as: UTF8.self)
+        }
         options.leaderElect = leaderElect
         options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
         options.logger = Logger(label: "controller-manager")

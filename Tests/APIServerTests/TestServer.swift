@@ -9,9 +9,9 @@ import Storage
 struct TestServer {
     let handler: APIHandler
 
-    init() async throws {
+    init(config: APIServerConfig = APIServerConfig()) async throws {
         let store = try openStore(.memory)
-        handler = try APIHandler(config: APIServerConfig(), store: store, logger: Logger(label: "test"))
+        handler = try APIHandler(config: config, store: store, logger: Logger(label: "test"))
         try await handler.restoreAllocations()
         try await handler.bootstrap()
     }

@@ -1,7 +1,9 @@
 """Real nodes: a one-node `skiff create cluster` (containerd, runc, CNI in the node's network namespace) driven
 by the real kubectl — pods run real containers, crash loops back off, bad images and OOM kills are reported
-as upstream reports them, probes gate readiness and restart containers, and a restarted kubelet adopts what
-runs instead of restarting it."""
+as upstream reports them, probes gate readiness and restart containers, a restarted kubelet adopts what
+runs instead of restarting it, and pods find their service account's credentials where in-cluster clients
+look for them."""
+import base64
 import json
 import os
 import signal
@@ -188,3 +190,111 @@ def test_port_forward_reaches_the_pod(cluster):
     finally:
         fwd.terminate()
         fwd.wait(timeout=10)
+
+
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def jwt_claims(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def token_only_kubeconfig(cluster, path, ca_pem):
+    """A kubeconfig with the cluster's address and the given CA, and no credentials of its own."""
+    server = kubectl(cluster, "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
+    ca = base64.b64encode(ca_pem.encode()).decode()
+    with open(path, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Config
+clusters:
+- cluster: {{server: "{server}", certificate-authority-data: {ca}}}
+  name: c
+contexts:
+- context: {{cluster: c, user: nobody, namespace: default}}
+  name: c
+current-context: c
+users:
+- name: nobody
+  user: {{}}
+""")
+    return dict(cluster, KUBECONFIG=path)
+
+
+def test_pod_token_authenticates_as_its_service_account_until_the_pod_is_deleted(cluster, tmp_path):
+    apply(cluster, pod("satoken", "busybox:1.35", ["sleep", "3600"]))
+    assert eventually(lambda: status(cluster, "satoken").get("phase") == "Running", 60), status(cluster, "satoken")
+    spec = json.loads(kubectl(cluster, "get", "pod", "satoken", "-o", "json"))["spec"]
+    assert spec["serviceAccountName"] == "default"
+    volume = next(v for v in spec["volumes"] if v["name"].startswith("kube-api-access-"))
+    assert spec["containers"][0]["volumeMounts"] == [{"mountPath": SA_DIR, "name": volume["name"], "readOnly": True}]
+
+    read = lambda f: kubectl(cluster, "exec", "satoken", "--", "cat", f"{SA_DIR}/{f}")
+    token, ca, namespace = read("token"), read("ca.crt"), read("namespace")
+    assert namespace == "default"
+    with open(os.path.join(cluster["SKIFF_HOME"], "clusters", NAME, "pki", "ca.crt")) as f:
+        assert ca == f.read()
+    claims = jwt_claims(token)
+    assert claims["sub"] == "system:serviceaccount:default:default"
+    assert claims["aud"] == ["https://kubernetes.default.svc.cluster.local"]
+    assert claims["kubernetes.io"]["pod"]["name"] == "satoken"
+    assert claims["kubernetes.io"]["node"]["name"] == NODE
+
+    # From the host, with nothing but the pod's CA and token.
+    env = token_only_kubeconfig(cluster, str(tmp_path / "token.conf"), ca)
+    assert "pod/satoken" in kubectl(env, f"--token={token}", "get", "pods", "-o", "name")
+    who = json.loads(kubectl(env, f"--token={token}", "auth", "whoami", "-o", "json"))
+    info = who["status"]["userInfo"]
+    assert info["username"] == "system:serviceaccount:default:default"
+    assert set(info["groups"]) == {"system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"}
+    assert info["extra"]["authentication.kubernetes.io/pod-name"] == ["satoken"]
+
+    kubectl(cluster, "delete", "pod", "satoken", "--wait=true", timeout=90)
+    refused = subprocess.run(["kubectl", f"--token={token}", "get", "pods"], env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "Unauthorized" in refused.stderr, refused.stderr
+
+
+def test_opted_out_pod_gets_no_token(cluster):
+    p = pod("notoken", "busybox:1.35", ["sleep", "3600"])
+    p["spec"]["automountServiceAccountToken"] = False
+    apply(cluster, p)
+    spec = json.loads(kubectl(cluster, "get", "pod", "notoken", "-o", "json"))["spec"]
+    assert spec["serviceAccountName"] == "default" and "volumes" not in spec
+    assert eventually(lambda: status(cluster, "notoken").get("phase") == "Running", 60), status(cluster, "notoken")
+    listing = subprocess.run(["kubectl", "exec", "notoken", "--", "ls", SA_DIR], env=cluster, capture_output=True, text=True, timeout=30)
+    assert listing.returncode != 0
+
+
+def test_every_namespace_has_the_root_ca(cluster):
+    kubectl(cluster, "create", "namespace", "ca-check")
+    got = eventually(lambda: kubectl(cluster, "get", "configmap", "kube-root-ca.crt", "-n", "ca-check",
+                                     "-o", "jsonpath={.data.ca\\.crt}"), 30)
+    with open(os.path.join(cluster["SKIFF_HOME"], "clusters", NAME, "pki", "ca.crt")) as f:
+        assert got == f.read()
+
+
+def test_token_requests_from_kubectl_and_the_python_client(cluster, tmp_path):
+    token = kubectl(cluster, "create", "token", "default", "--duration", "10m", "--audience", "https://kubernetes.default.svc.cluster.local").strip()
+    claims = jwt_claims(token)
+    assert claims["exp"] - claims["iat"] == 600 and claims["sub"] == "system:serviceaccount:default:default"
+    # Too short: upstream's validation message.
+    short = subprocess.run(["kubectl", "create", "token", "default", "--duration", "5m"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert short.returncode != 0 and "may not specify a duration less than 10 minutes" in short.stderr
+
+    from kubernetes import client as k8s, config as k8s_config
+    api_client = k8s_config.new_client_from_config(config_file=cluster["KUBECONFIG"])
+    try:
+        body = k8s.AuthenticationV1TokenRequest(spec=k8s.V1TokenRequestSpec(audiences=["vault"], expiration_seconds=3600))
+        tr = k8s.CoreV1Api(api_client).create_namespaced_service_account_token("default", "default", body)
+        assert tr.spec.audiences == ["vault"] and tr.status.expiration_timestamp is not None
+        assert jwt_claims(tr.status.token)["aud"] == ["vault"]
+    finally:
+        api_client.close()
+    # Meant for vault, not for the API server.
+    ca = open(os.path.join(cluster["SKIFF_HOME"], "clusters", NAME, "pki", "ca.crt")).read()
+    env = token_only_kubeconfig(cluster, str(tmp_path / "vault.conf"), ca)
+    refused = subprocess.run(["kubectl", f"--token={tr.status.token}", "get", "pods"], env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "Unauthorized" in refused.stderr
+    # kubectl's own token is for the API server: it works from the host.
+    who = json.loads(kubectl(env, f"--token={token}", "auth", "whoami", "-o", "json"))
+    assert who["status"]["userInfo"]["username"] == "system:serviceaccount:default:default"

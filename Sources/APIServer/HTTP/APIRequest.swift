@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import PKI
 
 /// A request as the handlers see it: method, path, query, the headers they read and the collected body.
 /// Keeping it free of the HTTP framework's types lets the handlers be tested without a socket.
@@ -11,6 +12,8 @@ public struct APIRequest: Sendable {
     public var body: Data
     /// Who is asking (from authentication); "system:anonymous" when unauthenticated plain-HTTP mode.
     public var user: String
+    /// Everything authentication found out about the user (groups, uid, extra); nil on a plain-HTTP server.
+    public var userInfo: AuthenticatedUser?
 
     public init(method: String, path: String, query: String?, headers: [String: String], body: Data, user: String = "system:admin") {
         self.method = method.uppercased()

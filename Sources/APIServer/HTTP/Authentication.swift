@@ -2,17 +2,24 @@ import APIMachinery
 import Foundation
 import NIOCore
 import NIOSSL
+import Logging
 import PKI
 import X509
 
-/// Who is making a request: a verified client certificate's subject, or a known bearer token's user
-/// (upstream's x509 and token-file authenticators, in that order). On a secure server everything but the
-/// health endpoints needs one of them; an anonymous request gets 401.
+/// Who is making a request: a known bearer token's user (the token file, then service-account JWTs), or a
+/// verified client certificate's subject (upstream's token-file, service-account and x509 authenticators).
+/// On a secure server everything but the health endpoints needs one of them; an anonymous request gets 401.
 struct Authenticator: Sendable {
     let certificates: ClientCertificateAuthenticator?
     let tokens: TokenAuthenticator?
+    let serviceAccounts: ServiceAccountTokenAuthenticator?
+    let logger: Logger?
 
-    init(config: APIServerConfig) throws {
+    /// `lookup` reads the objects service-account tokens are bound to (the API handler's stores).
+    init(config: APIServerConfig, logger: Logger? = nil,
+         lookup: @escaping @Sendable (String, String?, String) async -> JSON? = { _, _, _ in nil }) throws {
+        self.logger = logger
+        serviceAccounts = try ServiceAccountTokenAuthenticator(config: config, lookup: lookup)
         if let ca = config.clientCAFile {
             certificates = try ClientCertificateAuthenticator(caBundlePEM: String(contentsOfFile: ca, encoding: .utf8))
         } else {
@@ -33,6 +40,13 @@ struct Authenticator: Sendable {
     func authenticate(peerChain: [NIOSSLCertificate], authorization: String?) async -> AuthenticatedUser? {
         if let header = authorization, let tokens, let user = tokens.authenticate(authorizationHeader: header) {
             return user.addingAuthenticatedGroup()
+        }
+        if let header = authorization, let serviceAccounts, let token = BearerToken.token(fromAuthorizationHeader: header) {
+            switch await serviceAccounts.authenticate(token: token) {
+            case .success(let user?): return user.addingAuthenticatedGroup()
+            case .success(nil): break
+            case .failure(let why): logger?.info("service account token refused: \(why)")
+            }
         }
         if let certificates, !peerChain.isEmpty {
             let chain = peerChain.compactMap { c -> Certificate? in

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PKI
 
 /// The request context: Hummingbird's core storage plus the connection, whose TLS handler holds the
 /// client certificate.
@@ -40,6 +41,7 @@ struct KubeResponder: HTTPResponder {
         }
         let result: APIResponse
         var user = "system:admin"
+        var userInfo: AuthenticatedUser?
         do {
             if let authenticator, !Authenticator.isPublic(request.uri.path) {
                 let chain = await PeerCertificates.of(context.channel)
@@ -49,11 +51,13 @@ struct KubeResponder: HTTPResponder {
                     return Self.response(r)
                 }
                 user = who.name
+                userInfo = who
             }
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            let apiRequest = APIRequest(
+            var apiRequest = APIRequest(
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                 headers: headers, body: Data(buffer: buffer), user: user)
+            apiRequest.userInfo = userInfo
             result = await api.handle(apiRequest)
         } catch {
             // Hummingbird refuses bodies over the limit while collecting them.

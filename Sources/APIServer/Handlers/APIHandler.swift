@@ -18,6 +18,8 @@ public final class APIHandler: Sendable {
     let namespaceCleanup = NamespaceCleaner()
     let watchCache = WatchEventCache()
     let kubeletConnector: KubeletConnector
+    /// Signs `serviceaccounts/token` requests; nil when the server has no signing key.
+    let serviceAccountTokens: ServiceAccountTokenIssuer?
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -36,6 +38,7 @@ public final class APIHandler: Sendable {
         nodePorts = PortAllocator(range: config.nodePortRange)
         discovery = Discovery()
         kubeletConnector = try KubeletConnector(config: config)
+        serviceAccountTokens = try ServiceAccountTokenIssuer(config: config)
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }
@@ -46,6 +49,12 @@ public final class APIHandler: Sendable {
     }
 
     var namespaces: ResourceStore { stores[Self.key("", "namespaces")]! }
+
+    /// A stored object, or nil when absent or unreadable (authentication's view of the store).
+    func storedObject(_ group: String, _ resource: String, namespace: String?, name: String) async -> JSON? {
+        guard !name.isEmpty, let store = store(group, resource) else { return nil }
+        return try? await store.getIfExists(namespace: namespace, name: name)
+    }
 
     /// Answers one request. Never throws: every failure becomes a `Status`.
     public func handle(_ request: APIRequest) async -> APIResponse {
@@ -75,6 +84,9 @@ public final class APIHandler: Sendable {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         default:
             break
+        }
+        if path == SelfSubjectReview.path {
+            return try SelfSubjectReview.answer(request)
         }
         if path == "/openapi/v3" || path.hasPrefix("/openapi/v3/") {
             return try OpenAPIEndpoint.serve(path: path)

@@ -87,6 +87,10 @@ extension APIHandler {
         obj["metadata"] = meta
 
         ctx.strategy.applyDefaults(&obj)
+        // Mutating admission runs on the defaulted object, before the strategy's own admission effects.
+        if ctx.info.group.isEmpty, ctx.info.resource == "pods" {
+            try await admitServiceAccount(&obj, namespace: ctx.ri.namespace ?? "")
+        }
         ctx.strategy.prepareForCreate(&obj)
         var errors = Adapters.validateMeta(obj, info: ctx.info)
         errors += ctx.strategy.validate(obj)

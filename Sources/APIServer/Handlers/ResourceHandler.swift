@@ -39,6 +39,8 @@ extension APIHandler {
             return try await scale(ctx, name: name)
         case ("POST", .some(let name), "binding"):
             return try await bind(ctx, podName: name)
+        case ("POST", .some(let name), "token"):
+            return try await tokenRequest(ctx, serviceAccount: name)
         case ("POST", .some(let name), "eviction"):
             return try await evict(ctx, podName: name)
         case ("PUT", .some(let name), "finalize"):

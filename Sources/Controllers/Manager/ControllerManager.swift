@@ -41,6 +41,10 @@ public final class ControllerManager: Sendable {
             let c = ServiceAccountController(client: client, informers: informers, logger: logger("serviceaccount"))
             runs.append { await c.run(workers: options.serviceAccountWorkers) }
         }
+        if on.contains("root-ca-certificate-publisher-controller"), let rootCA = options.rootCA {
+            let c = RootCACertPublisher(client: client, informers: informers, rootCA: rootCA, logger: logger("root-ca-cert-publisher"))
+            runs.append { await c.run(workers: 1) }
+        }
         if on.contains("garbage-collector-controller") {
             let c = GarbageCollector(client: client, informers: informers, logger: logger("garbagecollector"))
             runs.append { await c.run(workers: options.garbageCollectorWorkers) }

@@ -7,7 +7,7 @@ public struct ControllerManagerOptions: Sendable {
     public static let allControllers: Set<String> = [
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
-        "taint-eviction-controller",
+        "taint-eviction-controller", "root-ca-certificate-publisher-controller",
     ]
 
     /// Which controllers run.
@@ -37,6 +37,10 @@ public struct ControllerManagerOptions: Sendable {
     public var nodeMonitorGracePeriod: Duration = .seconds(40)
     /// `--node-monitor-period`: how often node health is checked.
     public var nodeMonitorPeriod: Duration = .seconds(5)
+
+    /// The cluster CA's PEM, published to every namespace as `kube-root-ca.crt` (upstream: `--root-ca-file`,
+    /// else the CA of the manager's kubeconfig). nil: nothing is published (plain-HTTP test clusters).
+    public var rootCA: String?
 
     /// How often informers replay their caches to the controllers (nil: never).
     public var resyncPeriod: Duration? = nil

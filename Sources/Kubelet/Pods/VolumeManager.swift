@@ -21,10 +21,13 @@ public struct ContainerMount: Sendable, Equatable {
 public struct VolumeManager: Sendable {
     public let root: URL
     let lookup: EnvResolver.SourceLookup
+    /// Where projected service-account tokens come from; nil: such volumes cannot be set up.
+    let tokens: ServiceAccountTokenManager?
 
-    public init(kubeletRoot: URL, lookup: @escaping EnvResolver.SourceLookup) {
+    public init(kubeletRoot: URL, tokens: ServiceAccountTokenManager? = nil, lookup: @escaping EnvResolver.SourceLookup) {
         root = kubeletRoot.appendingPathComponent("pods", isDirectory: true)
         self.lookup = lookup
+        self.tokens = tokens
     }
 
     public func podDirectory(uid: String) -> URL { root.appendingPathComponent(uid, isDirectory: true) }
@@ -83,14 +86,25 @@ public struct VolumeManager: Sendable {
                 if var cm = source["configMap"] { cm["defaultMode"] = .int(Int64(mode)); part = try await sourceFiles(.configMap, cm, namespace: namespace) }
                 if var s = source["secret"] { s["defaultMode"] = .int(Int64(mode)); part = try await sourceFiles(.secret, s, namespace: namespace) }
                 if var d = source["downwardAPI"] { d["defaultMode"] = .int(Int64(mode)); part = try downwardFiles(d, pod: pod) }
-                if source["serviceAccountToken"] != nil {
-                    throw APIError.badRequest("projected serviceAccountToken volumes are not supported by this kubelet")
+                if let projection = source["serviceAccountToken"] {
+                    part = try await tokenFile(projection, pod: pod, mode: mode)
                 }
                 for (k, v) in part ?? [:] { all[k] = v }
             }
             return all
         }
         return nil
+    }
+
+    /// A `serviceAccountToken` projection: the pod's bound token, written at `path` with the volume's mode.
+    func tokenFile(_ projection: JSON, pod: JSON, mode: Int) async throws -> [String: (Data, Int)] {
+        guard let tokens else {
+            throw APIError.badRequest("projected serviceAccountToken volumes are not supported by this kubelet (no token source)")
+        }
+        let token = try await tokens.token(
+            pod: pod, audience: projection["audience"]?.string ?? "",
+            expirationSeconds: projection["expirationSeconds"]?.int ?? 3600)
+        return [projection["path"]?.string ?? "token": (Data(token.utf8), mode)]
     }
 
     func sourceFiles(_ kind: EnvResolver.SourceKind, _ ref: JSON, namespace: String) async throws -> [String: (Data, Int)] {
@@ -184,6 +198,7 @@ public struct VolumeManager: Sendable {
 
     /// Removes everything the pod's volumes wrote (hostPath volumes are the node's, and stay).
     public func tearDown(uid: String) {
+        tokens?.forget(podUID: uid)
         try? FileManager.default.removeItem(at: podDirectory(uid: uid))
     }
 }
