@@ -159,8 +159,13 @@ public final class LeaderElector: Sendable {
         return false
     }
 
-    /// Renews every `retryPeriod`; returns when a renewal has not succeeded within `renewDeadline` or the
-    /// task is cancelled.
+    /// Renews every `retryPeriod`; returns when a renewal has not succeeded within `renewDeadline`, when
+    /// the Lease is seen held by another candidate, or when the task is cancelled.
+    ///
+    /// Retrying until `renewDeadline` rides out a slow or briefly unreachable API server; it is no use once
+    /// the Lease names someone else. Then this copy has already been replaced (it was paused, or cut off,
+    /// for longer than the lease), and every further moment it keeps leading, two copies act at once — so
+    /// it stops at once rather than after `renewDeadline` as client-go's elector does.
     func renew(_ reporter: AsyncStream<String>.Continuation) async {
         while !Task.isCancelled {
             let deadline = ContinuousClock.now + config.renewDeadline
@@ -169,6 +174,12 @@ public final class LeaderElector: Sendable {
                 if await Self.before(deadline, { await self.tryAcquireOrRenew() }) == true {
                     renewed = true
                     break
+                }
+                let holder = leader
+                if !holder.isEmpty && holder != config.identity {
+                    reportTransition(reporter)
+                    logger.info("lease \(describe) is now held by \(holder): stopping leading")
+                    return
                 }
                 let next = min(ContinuousClock.now + config.retryPeriod, deadline)
                 try? await Task.sleep(until: next, clock: .continuous)

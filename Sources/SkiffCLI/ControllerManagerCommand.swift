@@ -30,8 +30,15 @@ struct ControllerManagerCommand: AsyncParsableCommand {
         options.logger = Logger(label: "controller-manager")
         options.logger.info("controller manager starting (identity \(options.identity))")
         let opts = options
-        try await SignalHandling.runUntilTerminated {
-            try await runControllerManager(client: client, options: opts)
+        do {
+            try await SignalHandling.runUntilTerminated {
+                try await runControllerManager(client: client, options: opts)
+            }
+        } catch {
+            // Lost leadership ends the process with an error (for the supervisor to start a fresh copy),
+            // but the HTTP client must be shut down first: one dropped live traps in its deinit.
+            await client.shutdown()
+            throw error
         }
         await client.shutdown()
     }

@@ -13,13 +13,14 @@ final class Candidate: Sendable {
     let newLeaders = Recorder<String>()
     let run: Mutex<Background?> = Mutex(nil)
 
-    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, election: Election) throws {
+    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, election: Election,
+         leaseDuration: Duration = .seconds(2), renewDeadline: Duration = .seconds(1)) throws {
         self.id = id
         self.log = election.log
         let log = election.log
         var config = LeaderElectionConfig(leaseNamespace: "t", leaseName: lease, identity: id)
-        config.leaseDuration = .seconds(2)
-        config.renewDeadline = .seconds(1)
+        config.leaseDuration = leaseDuration
+        config.renewDeadline = renewDeadline
         config.retryPeriod = .milliseconds(200)
         config.releaseOnCancel = releaseOnCancel
         let newLeaders = self.newLeaders
@@ -172,6 +173,33 @@ struct LeaderElectorTests {
             #expect(a.elector.leader == "intruder")
             let after = try await lease(c, "l3")
             #expect(after[path: ["spec", "holderIdentity"]] == "intruder")
+            await a.stop()
+        }
+    }
+
+    /// A leader that was paused past its lease finds another holder on its next renewal: it stops then,
+    /// not after retrying for `renewDeadline` (8 s here) while the new leader already acts.
+    @Test func aLeaderThatSeesAnotherHolderStopsAtOnceNotAfterTheRenewDeadline() async throws {
+        try await withCluster { c in
+            let a = try Candidate("a", client: c.client, lease: "l4", releaseOnCancel: true, election: election,
+                                  leaseDuration: .seconds(10), renewDeadline: .seconds(8))
+            a.start()
+            #expect(await eventually { currentLeader() == "a" })
+
+            var l = try await lease(c, "l4")
+            l[path: ["spec", "holderIdentity"]] = "successor"
+            l[path: ["spec", "renewTime"]] = .string(MicroTime.format(Date()))
+            try await c.client.update(ResourcePath.leases.inNamespace("t"), l)
+            let taken = ContinuousClock.now
+
+            #expect(await eventually(timeout: .seconds(6)) { log.all.contains("stopped a") })
+            let stoppedAfter = ContinuousClock.now - taken
+            #expect(stoppedAfter < .seconds(3), "kept leading for \(stoppedAfter) after the lease was taken")
+            #expect(log.all == ["started a", "cancelled a", "stopped a"])
+            #expect(a.elector.leader == "successor")
+            #expect(await eventually { a.newLeaders.all == ["a", "successor"] })
+            // It left the successor's Lease alone.
+            #expect(try await lease(c, "l4")[path: ["spec", "holderIdentity"]] == "successor")
             await a.stop()
         }
     }
