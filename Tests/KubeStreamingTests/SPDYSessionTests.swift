@@ -121,6 +121,34 @@ func bytes(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: coun
         }
     }
 
+    @Test func aPeerOverrunningItsWindowIsPacedAndNothingIsLost() async throws {
+        // moby/spdystream sends what it has, windows or not; the session stops reading past its buffer
+        // limit and must read on as the consumer drains (once, it did not wake up and the exec hung).
+        let (clientEnd, peerEnd) = try await spdyPair()
+        let peer = Task {
+            try await peerEnd.channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                guard case .synStream(let id, _, _, _, _, _) = try await frames.next() else { return }
+                try await outbound.write(.synReply(streamID: id, headers: [:], fin: false))
+                for _ in 0..<32 { try await outbound.write(.data(streamID: id, data: bytes(16384), fin: false)) }
+                try await outbound.write(.data(streamID: id, data: ByteBuffer(), fin: true))
+                while try await frames.next() != nil {}
+            }
+        }
+        let received = try await clientEnd.run(role: .client) { session in
+            let stream = try await session.openStream(headers: ["streamtype": "stdout"])
+            try await Task.sleep(for: .milliseconds(200))  // the read loop is parked on the full buffer by now
+            var total = 0
+            for try await chunk in stream.inbound {
+                total += chunk.readableBytes
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            return total
+        }
+        #expect(received == 32 * 16384)
+        try await peer.value
+    }
+
     @Test func pingsFromThePeerAreAnsweredAndResetsAndGoAwayEndStreams() async throws {
         let (clientEnd, peerEnd) = try await spdyPair()
         let peer = Task {

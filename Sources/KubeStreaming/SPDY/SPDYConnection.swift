@@ -29,7 +29,7 @@ public struct SPDYConnection: Sendable {
         try await channel.executeThenClose { inbound, outbound in
             let session = SPDYSession(role: role, configuration: configuration)
             return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await session.writeLoop(outbound) }
+                group.addTask { await session.writeLoop(outbound, channel: channel.channel) }
                 group.addTask { await session.readLoop(inbound) }
                 let result: Swift.Result<Result, Error>
                 do {

@@ -54,11 +54,14 @@ public final class SPDYSession: Sendable {
         var send: SPDYSendWindows
         var receive = SPDYReceiveWindows()
         var goneAway = false
+        var goAwayRequested = false
         var closed = false
         var generation = 0
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<Void, Error>] = [:]
         var cancelledWaiters: Set<Int> = []
+        /// Waiters woken by a change made inside `waitFor`'s attempt, resumed once the lock is released.
+        var deferredWakes: [CheckedContinuation<Void, Error>] = []
     }
 
     public let role: Role
@@ -99,8 +102,9 @@ public final class SPDYSession: Sendable {
             group.addTask {
                 try await self.waitFor { s -> Void? in
                     guard let stream = s.streams[id] else { throw SPDYSessionError.streamReset(id, SPDYResetStatus.cancel) }
-                    if let status = stream.resetStatus { throw SPDYSessionError.streamReset(id, status) }
+                    // Replied first: a stream may be accepted, used and reset before this waiter runs.
                     if stream.replied { return () }
+                    if let status = stream.resetStatus { throw SPDYSessionError.streamReset(id, status) }
                     if s.closed { throw SPDYSessionError.sessionClosed }
                     return nil
                 }
@@ -115,11 +119,11 @@ public final class SPDYSession: Sendable {
         return SPDYStream(id: id, headers: headers, session: self)
     }
 
-    /// Says GOAWAY (no new streams) and stops writing once the queued frames are out.
+    /// Opens no more streams and lets the write loop end with GOAWAY once the queued frames are out.
     public func goAway() {
         state.withLock { s in
             s.goneAway = true
-            outgoing.yield(Outgoing(frame: .goAway(lastGoodStreamID: s.lastPeerStreamID, status: 0), written: nil))
+            s.goAwayRequested = true
         }
         outgoing.finish()
     }
@@ -138,8 +142,11 @@ public final class SPDYSession: Sendable {
 
     // MARK: The loops
 
-    /// Writes queued frames until the queue ends; a failed write fails the rest.
-    func writeLoop(_ outbound: NIOAsyncChannelOutboundWriter<SPDYFrame>) async {
+    /// Writes queued frames until the queue ends; a failed write fails the rest. After a `goAway`, the
+    /// GOAWAY goes straight to the channel and is waited for: the async writer's `write` returns once a
+    /// frame is handed to the channel, not once it is on the socket, and closing the channel drops what is
+    /// still pending. Writes complete in order, so GOAWAY written means everything before it is too.
+    func writeLoop(_ outbound: NIOAsyncChannelOutboundWriter<SPDYFrame>, channel: any Channel) async {
         var failure: Error?
         for await item in outgoingFrames {
             if let failure {
@@ -154,6 +161,10 @@ public final class SPDYSession: Sendable {
                 item.written?.resume(throwing: error)
             }
         }
+        let goAway = state.withLock { s in
+            s.goAwayRequested && !s.closed && failure == nil ? SPDYFrame.goAway(lastGoodStreamID: s.lastPeerStreamID, status: 0) : nil
+        }
+        if let goAway { try? await channel.writeAndFlush(goAway) }
     }
 
     /// Reads and dispatches frames until the connection ends, then closes the session.
@@ -246,6 +257,8 @@ public final class SPDYSession: Sendable {
             let chunk = stream.chunks.removeFirst()
             stream.buffered -= chunk.readableBytes
             s.streams[id] = stream
+            // The read loop may be parked until this stream's buffer drains.
+            s.deferredWakes += Self.changed(&s)
             for update in s.receive.consumed(stream: id, count: chunk.readableBytes, streamOpen: !stream.remoteEnded) {
                 outgoing.yield(Outgoing(frame: .windowUpdate(streamID: update.streamID, delta: update.delta), written: nil))
             }
@@ -317,11 +330,14 @@ public final class SPDYSession: Sendable {
     func waitFor<T: Sendable>(_ attempt: (inout State) throws -> T?) async throws -> T {
         while true {
             try Task.checkCancellation()
-            let (value, generation, ticket) = try state.withLock { s -> (T?, Int, Int) in
+            let (value, generation, ticket, woken) = try state.withLock { s -> (T?, Int, Int, [CheckedContinuation<Void, Error>]) in
                 let value = try attempt(&s)
                 s.nextWaiter += 1
-                return (value, s.generation, s.nextWaiter)
+                let woken = s.deferredWakes
+                s.deferredWakes = []
+                return (value, s.generation, s.nextWaiter, woken)
             }
+            for w in woken { w.resume() }
             if let value { return value }
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (parked: CheckedContinuation<Void, Error>) in

@@ -8,8 +8,9 @@ import Logging
 import NIOCore
 
 /// `/exec`, `/attach` and `/portForward`: the caller's WebSocket is accepted, the runtime is asked for its
-/// streaming URL, and the session is relayed to the runtime's streaming server, dialed inside the node's
-/// network namespace.
+/// streaming URL, and the session goes on to the runtime's streaming server, dialed inside the node's
+/// network namespace: exec and attach as the kubelet's own SPDY/3.1 session (`RemoteCommandSPDYRelay`),
+/// port-forward as kubectl's SPDY bytes relayed as they are.
 extension KubeletServer {
     typealias SessionHandler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
 
