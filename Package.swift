@@ -48,11 +48,15 @@ let package = Package(
         // OpenAPI v3 documents and strict field validation, from the bundled schema.
         .target(name: "OpenAPI", dependencies: ["APIMachinery", "Registry"]),
         // Streams between kubectl, the API server, kubelets and the runtime's streaming server: the
-        // remote-command WebSocket channel protocols, a NIO WebSocket client and the frame relay.
+        // remote-command WebSocket channel protocols, a NIO WebSocket client and relay, and a SPDY/3.1
+        // client (framer, session, flow control) for the kubelet's exec and attach to containerd.
+        // The system zlib (zlib1g-dev): SPDY header blocks are deflated with a preset dictionary, which no
+        // mirrored package's zlib wrapper exposes.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "KubeStreaming",
             dependencies: [
-                "APIMachinery",
+                "APIMachinery", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -181,9 +185,15 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
-        .testTarget(name: "KubeStreamingTests", dependencies: ["KubeStreaming"]),
+        .testTarget(name: "KubeStreamingTests", dependencies: [
+            "KubeStreaming",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),

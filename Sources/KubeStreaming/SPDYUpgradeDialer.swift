@@ -2,20 +2,25 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Opens the byte stream behind an HTTP upgrade to `SPDY/3.1`, as kubectl's SPDY client asks a streaming
-/// server for one (`POST`, `Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version: portforward.k8s.io`). Skiff
-/// does not speak SPDY itself: once the runtime answers 101, the bytes of kubectl's SPDY session (which
-/// arrive tunnelled in WebSocket messages) are relayed to it as they are.
+/// Asks a streaming server to upgrade to `SPDY/3.1`, as upstream's SPDY clients do (`POST`, `Upgrade:
+/// SPDY/3.1`, `X-Stream-Protocol-Version: …`).
+///
+/// Two uses: `dial` hands over the raw bytes behind the upgrade (port-forward, where kubectl's own SPDY
+/// session, tunnelled through the API server in WebSocket messages, is relayed to containerd as it is);
+/// `dialSession` puts Skiff's SPDY framer on the connection (exec and attach, where the kubelet itself is
+/// the SPDY client of containerd's streaming server).
 public enum SPDYUpgradeDialer {
     enum Outcome: Sendable {
-        case upgraded(NIOAsyncChannel<ByteBuffer, ByteBuffer>)
+        case bytes(NIOAsyncChannel<ByteBuffer, ByteBuffer>)
+        case session(SPDYConnection)
         case refused(NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>)
     }
 
-    /// The `SPDY/3.1` upgrader: asks for `streamProtocol` and hands over the raw channel.
+    /// The `SPDY/3.1` upgrader: asks for `streamProtocol`, then hands over the channel as bytes or frames.
     struct Upgrader: NIOTypedHTTPClientProtocolUpgrader {
         typealias UpgradeResult = Outcome
         let streamProtocol: String
+        let framed: Bool
         var supportedProtocol: String { "SPDY/3.1" }
         var requiredUpgradeHeaders: [String] { [] }
 
@@ -27,15 +32,39 @@ public enum SPDYUpgradeDialer {
 
         func upgrade(channel: any Channel, upgradeResponse: HTTPResponseHead) -> EventLoopFuture<Outcome> {
             channel.eventLoop.makeCompletedFuture {
-                .upgraded(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel))
+                guard framed else {
+                    return .bytes(try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel))
+                }
+                let chosen = upgradeResponse.headers["X-Stream-Protocol-Version"].first
+                return .session(try SPDYConnection.adopt(channel, streamProtocol: chosen))
             }
         }
     }
 
+    /// The raw byte stream behind the upgrade.
     public static func dial(
         _ target: DialTarget, streamProtocol: String,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        switch try await upgrade(target, streamProtocol: streamProtocol, framed: false, group: group) {
+        case .bytes(let channel): return channel
+        case .session, .refused: preconditionFailure("a byte upgrade yields bytes")
+        }
+    }
+
+    /// A SPDY connection on which the caller runs a `SPDYSession`. `streamProtocol` is what the caller
+    /// speaks on it (`v4.channel.k8s.io`); the server's choice is `SPDYConnection.streamProtocol`.
+    public static func dialSession(
+        _ target: DialTarget, streamProtocol: String,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> SPDYConnection {
+        switch try await upgrade(target, streamProtocol: streamProtocol, framed: true, group: group) {
+        case .session(let connection): return connection
+        case .bytes, .refused: preconditionFailure("a framed upgrade yields a session")
+        }
+    }
+
+    static func upgrade(_ target: DialTarget, streamProtocol: String, framed: Bool, group: any EventLoopGroup) async throws -> Outcome {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: target.hostHeader)
         // A bodiless POST: without an explicit length NIO's encoder frames it as chunked and sends the closing
@@ -45,7 +74,7 @@ public enum SPDYUpgradeDialer {
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path, headers: headers)
         let pending = try await WebSocketDialer.connect(target, group: group) { channel in
             let upgrade = NIOTypedHTTPClientUpgradeConfiguration<Outcome>(
-                upgradeRequestHead: head, upgraders: [Upgrader(streamProtocol: streamProtocol)],
+                upgradeRequestHead: head, upgraders: [Upgrader(streamProtocol: streamProtocol, framed: framed)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture { .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel)) }
                 })
@@ -53,9 +82,8 @@ public enum SPDYUpgradeDialer {
             configuration.leftOverBytesStrategy = .forwardBytes
             return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
         }
-        switch try await pending.get() {
-        case .upgraded(let channel): return channel
-        case .refused(let channel): throw try await WebSocketDialer.readRefusal(channel)
-        }
+        let outcome = try await pending.get()
+        if case .refused(let channel) = outcome { throw try await WebSocketDialer.readRefusal(channel) }
+        return outcome
     }
 }

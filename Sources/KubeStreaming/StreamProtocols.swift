@@ -3,9 +3,9 @@ import Foundation
 /// The WebSocket subprotocols of Kubernetes' streaming endpoints and how one is chosen.
 ///
 /// Remote commands (exec, attach) use the channel protocols: every binary message starts with a channel
-/// byte. `v4.channel.k8s.io` is what container runtimes' streaming servers speak (containerd 1.6 offers
-/// `channel.k8s.io`, `base64.channel.k8s.io` and their `v4.` forms, not v5); `v5.channel.k8s.io` adds the
-/// close signal `[0xFF, channel]` and is what kubectl 1.30+ offers. Port forwarding from kubectl 1.31+ asks
+/// byte. `v5.channel.k8s.io` adds the close signal `[0xFF, channel]` to v4 and is what kubectl 1.30+ offers.
+/// Container runtimes' streaming servers (containerd 1.6) know v4 at most, so the kubelet speaks v4's stream
+/// protocol to them over SPDY/3.1, where a stream can be half-closed (`RemoteCommandSPDYRelay`). Port forwarding from kubectl 1.31+ asks
 /// for `SPDY/3.1+portforward.k8s.io`: SPDY/3.1 frames carried as the payload of binary messages.
 public enum StreamProtocol {
     public static let v5 = "v5.channel.k8s.io"

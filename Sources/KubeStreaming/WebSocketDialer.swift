@@ -5,9 +5,9 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 
-/// Opens client WebSockets with SwiftNIO's HTTP upgrade machinery and frame codecs: to a kubelet (TLS
-/// with the API server's client certificate) and to a runtime's streaming server (a socket connected
-/// inside the node's network namespace). A refusal comes back as `UpgradeRefused` carrying the peer's
+/// Opens client WebSockets with SwiftNIO's HTTP upgrade machinery and frame codecs: the API server's hop to
+/// a kubelet (TLS with its client certificate). `connect` also serves `SPDYUpgradeDialer`, whose targets
+/// may be sockets connected inside a node's network namespace. A refusal comes back as `UpgradeRefused` carrying the peer's
 /// status and body, so a kubelet's `Status` reaches kubectl unchanged.
 public enum WebSocketDialer {
     /// Messages up to this size are accepted from the peer (remote-command frames are at most 32 KiB).

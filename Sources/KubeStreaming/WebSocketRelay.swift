@@ -5,9 +5,9 @@ import NIOCore
 /// Relays binary messages between a caller's WebSocket (served by Hummingbird) and an upstream WebSocket
 /// (dialed with `WebSocketDialer`) until either side ends.
 ///
-/// Relaying whole messages rather than raw bytes lets each hop keep its own WebSocket session: the API
-/// server answers kubectl's pings itself, the kubelet can translate v5 to the runtime's v4, and a hop
-/// that fails can still end its caller's session with a `Status` on the error channel.
+/// The API server's hop to a kubelet. Relaying whole messages rather than raw bytes lets each hop keep its
+/// own WebSocket session: the API server answers kubectl's pings itself, and a hop that fails can still end
+/// its caller's session with a `Status` on the error channel.
 public enum WebSocketRelay {
     public static let maxMessageSize = 1 << 20
 
@@ -16,24 +16,16 @@ public enum WebSocketRelay {
     /// closed by its server with 1000.
     public static func relay(
         callerInbound: WebSocketInboundStream, callerOutbound: WebSocketOutboundWriter,
-        upstream: DialedWebSocket, translator: RemoteCommandTranslator?, logger: Logger
+        upstream: DialedWebSocket, logger: Logger
     ) async throws {
         try await upstream.run { messages, writer in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    var translator = translator
                     var iterator = callerInbound.makeAsyncIterator()
                     do {
                         while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
                             guard case .binary(let buffer) = message else { continue }
-                            if translator == nil {
-                                try await writer.binary(buffer)
-                                continue
-                            }
-                            switch translator!.fromCaller(buffer) {
-                            case .forward(let out): try await writer.binary(out)
-                            case .drop(let why): logger.debug("stream relay: \(why)")
-                            }
+                            try await writer.binary(buffer)
                         }
                     } catch {
                         logger.debug("stream relay: caller side ended: \(error)")

@@ -7,65 +7,126 @@ import KubeStreaming
 import Kubelet
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
 import PKI
 import Storage
 import Synchronization
 
 @testable import APIServer
 
-/// Plays containerd's CRI streaming server: v4 WebSocket sessions at `/exec/<behaviour>` and
-/// `/attach/<behaviour>`. `echo` answers each stdin message on stdout and ends with a Success status;
-/// `fail3` writes to stderr and ends with exit code 3.
+/// Plays containerd's CRI streaming server: an HTTP upgrade to `SPDY/3.1` choosing `v4.channel.k8s.io`,
+/// then the streams upstream's remote-command client opens, at `/exec/<behaviour>?…` and `/attach/echo?…`
+/// (the query names the streams the CRI request asked for, which the server waits for, as containerd does).
+///
+/// Behaviours: `echo` reads stdin to its end (so only a half-close of stdin finishes it), writes it back
+/// on stdout and ends with `Success`; `count` writes how many stdin bytes it read; `fail3` writes to
+/// stderr and ends with exit code 3; `tty` writes the first terminal size from the resize stream, then
+/// echoes stdin. Like containerd, it writes the status, resets every stream and closes.
 struct FakeRuntimeStreamServer {
+    enum Upgraded: Sendable {
+        case spdy(SPDYConnection, String)
+        case refused
+    }
+
+    struct Upgrader: NIOTypedHTTPServerProtocolUpgrader {
+        typealias UpgradeResult = Upgraded
+        var supportedProtocol: String { "SPDY/3.1" }
+        var requiredUpgradeHeaders: [String] { [] }
+        func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+            guard upgradeRequest.headers["X-Stream-Protocol-Version"].contains(StreamProtocol.v4) else {
+                return channel.eventLoop.makeFailedFuture(StreamingError("no v4"))
+            }
+            var headers = initialResponseHeaders
+            headers.add(name: "X-Stream-Protocol-Version", value: StreamProtocol.v4)
+            return channel.eventLoop.makeSucceededFuture(headers)
+        }
+        func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Upgraded> {
+            channel.eventLoop.makeCompletedFuture { .spdy(try SPDYConnection.adopt(channel, streamProtocol: StreamProtocol.v4), upgradeRequest.uri) }
+        }
+    }
+
     static func start() async throws -> (Task<Void, Error>, Int) {
-        let router = Router()
-        let portBox = PortBox()
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade { request, _, _ in
-                let offered = StreamProtocol.offered(request.headerFields[values: .secWebSocketProtocol].joined(separator: ","))
-                guard offered.contains(StreamProtocol.v4) else { return .dontUpgrade }
-                let behaviour = (request.path ?? "").split(separator: "/").last.map(String.init) ?? ""
-                return .upgrade([.secWebSocketProtocol: StreamProtocol.v4]) { inbound, outbound, _ in
-                    // containerd first sends an empty stdout message: "the stream is open".
-                    try await outbound.write(.binary(ByteBuffer(bytes: [1])))
-                    if behaviour.hasPrefix("fail3") {
-                        try await outbound.write(.binary(ByteBuffer(bytes: [2] + Array("oops\n".utf8))))
-                        let status: JSON = ["metadata": [:], "status": "Failure", "reason": "NonZeroExitCode",
-                                            "message": "command terminated with non-zero exit code: exit status 3",
-                                            "details": ["causes": [["reason": "ExitCode", "message": "3"]]]]
-                        try await outbound.write(.binary(ByteBuffer(bytes: [3] + Array(status.serialized()))))
-                        return
-                    }
-                    var iterator = inbound.makeAsyncIterator()
-                    while let message = try await iterator.nextMessage(maxSize: 1 << 20) {
-                        guard case .binary(var buffer) = message, let channel = buffer.readInteger(as: UInt8.self) else { continue }
-                        #expect(channel != 255, "a v4 runtime must never see the v5 close signal")
-                        if channel == 0 {
-                            try await outbound.write(.binary(ByteBuffer(bytes: [1] + Array(buffer.readableBytesView))))
-                            try await outbound.write(.binary(StreamStatus.success()))
-                            return
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: .init(upgradeConfiguration: .init(
+                        upgraders: [Upgrader()],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.close(promise: nil)
+                            return channel.eventLoop.makeSucceededFuture(.refused)
+                        })))
+                }
+            }
+        let port = server.channel.localAddress?.port ?? 0
+        let task = Task {
+            try await server.executeThenClose { upgrades in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await upgrade in upgrades {
+                        group.addTask {
+                            guard case .spdy(let connection, let uri) = try await upgrade.get() else { return }
+                            try? await serve(connection, uri: uri)
                         }
                     }
                 }
-            },
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) },
-            logger: quietLogger("fake-containerd"))
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        return (task, try await waitForPort(portBox))
+            }
+        }
+        return (task, port)
+    }
+
+    static func serve(_ connection: SPDYConnection, uri: String) async throws {
+        let behaviour = uri.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? ""
+        let query = QueryString(uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
+        let expected = 1 + ["stdin", "stdout", "stderr", "tty"].filter { query.bool($0) }.count
+        var configuration = SPDYSession.Configuration()
+        configuration.acceptsPeerStreams = true
+        try await connection.run(role: .server, configuration: configuration) { session in
+            var streams: [String: SPDYStream] = [:]
+            var incoming = session.peerStreams.makeAsyncIterator()
+            while streams.count < expected, let stream = await incoming.next() {
+                streams[stream.headers["streamtype"] ?? ""] = stream
+            }
+            #expect(Set(streams.keys) == Set(RemoteCommandOptions(query: query).spdyStreamTypes), "the streams of the CRI request, no more")
+            let status: JSON
+            switch behaviour {
+            case "fail3":
+                try await streams["stderr"]?.write(ByteBuffer(string: "oops\n"))
+                status = ["metadata": [:], "status": "Failure", "reason": "NonZeroExitCode",
+                          "message": "command terminated with non-zero exit code: exit status 3",
+                          "details": ["causes": [["reason": "ExitCode", "message": "3"]]]]
+            case "count":
+                let count = try await streams["stdin"]!.inbound.collect().readableBytes
+                try await streams["stdout"]?.write(ByteBuffer(string: "\(count)\n"))
+                status = ["metadata": [:], "status": "Success"]
+            default:
+                if behaviour == "tty", let resize = streams["resize"] {
+                    var chunks = resize.inbound.makeAsyncIterator()
+                    let size = try JSON.parse(Data(String(buffer: try await chunks.next() ?? ByteBuffer()).utf8))
+                    try await streams["stdout"]?.write(ByteBuffer(string: "size \(size["Width"]?.int ?? 0)x\(size["Height"]?.int ?? 0)\n"))
+                }
+                let input = try await streams["stdin"]?.inbound.collect() ?? ByteBuffer()
+                try await streams["stdout"]?.write(input)
+                status = ["metadata": [:], "status": "Success"]
+            }
+            try await streams["error"]!.write(ByteBuffer(bytes: status.serialized()))
+            for stream in streams.values { stream.reset() }
+        }
     }
 }
 
-/// The runtime seam as the containerd runtime will fill it, pointing at `FakeRuntimeStreamServer`.
+/// The runtime seam as the containerd runtime fills it, pointing at `FakeRuntimeStreamServer`.
 struct FakeStreamingRuntime: StreamingRuntime {
     let port: Int
     var streamingNetworkNamespace: String? { nil }
+    func streams(tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool) -> String {
+        "stdin=\(stdin)&stdout=\(stdout)&stderr=\(stderr)&tty=\(tty)"
+    }
     func execURL(podUID: String, container: String, command: [String], tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool) async throws -> URL {
-        URL(string: "http://127.0.0.1:\(port)/exec/\(command.first ?? "none")")!
+        URL(string: "http://127.0.0.1:\(port)/exec/\(command.first ?? "none")?\(streams(tty: tty, stdin: stdin, stdout: stdout, stderr: stderr))")!
     }
     func attachURL(podUID: String, container: String, tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool) async throws -> URL {
-        URL(string: "http://127.0.0.1:\(port)/attach/echo")!
+        URL(string: "http://127.0.0.1:\(port)/attach/echo?\(streams(tty: tty, stdin: stdin, stdout: stdout, stderr: stderr))")!
     }
     func portForwardURL(podUID: String) async throws -> URL {
         throw StreamingError("port-forward is not faked")

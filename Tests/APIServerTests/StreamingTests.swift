@@ -62,23 +62,48 @@ let kubectlPath = "/usr/bin/kubectl"
         #expect(seen == "one\ntwo\n")
     }
 
-    @Test func execRoundTripOverV5WebSockets() async throws {
-        let cluster = try await StreamingCluster()
-        defer { Task { await cluster.stop() } }
-        let target = DialTarget.host("127.0.0.1", port: cluster.apiPort,
-                                     path: "/api/v1/namespaces/default/pods/p/exec?command=echo&container=c&stdin=true&stdout=true")
-        let ws = try await WebSocketDialer.dial(target, protocols: [StreamProtocol.v5])
+    /// A v5 session through the API server and the kubelet to the (SPDY) runtime; returns what came back.
+    func session(_ cluster: StreamingCluster, _ path: String, send: [[UInt8]]) async throws -> [[UInt8]] {
+        let ws = try await WebSocketDialer.dial(.host("127.0.0.1", port: cluster.apiPort, path: path), protocols: [StreamProtocol.v5])
         #expect(ws.subprotocol == StreamProtocol.v5)
-        let received: [[UInt8]] = try await ws.run { messages, writer in
-            try await writer.binary(ByteBuffer(bytes: [0] + Array("hello\n".utf8)))
-            try await writer.binary(ByteBuffer(bytes: [255, 0]))
+        return try await ws.run { messages, writer in
+            for m in send { try await writer.binary(ByteBuffer(bytes: m)) }
             var out: [[UInt8]] = []
             for try await m in messages { out.append(Array(m.readableBytesView)) }
             return out
         }
-        #expect(received.contains([1] + Array("hello\n".utf8)))
+    }
+
+    func stdout(_ received: [[UInt8]]) -> String {
+        received.filter { $0.first == 1 }.map { String(decoding: $0.dropFirst(), as: UTF8.self) }.joined()
+    }
+
+    @Test func closingStdinOverV5IsAFinOnTheRuntimesStdinStream() async throws {
+        let cluster = try await StreamingCluster()
+        defer { Task { await cluster.stop() } }
+        // The fake's `echo` answers only once stdin has ended.
+        let received = try await session(cluster, "/api/v1/namespaces/default/pods/p/exec?command=echo&container=c&stdin=true&stdout=true&stderr=true",
+                                         send: [[0] + Array("hello\n".utf8), [255, 0]])
+        #expect(stdout(received) == "hello\n")
         let status = try #require(received.last { $0.first == 3 })
         #expect(try JSON.parse(Data(status.dropFirst()))["status"]?.string == "Success")
+    }
+
+    @Test func aTerminalSessionSendsResizesAndHasNoStderrStream() async throws {
+        let cluster = try await StreamingCluster()
+        defer { Task { await cluster.stop() } }
+        // kubectl asks for stderr with -t too; the runtime (and so the kubelet) must leave it out.
+        let received = try await session(cluster, "/api/v1/namespaces/default/pods/p/exec?command=tty&container=c&stdin=true&stdout=true&stderr=true&tty=true",
+                                         send: [[4] + Array(#"{"Width":100,"Height":30}"#.utf8), [0] + Array("x".utf8), [255, 0]])
+        #expect(stdout(received) == "size 100x30\nx")
+    }
+
+    @Test func attachRelaysStdinAndItsEnd() async throws {
+        let cluster = try await StreamingCluster()
+        defer { Task { await cluster.stop() } }
+        let received = try await session(cluster, "/api/v1/namespaces/default/pods/p/attach?container=c&stdin=true&stdout=true",
+                                         send: [[0] + Array("attached".utf8), [255, 0]])
+        #expect(stdout(received) == "attached")
     }
 
     @Test func execErrorsBeforeTheUpgradeAreStatuses() async throws {
@@ -123,10 +148,15 @@ let kubectlPath = "/usr/bin/kubectl"
 
     /// Runs kubectl against the cluster's API server; returns exit code, stdout and stderr.
     func kubectl(_ cluster: StreamingCluster, _ args: [String], stdin: String? = nil) async throws -> (Int32, String, String) {
+        try await kubectl(cluster, args, input: stdin.map { Data($0.utf8) })
+    }
+
+    func kubectl(_ cluster: StreamingCluster, _ args: [String], input: Data?) async throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kubectlPath)
         process.arguments = ["--server=http://127.0.0.1:\(cluster.apiPort)", "--request-timeout=30s"] + args
         process.environment = ["HOME": cluster.dir.path, "KUBECONFIG": cluster.dir.appendingPathComponent("none").path, "PATH": "/usr/bin:/bin"]
+        let stdinData = input
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -135,8 +165,12 @@ let kubectlPath = "/usr/bin/kubectl"
             process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
         }
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        // Written from a Dispatch thread: a large input blocks until kubectl has read it.
+        let writing = input.fileHandleForWriting
+        DispatchQueue.global().async {
+            if let stdinData { writing.write(stdinData) }
+            try? writing.close()
+        }
         // Read the pipes on Dispatch threads, never on the cooperative pool the in-process servers need.
         func drain(_ pipe: Pipe) async -> Data {
             await withCheckedContinuation { continuation in
@@ -166,6 +200,12 @@ let kubectlPath = "/usr/bin/kubectl"
         let failing = try await kubectl(cluster, ["exec", "p", "--", "fail3"])
         #expect(failing.0 == 3, "stderr: \(failing.2)")
         #expect(failing.2.contains("oops"))
+
+        // 1 MiB through the SPDY stdin stream (the fake's session sends WINDOW_UPDATEs, so the kubelet's
+        // windows hold from the first one on), then the end of file.
+        let big = try await kubectl(cluster, ["exec", "-i", "p", "--", "count"], input: Data(repeating: 0x61, count: 1 << 20))
+        #expect(big.0 == 0, "stderr: \(big.2)")
+        #expect(big.1 == "1048576\n")
 
         let notFound = try await kubectl(cluster, ["exec", "nosuch", "--", "ls"])
         #expect(notFound.0 != 0)

@@ -298,3 +298,46 @@ def test_token_requests_from_kubectl_and_the_python_client(cluster, tmp_path):
     # kubectl's own token is for the API server: it works from the host.
     who = json.loads(kubectl(env, f"--token={token}", "auth", "whoami", "-o", "json"))
     assert who["status"]["userInfo"]["username"] == "system:serviceaccount:default:default"
+
+
+def running(env, name, obj):
+    apply(env, obj)
+    assert eventually(lambda: status(env, name).get("phase") == "Running", 60), status(env, name)
+
+
+def test_exec_stdin_ends_and_exit_codes_pass_through(cluster):
+    """The kubelet speaks SPDY/3.1 to containerd: kubectl's end of stdin is a FIN on the stdin stream, so
+    commands that read stdin to its end finish; 1 MiB crosses the 64 KiB windows; exit codes come back."""
+    running(cluster, "shell", pod("shell", "busybox:1.35", ["sleep", "3600"]))
+    data = bytes(range(256)) * 256 + b"the end\n"
+    p = subprocess.run(["kubectl", "exec", "-i", "shell", "--", "cat"], env=cluster, input=data, capture_output=True, timeout=60)
+    assert p.returncode == 0 and p.stdout == data, p.stderr
+    p = subprocess.run(["kubectl", "exec", "-i", "shell", "--", "wc", "-c"], env=cluster, input=os.urandom(1 << 20),
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == b"1048576", p.stderr
+    p = subprocess.run(["kubectl", "exec", "-i", "shell", "--", "sh"], env=cluster, input=b"echo from-a-script\nexit 7\n",
+                       capture_output=True, timeout=60)
+    assert p.returncode == 7 and p.stdout == b"from-a-script\n", p.stderr
+    p = subprocess.run(["kubectl", "exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; exit 3"], env=cluster,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 3 and p.stdout == "out\n" and "err\n" in p.stderr
+
+
+def test_exec_with_a_terminal_and_its_size(cluster):
+    running(cluster, "term", pod("term", "busybox:1.35", ["sleep", "3600"]))
+    # script gives kubectl a terminal of 30 rows and 100 columns, which reaches the container as a resize.
+    p = subprocess.run(["script", "-qec", "stty rows 30 cols 100; kubectl exec -it term -- sh", "/dev/null"], env=cluster,
+                       input="stty size; echo $((6*7))\nexit\n", capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "30 100" in p.stdout and "42" in p.stdout, p.stdout
+
+
+def test_attach_relays_stdin_and_its_end(cluster):
+    p = pod("att", "busybox:1.35", ["sh"], stdin=True, stdinOnce=True)
+    p["spec"]["restartPolicy"] = "Never"
+    running(cluster, "att", p)
+    out = subprocess.run(["kubectl", "attach", "-i", "att"], env=cluster, input="echo attached-$((1+1))\n",
+                         capture_output=True, text=True, timeout=60)
+    assert "attached-2" in out.stdout, out.stdout + out.stderr
+    # stdin's end closed the shell's stdin (stdinOnce): the container has finished.
+    assert eventually(lambda: status(cluster, "att")["containerStatuses"][0]["state"].get("terminated"), 30), status(cluster, "att")

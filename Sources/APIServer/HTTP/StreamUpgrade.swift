@@ -69,7 +69,7 @@ struct StreamUpgrade: Sendable {
                         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
         do {
             let upstream = try await WebSocketDialer.dial(dial, protocols: [negotiated])
-            try await WebSocketRelay.relay(callerInbound: inbound, callerOutbound: outbound, upstream: upstream, translator: nil, logger: logger)
+            try await WebSocketRelay.relay(callerInbound: inbound, callerOutbound: outbound, upstream: upstream, logger: logger)
         } catch let refused as UpgradeRefused {
             logger.warning("kubelet refused the stream \(dial.path): \(refused)")
             guard remoteCommand else { return }

@@ -8,8 +8,9 @@ import Logging
 import NIOCore
 
 /// `/exec`, `/attach` and `/portForward`: the caller's WebSocket is accepted, the runtime is asked for its
-/// streaming URL, and the session is relayed to the runtime's streaming server, dialed inside the node's
-/// network namespace.
+/// streaming URL, and the session goes on to the runtime's streaming server, dialed inside the node's
+/// network namespace: exec and attach as the kubelet's own SPDY/3.1 session (`RemoteCommandSPDYRelay`),
+/// port-forward as kubectl's SPDY bytes relayed as they are.
 extension KubeletServer {
     typealias SessionHandler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
 
@@ -58,25 +59,29 @@ extension KubeletServer {
         }
     }
 
-    /// One exec or attach session: v5 (or v4) from the caller, v4 to containerd's streaming server.
+    /// One exec or attach session: v5 (or v4) WebSocket from the caller, SPDY/3.1 to containerd's streaming
+    /// server (where closing stdin is a FIN on its stream, which WebSocket v4 cannot say).
     func remoteCommand(exec: Bool, uid: String, container: String, query: QueryString, callerProtocol: String,
                        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         do {
             guard let runtime else {
                 throw StreamingError("this node's container runtime cannot \(exec ? "exec into" : "attach to") containers (simulated node)")
             }
-            let tty = query.bool("tty"), stdin = query.bool("stdin"), stdout = query.bool("stdout"), stderr = query.bool("stderr")
+            let options = RemoteCommandOptions(query: query)
             let url: URL
             if exec {
                 let command = query.all("command")
                 guard !command.isEmpty else { throw StreamingError("you must specify at least 1 command") }
-                url = try await runtime.execURL(podUID: uid, container: container, command: command, tty: tty, stdin: stdin, stdout: stdout, stderr: stderr)
+                url = try await runtime.execURL(podUID: uid, container: container, command: command, tty: options.tty,
+                                                stdin: options.stdin, stdout: options.stdout, stderr: options.stderr)
             } else {
-                url = try await runtime.attachURL(podUID: uid, container: container, tty: tty, stdin: stdin, stdout: stdout, stderr: stderr)
+                url = try await runtime.attachURL(podUID: uid, container: container, tty: options.tty,
+                                                  stdin: options.stdin, stdout: options.stdout, stderr: options.stderr)
             }
-            let upstream = try await dialRuntime(url, namespace: runtime.streamingNetworkNamespace, protocols: StreamProtocol.remoteCommand)
-            let translator = RemoteCommandTranslator(callerProtocol: callerProtocol, runtimeProtocol: upstream.subprotocol ?? StreamProtocol.v4)
-            try await WebSocketRelay.relay(callerInbound: inbound, callerOutbound: outbound, upstream: upstream, translator: translator, logger: logger)
+            let fd = try await NetworkNamespace.connectTCP(netnsPath: runtime.streamingNetworkNamespace, host: url.host ?? "127.0.0.1", port: url.port ?? 80)
+            let upstream = try await SPDYUpgradeDialer.dialSession(Self.target(url, fd: fd), streamProtocol: StreamProtocol.v4)
+            try await RemoteCommandSPDYRelay.relay(callerInbound: inbound, callerOutbound: outbound, callerProtocol: callerProtocol,
+                                                   runtime: upstream, options: options, logger: logger)
         } catch {
             logger.warning("\(exec ? "exec" : "attach") in pod \(uid) container \(container) failed: \(error)")
             try? await outbound.write(.binary(Self.failureStatus(error)))
@@ -97,11 +102,6 @@ extension KubeletServer {
             logger.warning("port-forward to pod \(uid) failed: \(error)")
             // The tunnel has no error channel: closing it is all kubectl sees.
         }
-    }
-
-    func dialRuntime(_ url: URL, namespace: String?, protocols: [String]) async throws -> DialedWebSocket {
-        let fd = try await NetworkNamespace.connectTCP(netnsPath: namespace, host: url.host ?? "127.0.0.1", port: url.port ?? 80)
-        return try await WebSocketDialer.dial(Self.target(url, fd: fd), protocols: protocols)
     }
 
     static func target(_ url: URL, fd: Int32) -> DialTarget {

@@ -1,0 +1,34 @@
+/// The preset zlib dictionary of SPDY/3 header blocks (SPDY/3 draft §2.6.10.1), which SPDY/3.1 keeps.
+///
+/// Both directions of a session compress their header blocks with it; a peer (moby/spdystream in
+/// containerd and the kubelet) whose dictionary differs by one byte fails to inflate the first block.
+/// It is written here the way the draft builds it — length-prefixed header names and values, then a run of
+/// common text — rather than as 1,423 opaque bytes; `SPDYFramerTests` pins its length and Adler-32.
+enum SPDYDictionary {
+    static let bytes: [UInt8] = {
+        let words = [
+            "options", "head", "post", "put", "delete", "trace", "accept", "accept-charset", "accept-encoding",
+            "accept-language", "accept-ranges", "age", "allow", "authorization", "cache-control", "connection",
+            "content-base", "content-encoding", "content-language", "content-length", "content-location",
+            "content-md5", "content-range", "content-type", "date", "etag", "expect", "expires", "from", "host",
+            "if-match", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified",
+            "location", "max-forwards", "pragma", "proxy-authenticate", "proxy-authorization", "range", "referer",
+            "retry-after", "server", "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "vary", "via",
+            "warning", "www-authenticate", "method", "get", "status", "200 OK", "version", "HTTP/1.1", "url",
+            "public", "set-cookie", "keep-alive", "origin",
+        ]
+        let tail = "100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505"
+            + "203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized"
+            + "403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable"
+            + "Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT"
+            + "chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,"
+            + "text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0."
+        var out: [UInt8] = []
+        for word in words {
+            let length = UInt32(word.utf8.count)
+            out += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+            out += word.utf8
+        }
+        return out + Array(tail.utf8)
+    }()
+}
