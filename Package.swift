@@ -45,8 +45,13 @@ let package = Package(
         .target(name: "Registry", dependencies: ["APIMachinery"]),
         // Server-side Table columns and cells for each kind (what `kubectl get` prints).
         .target(name: "Printers", dependencies: ["APIMachinery", "Registry"]),
-        // OpenAPI v3 documents and strict field validation, from the bundled schema.
-        .target(name: "OpenAPI", dependencies: ["APIMachinery", "Registry"]),
+        // OpenAPI v3 and v2 documents and strict field validation, from the bundled schema. Generated/ is
+        // produced by scripts/gen-openapiv2.sh from Proto/OpenAPIv2.proto and committed.
+        .target(
+            name: "OpenAPI",
+            dependencies: ["APIMachinery", "Registry", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
         // Streams between kubectl, the API server, kubelets and the runtime's streaming server: the
         // remote-command WebSocket channel protocols, a NIO WebSocket client and relay, and a SPDY/3.1
         // client (framer, session, flow control) for the kubelet's exec and attach to containerd.
@@ -173,7 +178,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
         .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
-        .testTarget(name: "OpenAPITests", dependencies: ["OpenAPI", "Registry", "APIMachinery"]),
+        .testTarget(name: "OpenAPITests", dependencies: [
+            "OpenAPI", "Registry", "APIMachinery", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // What the suites that run components against a real in-process API server share.
         .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "Tests/TestSupport"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
@@ -181,8 +188,9 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI",
+            "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

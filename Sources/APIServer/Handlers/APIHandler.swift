@@ -81,7 +81,7 @@ public final class APIHandler: Sendable {
         case "/api", "/apis":
             return discovery.root(path, accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
         case "/openapi/v2":
-            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            return OpenAPIV2Endpoint.serve(accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
         default:
             break
         }
