@@ -2,6 +2,7 @@ import APIMachinery
 import Client
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Controllers
 
