@@ -35,6 +35,22 @@ public final class CRIClient: Sendable {
     /// ListContainers on a busy node can exceed gRPC's 4 MiB default).
     static let maxMessageBytes = 16 * 1024 * 1024
 
+    /// Read-only calls are retried when the stream fails as UNAVAILABLE: containerd's HTTP/2 server now
+    /// and then closes a stream under load ("Stream unexpectedly closed"), and a list or status read is
+    /// safe to send again. Calls that change state (create, start, stop, remove, exec) are not retried:
+    /// the kubelet's next sync decides again from what the runtime then reports.
+    static let serviceConfig: ServiceConfig = {
+        let reads: [(String, [String])] = [
+            ("runtime.v1.RuntimeService", ["Version", "Status", "ListPodSandbox", "PodSandboxStatus", "ListContainers",
+                                           "ContainerStatus", "ContainerStats", "ListContainerStats"]),
+            ("runtime.v1.ImageService", ["ListImages", "ImageStatus", "ImageFsInfo"]),
+        ]
+        let names = reads.flatMap { service, methods in methods.map { MethodConfig.Name(service: service, method: $0) } }
+        let retry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(200),
+                                backoffMultiplier: 2, retryableStatusCodes: [.unavailable])
+        return ServiceConfig(methodConfig: [MethodConfig(names: names, executionPolicy: .retry(retry))])
+    }()
+
     /// Creates a client for the runtime at `endpoint` — `unix:///run/containerd/containerd.sock` or a
     /// plain absolute path — and starts connecting. It does not wait for the runtime to be up.
     public init(endpoint: String, timeouts: CRITimeouts = .standard) throws {
@@ -43,7 +59,8 @@ public final class CRIClient: Sendable {
             // The authority only fills the :authority pseudo-header; containerd ignores it. "localhost"
             // keeps the header short and valid (the default would be the socket path).
             target: .unixDomainSocket(path: path, authority: "localhost"),
-            transportSecurity: .plaintext
+            transportSecurity: .plaintext,
+            serviceConfig: Self.serviceConfig
         )
         let grpc = GRPCClient(transport: transport)
         self.socketPath = path
