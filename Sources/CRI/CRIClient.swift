@@ -37,12 +37,15 @@ public final class CRIClient: Sendable {
 
     /// Read-only calls are retried when the stream fails as UNAVAILABLE: containerd's HTTP/2 server now
     /// and then closes a stream under load ("Stream unexpectedly closed"), and a list or status read is
-    /// safe to send again. Calls that change state (create, start, stop, remove, exec) are not retried:
+    /// safe to send again. Exec, Attach and PortForward only return a streaming
+    /// URL, so they are retried too. Calls that change state (create, start, stop, remove, ExecSync) are not:
     /// the kubelet's next sync decides again from what the runtime then reports.
     static let serviceConfig: ServiceConfig = {
         let reads: [(String, [String])] = [
             ("runtime.v1.RuntimeService", ["Version", "Status", "ListPodSandbox", "PodSandboxStatus", "ListContainers",
-                                           "ContainerStatus", "ContainerStats", "ListContainerStats"]),
+                                           "ContainerStatus", "ContainerStats", "ListContainerStats",
+                                           // These three only hand out a streaming URL; an unused one expires.
+                                           "Exec", "Attach", "PortForward"]),
             ("runtime.v1.ImageService", ["ListImages", "ImageStatus", "ImageFsInfo"]),
         ]
         let names = reads.flatMap { service, methods in methods.map { MethodConfig.Name(service: service, method: $0) } }
