@@ -84,20 +84,21 @@ public final class ServiceAccountTokenManager: Sendable {
         return entry.token
     }
 
-    /// Upstream's `requiresRefresh`: older than a day, or within the last 20% of its lifetime (both less a jitter).
+    /// When `entry` is due: a day after it was issued, or with 20% of its lifetime left, whichever is first.
+    func refreshDue(_ entry: Entry) -> Date {
+        min(entry.issued.addingTimeInterval(Self.maxTTL),
+            entry.expiration.addingTimeInterval(-TimeInterval(entry.expirationSeconds * 20 / 100)))
+    }
+
+    /// Upstream's `requiresRefresh`: past its due time less a jitter.
     func requiresRefresh(_ entry: Entry) -> Bool {
-        let t = now(), j = jitter()
-        if t > entry.issued.addingTimeInterval(Self.maxTTL - j) { return true }
-        return t > entry.expiration.addingTimeInterval(-TimeInterval(entry.expirationSeconds * 20 / 100) - j)
+        now() > refreshDue(entry).addingTimeInterval(-jitter())
     }
 
     /// When the earliest of `podUID`'s tokens is due for a refresh; nil when it has none.
     public func nextRefresh(podUID: String) -> Date? {
         cache.withLock { cache in
-            cache.filter { $0.key.podUID == podUID }.values.map { e in
-                min(e.issued.addingTimeInterval(Self.maxTTL),
-                    e.expiration.addingTimeInterval(-TimeInterval(e.expirationSeconds * 20 / 100)))
-            }.min()
+            cache.filter { $0.key.podUID == podUID }.values.map(refreshDue).min()
         }
     }
 
