@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product skiff
+scripts/build-release.sh
 SKIFF=$PWD/.build/release/skiff
 if [ "${PLAIN:-}" != 1 ]; then
   "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
