@@ -60,13 +60,69 @@ public enum RFC3339 {
         return parse(s).map { Int64($0.timeIntervalSince1970.rounded(.down)) }
     }
 
-    /// Parses either form (and offsets other than Z); nil for anything else.
-    public static func parse(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: s)
+    /// Parses RFC 3339 text with any number of fractional digits (or none) and a `Z` or `±hh:mm` offset
+    /// (`metav1.Time`, `metav1.MicroTime`, and what other clients write); nil for anything else. Read by
+    /// hand and converted with `timegm`: `ISO8601DateFormatter` and `Calendar` load ICU's data, which a
+    /// kubelet parsing container start times would otherwise keep resident (~4 MiB).
+    public static func parse(_ text: String) -> Date? {
+        let s = Array(text.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= s.count else { return nil }
+            var v = 0
+            for b in s[from..<(from + len)] {
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                v = v * 10 + Int(b - 0x30)
+            }
+            return v
+        }
+        guard s.count >= 20, s[4] == UInt8(ascii: "-"), s[7] == UInt8(ascii: "-"),
+              s[10] == UInt8(ascii: "T") || s[10] == UInt8(ascii: "t"),
+              s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"),
+              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+              let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              hour < 24, minute < 60, second < 61
+        else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < s.count, s[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+                fraction += Double(s[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < s.count else { return nil }
+        var offset = 0
+        if s[i] == UInt8(ascii: "Z") || s[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
+            guard let oh = num(i + 1, 2), i + 3 < s.count, s[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2),
+                  oh < 24, om < 60
+            else { return nil }
+            offset = (oh * 3600 + om * 60) * (s[i] == UInt8(ascii: "+") ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == s.count else { return nil }
+        var parts = tm()
+        (parts.tm_year, parts.tm_mon, parts.tm_mday) = (Int32(year - 1900), Int32(month - 1), Int32(day))
+        (parts.tm_hour, parts.tm_min, parts.tm_sec) = (Int32(hour), Int32(minute), Int32(second))
+        let whole = timegm(&parts)
+        return Date(timeIntervalSince1970: Double(whole) + fraction - Double(offset))
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     private static func pad(_ s: inout String, _ v: Int, _ width: Int) {

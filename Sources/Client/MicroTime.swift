@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 
 /// `metav1.MicroTime` text: RFC 3339 in UTC with exactly six fractional digits,
@@ -21,54 +22,5 @@ public enum MicroTime {
 
     /// Parses RFC 3339 text with any number of fractional digits (or none) and a `Z` or `±hh:mm` offset;
     /// nil when it is not such text.
-    public static func parse(_ text: String) -> Date? {
-        let s = Array(text.utf8)
-        func num(_ from: Int, _ len: Int) -> Int? {
-            guard from + len <= s.count else { return nil }
-            var v = 0
-            for b in s[from..<(from + len)] {
-                guard b >= 0x30, b <= 0x39 else { return nil }
-                v = v * 10 + Int(b - 0x30)
-            }
-            return v
-        }
-        guard s.count >= 20, s[4] == UInt8(ascii: "-"), s[7] == UInt8(ascii: "-"),
-              s[10] == UInt8(ascii: "T") || s[10] == UInt8(ascii: "t"),
-              s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"),
-              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
-              let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var i = 19
-        var fraction = 0.0
-        if i < s.count, s[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            let start = i
-            while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
-                fraction += Double(s[i] - 0x30) * scale
-                scale /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
-        }
-        guard i < s.count else { return nil }
-        var offset = 0
-        if s[i] == UInt8(ascii: "Z") || s[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
-            guard let oh = num(i + 1, 2), i + 3 < s.count, s[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2) else { return nil }
-            offset = (oh * 3600 + om * 60) * (s[i] == UInt8(ascii: "+") ? 1 : -1)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == s.count else { return nil }
-        var c = DateComponents()
-        c.calendar = Calendar(identifier: .gregorian)
-        c.timeZone = TimeZone(identifier: "UTC")
-        (c.year, c.month, c.day, c.hour, c.minute, c.second) = (year, month, day, hour, minute, second)
-        guard let whole = c.date else { return nil }
-        return whole.addingTimeInterval(fraction - Double(offset))
-    }
+    public static func parse(_ text: String) -> Date? { RFC3339.parse(text) }
 }

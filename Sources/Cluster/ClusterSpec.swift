@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 
 /// What `skiff create cluster` decided about a cluster, written to `cluster.json` so every later command
@@ -45,7 +46,7 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
                      kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
-            createdAt: ISO8601DateFormatter().string(from: Date()))
+            createdAt: RFC3339.time())
     }
 
     public func save(to url: URL) throws {

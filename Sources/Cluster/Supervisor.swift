@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 import Synchronization
 
@@ -185,7 +186,7 @@ public final class Supervisor: Sendable {
     }
 
     func note(_ message: String) {
-        let line = "\(ISO8601DateFormatter().string(from: Date())) supervisor: \(message)\n"
+        let line = "\(RFC3339.time()) supervisor: \(message)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

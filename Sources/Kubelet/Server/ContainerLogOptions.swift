@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 
 /// The options of `kubectl logs` as the kubelet's `/containerLogs` endpoint receives them (upstream's
@@ -34,7 +35,7 @@ public struct ContainerLogOptions: Sendable, Equatable {
             guard s >= 1 else { throw LogRequestError("sinceSeconds must be greater than zero") }
             since = now.addingTimeInterval(-Double(s))
         } else if let t = query["sinceTime"], !t.isEmpty {
-            guard let d = ISO8601DateFormatter().date(from: t) else { throw LogRequestError("invalid sinceTime: \(t)") }
+            guard let d = RFC3339.parse(t) else { throw LogRequestError("invalid sinceTime: \(t)") }
             since = d
         }
     }
