@@ -17,6 +17,8 @@ public final class SchedulerService: Sendable {
     let queue: SchedulingQueue
     let state: Mutex<(snapshot: Snapshot, scheduler: Scheduler)>
     let events: EventRecorder
+    /// Bindings and failure reports in flight at once (each also writes an Event); the rest wait in line.
+    let writes = ConcurrencyLimiter(limit: 64)
 
     public init(client: KubeClient, schedulerName: String = PodView.defaultSchedulerName, logger: Logger) {
         self.client = client
@@ -116,7 +118,7 @@ public final class SchedulerService: Sendable {
             case .success(let result):
                 queue.done(uid: uid)
                 let host = result.suggestedHost
-                Task { await self.bind(pod, to: host, info: info) }
+                Task { await self.writes.run { await self.bind(pod, to: host, info: info) } }
             case .failure(let failure):
                 let plugins = failure.fitError?.diagnosis.unschedulablePlugins ?? []
                 var retry = info
@@ -124,7 +126,7 @@ public final class SchedulerService: Sendable {
                 queue.addUnschedulableIfNotPresent(retry, unschedulablePlugins: plugins)
                 queue.done(uid: uid)
                 logger.info("pod \(pod.namespace)/\(pod.name) is unschedulable: \(failure.description)")
-                Task { await self.recordFailure(pod, failure) }
+                Task { await self.writes.run { await self.recordFailure(pod, failure) } }
             }
         }
     }
