@@ -17,8 +17,10 @@ public final class SchedulerService: Sendable {
     let queue: SchedulingQueue
     let state: Mutex<(snapshot: Snapshot, scheduler: Scheduler)>
     let events: EventRecorder
-    /// Bindings and failure reports in flight at once (each also writes an Event); the rest wait in line.
+    /// Bindings and failure reports in flight at once; the rest wait in line.
     let writes = ConcurrencyLimiter(limit: 64)
+    /// `Scheduled` Events in flight at once.
+    let eventWrites = ConcurrencyLimiter(limit: 32)
 
     public init(client: KubeClient, schedulerName: String = PodView.defaultSchedulerName, logger: Logger) {
         self.client = client
@@ -140,8 +142,14 @@ public final class SchedulerService: Sendable {
         do {
             try await client.send(.POST, ResourcePath.pods.inNamespace(pod.namespace).item(pod.name, subresource: "binding"), body: binding)
             logger.info("bound pod \(pod.namespace)/\(pod.name) to \(node)")
-            await events.record(regarding: podReference(pod), type: "Normal", reason: SchedulingEvents.scheduledReason,
-                                message: SchedulingEvents.scheduledMessage(pod: pod, node: node))
+            // The Event goes out on its own, as upstream's broadcaster sends it: the binding's permit is free
+            // for the next binding at once.
+            Task {
+                await eventWrites.run {
+                    await events.record(regarding: podReference(pod), type: "Normal", reason: SchedulingEvents.scheduledReason,
+                                        message: SchedulingEvents.scheduledMessage(pod: pod, node: node))
+                }
+            }
         } catch {
             logger.warning("binding pod \(pod.namespace)/\(pod.name) to \(node) failed: \(error)")
             _ = state.withLock { $0.snapshot.forget(uid: pod.uid) }
