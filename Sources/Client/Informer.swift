@@ -26,10 +26,13 @@ public final class Informer: Sendable {
     /// - Parameters:
     ///   - indexers: extra indexes for `store` (the namespace index is always there).
     ///   - pageSize / minWatchTimeout / backoff: passed to the `Reflector`.
+    ///   - transform: applied to every object before it is cached; by default `managedFields` are
+    ///     dropped, as every upstream component configures its informers (pass nil to keep them).
     public init(
         client: KubeClient, resource: ResourcePath, labelSelector: String? = nil, fieldSelector: String? = nil,
         indexers: [String: IndexFunc] = [:], resyncPeriod: Duration? = nil, pageSize: Int = 500,
-        minWatchTimeout: Duration = .seconds(300), backoff: Backoff = .reflectorDefault, logger: Logger? = nil
+        minWatchTimeout: Duration = .seconds(300), backoff: Backoff = .reflectorDefault,
+        transform: ObjectTransform? = ObjectTransforms.dropManagedFields, logger: Logger? = nil
     ) {
         self.resource = resource
         self.resyncPeriod = resyncPeriod
@@ -38,7 +41,7 @@ public final class Informer: Sendable {
         reflector = Reflector(
             client: client, resource: resource, labelSelector: labelSelector, fieldSelector: fieldSelector,
             store: dispatcher, pageSize: pageSize, minWatchTimeout: minWatchTimeout, backoff: backoff,
-            logger: logger ?? Logger(label: "informer"))
+            transform: transform, logger: logger ?? Logger(label: "informer"))
         (starts, startsContinuation) = AsyncStream.makeStream(of: HandlerListener.self, bufferingPolicy: .unbounded)
     }
 

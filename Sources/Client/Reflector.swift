@@ -38,6 +38,8 @@ public final class Reflector: Sendable {
     public let minWatchTimeout: Duration
     let client: KubeClient
     let store: any ReflectorStore
+    /// Applied to every listed and watched object before the store sees it.
+    let transform: ObjectTransform?
     let backoff: Backoff
     let logger: Logger
     let state = Mutex(State())
@@ -53,8 +55,9 @@ public final class Reflector: Sendable {
     public init(
         client: KubeClient, resource: ResourcePath, labelSelector: String? = nil, fieldSelector: String? = nil,
         store: any ReflectorStore, pageSize: Int = 500, minWatchTimeout: Duration = .seconds(300),
-        backoff: Backoff = .reflectorDefault, logger: Logger? = nil
+        backoff: Backoff = .reflectorDefault, transform: ObjectTransform? = nil, logger: Logger? = nil
     ) {
+        self.transform = transform
         self.client = client
         self.resource = resource
         self.labelSelector = labelSelector
@@ -128,6 +131,7 @@ public final class Reflector: Sendable {
             result = try await pagedList(resourceVersion: relistResourceVersion())
         }
         try Task.checkCancellation()
+        if let transform { result.items = result.items.map(transform) }
         store.replace(result.items, resourceVersion: result.resourceVersion)
         state.withLock { s in
             s.lastSyncResourceVersion = result.resourceVersion
@@ -238,10 +242,11 @@ public final class Reflector: Sendable {
     }
 
     func handle(_ event: WatchEvent) throws {
-        let object = event.object
+        var object = event.object
         if event.type == "ERROR" {
             throw Self.statusError(object)
         }
+        if let transform, event.type != "BOOKMARK" { object = transform(object) }
         guard object.isObject else {
             throw ReflectorError.unexpectedObject("\(name): unable to understand watch event of type \(event.type)")
         }

@@ -71,6 +71,37 @@ struct InformerTests {
         }
     }
 
+    @Test func cachedObjectsLeaveManagedFieldsOutUnlessAskedToKeepThem() async throws {
+        try await withCluster { c in
+            try await c.client.create(podsInT, pod("listed"))
+            #expect(try await c.client.get(podsInT, "listed")[path: ["metadata", "managedFields"]]?.array?.isEmpty == false)
+            let trimmed = Informer(client: c.client, resource: podsInT)
+            let kept = Informer(client: c.client, resource: podsInT, transform: nil)
+            let runs = [Background { await trimmed.run() }, Background { await kept.run() }]
+            #expect(await trimmed.waitForSync())
+            #expect(await kept.waitForSync())
+            // Listed, then watched (added and modified) objects alike.
+            try await c.client.create(podsInT, pod("watched"))
+            try await c.client.patch(podsInT, "listed", ["metadata": ["labels": ["x": "y"]]])
+            #expect(await eventually {
+                trimmed.store.get("t/watched") != nil && kept.store.get("t/watched") != nil
+                    && trimmed.store.get("t/listed")?[path: ["metadata", "labels", "x"]] == "y"
+                    && kept.store.get("t/listed")?[path: ["metadata", "labels", "x"]] == "y"
+            })
+            for name in ["t/listed", "t/watched"] {
+                #expect(trimmed.store.get(name)?[path: ["metadata", "managedFields"]] == nil, "\(name)")
+                #expect(trimmed.store.get(name)?[path: ["metadata", "resourceVersion"]] != nil, "\(name)")
+                #expect(kept.store.get(name)?[path: ["metadata", "managedFields"]]?.array?.isEmpty == false, "\(name)")
+            }
+            // An update built from the trimmed copy keeps what the server had recorded.
+            var copy = try #require(trimmed.store.get("t/listed"))
+            copy[path: ["metadata", "labels", "z"]] = "w"
+            let updated = try await c.client.update(podsInT, copy)
+            #expect(updated[path: ["metadata", "managedFields"]]?.array?.isEmpty == false)
+            for run in runs { await run.stop() }
+        }
+    }
+
     @Test func aHandlerAddedLaterFirstGetsTheCacheThenLiveChanges() async throws {
         try await withCluster { c in
             try await c.client.create(configMapsInT, configMap("a"))
