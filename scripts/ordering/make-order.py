@@ -2,12 +2,10 @@
 """Turns page traces (trace-pages.c) of skiff binaries into an lld symbol ordering file: every function some
 skiff process ran, grouped so that each long-running component's code sits together.
 
-Usage: make-order.py TRACED_BINARY TRACE_DIR [ORDERED_BINARY ORDER_FILE TRACE_DIR2] > skiff.order
+Usage: make-order.py TRACED_BINARY TRACE_DIR > skiff.order
 
-TRACED_BINARY is linked with subalign.ld, so each traced page names one function. The optional second
-trace is of a binary linked with ORDER_FILE: pages it ran past the end of the ordered functions are code
-the first trace did not see (it misses some; a run of the ordered binary finds them), and every function
-on such a page is added, to the component that ran it.
+TRACED_BINARY is linked with subalign.ld, so each traced page names one function. Pages of private
+functions (no symbol; unnamed.ld places them) are skipped.
 
 Functions run by more components come first (the runtime, NIO, the HTTP client, ...), then those of one
 component, each component's together; short-lived CLI commands' own code comes last. A process then maps
@@ -66,14 +64,6 @@ class Binary:
             return []
         return [s[2] for s in aliases]
 
-    def overlapping(self, page):
-        """Every symbol with code on this page."""
-        k = max(bisect.bisect_right(self.addresses, page) - 1, 0)
-        while k > 0 and self.symbols[k][0] + self.symbols[k][1] <= page and self.symbols[k - 1][0] == self.symbols[k][0]:
-            k -= 1
-        return [s[2] for s in self.symbols[k:bisect.bisect_left(self.addresses, page + 4096)]
-                if s[0] + max(s[1], 1) > page]
-
 
 users = collections.defaultdict(set)  # function name -> components that ran it
 first = collections.OrderedDict()     # function name -> address in the traced binary (a stable tie-break)
@@ -87,23 +77,6 @@ for who, offsets in traces(sys.argv[2]):
         for name in traced.containing(address):
             users[name].add(who)
             first.setdefault(name, address)
-
-if len(sys.argv) > 5:
-    ordered = Binary(sys.argv[3])
-    listed = set(line.strip() for line in open(sys.argv[4]))
-    end = max((a + s for a, s, n in ordered.symbols if n in listed), default=0)
-    added = 0
-    for who, offsets in traces(sys.argv[5]):
-        for off in offsets:
-            page = ordered.address(off)
-            if page is None or page < end:
-                continue
-            for name in ordered.overlapping(page):
-                if name not in users:
-                    added += 1
-                users[name].add(who)
-                first.setdefault(name, traced.symbols[-1][0] + page)
-    print(f"{added} functions added from pages past the ordered code", file=sys.stderr)
 
 rank = {c: i for i, c in enumerate(LONG_RUNNING + ["cli"])}
 
