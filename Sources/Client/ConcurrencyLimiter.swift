@@ -19,7 +19,8 @@ public final class ConcurrencyLimiter: Sendable {
         self.limit = limit
     }
 
-    /// Runs `body` once fewer than `limit` others are running.
+    /// Runs `body` once fewer than `limit` others are running. Waiting is not cut short by cancellation:
+    /// a cancelled task still waits its turn, and its body sees the cancellation.
     public func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
