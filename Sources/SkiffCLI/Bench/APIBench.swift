@@ -33,22 +33,12 @@ struct APIBench: AsyncParsableCommand {
 
         // 2. Concurrent creates.
         let createLatency = LatencyRecorder()
-        let next = SharedCounter()
         let total = pods
         let t0 = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    while true {
-                        let i = next.next()
-                        if i >= total { return }
-                        let s = ContinuousClock.now
-                        try await client.create(podsPath, Self.pod("p-\(i)"))
-                        createLatency.record((ContinuousClock.now - s).seconds)
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await concurrently(total, workers: clients) { i in
+            let s = ContinuousClock.now
+            try await client.create(podsPath, Self.pod("p-\(i)"))
+            createLatency.record((ContinuousClock.now - s).seconds)
         }
         let createSeconds = (ContinuousClock.now - t0).seconds
         print(String(format: "creates: %d pods with %d clients in %.2f s = %.0f creates/s; %@", total, clients, createSeconds,

@@ -34,11 +34,11 @@ struct SchedulerBench: AsyncParsableCommand {
         try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "bench"]])
 
         let setupStart = ContinuousClock.now
-        try await createConcurrently(nodes) { i in
+        try await concurrently(nodes, workers: clients) { i in
             try await client.create(.nodes, Self.node(i))
         }
         let podsPath = ResourcePath.pods.inNamespace("bench")
-        try await createConcurrently(pods) { i in
+        try await concurrently(pods, workers: clients) { i in
             try await client.create(podsPath, Self.pod(i))
         }
         print(String(format: "set-up: %d nodes and %d pending pods created in %.1f s", nodes, pods, (ContinuousClock.now - setupStart).seconds))
@@ -88,23 +88,6 @@ struct SchedulerBench: AsyncParsableCommand {
         print(String(format: "scheduler RSS after binding: %.1f MiB; API server RSS: %.1f MiB",
                      residentMiB(pid: scheduler.processIdentifier), residentMiB(pid: server.pid)))
         await client.shutdown()
-    }
-
-    /// Runs `create(i)` for i in 0..<count over `clients` concurrent tasks.
-    private func createConcurrently(_ count: Int, _ create: @escaping @Sendable (Int) async throws -> Void) async throws {
-        let next = SharedCounter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    while true {
-                        let i = next.next()
-                        if i >= count { return }
-                        try await create(i)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
     }
 
     /// A Ready node as a kubelet registers it: 4 CPUs, 16Gi, 110 pods, a zone label.
