@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming", "NetworkNamespaces",
+                "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming", "NetworkNamespaces", "StaticPods",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -133,13 +133,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The control-plane components a node runs outside the API: what the cluster tool writes and the
+        // kubelet mirrors (upstream: the manifests in /etc/kubernetes/manifests). Its own target so the cluster
+        // tool does not link the kubelet for one struct.
+        .target(name: "StaticPods", dependencies: ["APIMachinery"]),
         // Work inside a node's network namespace from the root one (setns on a throwaway thread).
         .target(name: "NetworkNamespaces"),
         // The kind-like cluster tool: clusters of supervised component processes.
         .target(
             name: "Cluster",
             dependencies: [
-                "APIMachinery", "Client", "PKI", "Kubelet",
+                "APIMachinery", "Client", "PKI", "StaticPods",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -196,7 +200,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeStreaming", "APIMachinery", "CRI"]),
+        .testTarget(name: "KubeletTests", dependencies: [
+            "Kubelet", "KubeStreaming", "APIMachinery", "CRI", "StaticPods", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "KubeStreamingTests", dependencies: [
             "KubeStreaming",
             .product(name: "NIOCore", package: "swift-nio"),

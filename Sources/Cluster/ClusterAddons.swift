@@ -1,7 +1,7 @@
 import APIMachinery
 import Client
 import Foundation
-import Kubelet
+import StaticPods
 
 /// What kubeadm installs as add-ons and kind ships in its node image: kube-proxy on every node and the
 /// cluster DNS behind the `kube-system/kube-dns` Service — here `skiff proxy` and `skiff dns`, supervised
@@ -41,20 +41,21 @@ public enum ClusterAddons {
     /// Each node's mirror pods: the control-plane components and DNS on the first node, kube-proxy on
     /// every node of a real cluster.
     static func writeStaticPods(spec: ClusterSpec, paths: ClusterPaths) throws {
+        /// `process` is the supervisor's name for the component (its pid and log file), `command` the
+        /// `skiff` subcommand it runs.
+        func pod(_ name: String, process: String, command: String) -> StaticPod {
+            StaticPod(name: name, pidFile: paths.pidFile(process).path, image: "skiff/\(command):v1.32.0",
+                      command: ["skiff", command], logFile: paths.log(process).path)
+        }
         for (i, node) in spec.nodes.enumerated() {
             var pods: [StaticPod] = []
             if i == 0 {
                 pods += [("kube-apiserver", "apiserver"), ("kube-scheduler", "scheduler"), ("kube-controller-manager", "controller-manager")].map {
-                    StaticPod(name: $0.0, pidFile: paths.pidFile($0.1).path, image: "skiff/\($0.1):v1.32.0", command: ["skiff", $0.1])
+                    pod($0.0, process: $0.1, command: $0.1)
                 }
-                if spec.runtime == "containerd" {
-                    pods.append(StaticPod(name: "skiff-dns", pidFile: paths.pidFile("dns").path, image: "skiff/dns:v1.32.0", command: ["skiff", "dns"]))
-                }
+                if spec.runtime == "containerd" { pods.append(pod("skiff-dns", process: "dns", command: "dns")) }
             }
-            if spec.runtime == "containerd" {
-                pods.append(StaticPod(name: "kube-proxy", pidFile: paths.pidFile(proxyComponent(node.name)).path,
-                                      image: "skiff/proxy:v1.32.0", command: ["skiff", "proxy"]))
-            }
+            if spec.runtime == "containerd" { pods.append(pod("kube-proxy", process: proxyComponent(node.name), command: "proxy")) }
             try JSONEncoder().encode(pods).write(to: staticPodsFile(node: node.name, paths: paths))
         }
     }

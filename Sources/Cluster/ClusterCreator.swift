@@ -1,7 +1,6 @@
 import APIMachinery
 import Client
 import Foundation
-import Kubelet
 import PKI
 
 /// `skiff create cluster`: everything a cluster needs on disk (and, for real nodes, on the host), a
@@ -29,7 +28,11 @@ public struct ClusterCreator: Sendable {
         }
         let paths = ClusterPaths(name: name)
         if FileManager.default.fileExists(atPath: paths.spec.path) {
-            throw ClusterError("node(s) already exist for a cluster with the name \"\(name)\"")
+            if ClusterManager.supervisorPID(paths) != nil {
+                throw ClusterError("node(s) already exist for a cluster with the name \"\(name)\"")
+            }
+            throw ClusterError("cluster \"\(name)\" exists but its processes are not running (the machine restarted, or they were killed): "
+                + "bring it back with `skiff start cluster --name \(name)`, or remove it with `skiff delete cluster --name \(name)`")
         }
         let started = ContinuousClock.now
         progress("Creating cluster \"\(name)\" ...")
@@ -109,17 +112,62 @@ public struct ClusterCreator: Sendable {
         try ClusterAddons.writeStaticPods(spec: spec, paths: paths)
         progress(" ✓ Writing configuration 📜")
 
-        // The supervisor runs detached in its own session, so the cluster outlives this command.
-        _ = FileManager.default.createFile(atPath: paths.log("supervisor").path, contents: nil)
+        try launchSupervisor(paths: paths)
+        try await waitUntilUsable(spec: spec, paths: paths, wait: wait, since: Date())
+        var merged = try pki.adminKubeconfig(server: server)
+        merged.currentContext = pki.kubeconfigEntryName
+        try KubeconfigFile.merge(merged, into: kubeconfigPath)
+        progress("Set kubectl context to \"\(pki.kubeconfigEntryName)\"")
+        progress("You can now use your cluster with:\n\nkubectl cluster-info --context \(pki.kubeconfigEntryName)\n")
+    }
+
+    /// Brings back a cluster whose processes are gone (a reboot, a kill -9 of its supervisor): components a
+    /// dead supervisor left are stopped, the nodes' namespaces and runtime files (on tmpfs, so gone after a
+    /// reboot) are made again, and a new supervisor starts everything; returns when the cluster is usable.
+    /// The store, the PKI and the nodes' images are kept, so every object and image is still there.
+    public func start(name: String, wait: Duration) async throws {
+        let paths = ClusterPaths(name: name)
+        guard let spec = try? ClusterSpec.load(from: paths.spec) else { throw ClusterError("unknown cluster \"\(name)\"") }
+        if ClusterManager.supervisorPID(paths) != nil { throw ClusterError("cluster \"\(name)\" is already running") }
+        let started = ContinuousClock.now
+        progress("Starting cluster \"\(name)\" ...")
+        await ClusterManager(executable: executable).stopLeftovers(paths: paths)
+        if spec.runtime == "containerd" {
+            let plan = NodeNetworkPlan(spec: spec, paths: paths)
+            if !plan.namespaces.allSatisfy(NodeNetwork.exists) {
+                try NodeNetwork(plan: plan).setUp()
+                progress(" ✓ Preparing nodes 📦 (network namespaces made again)")
+            }
+            for node in NodeLayout.all(spec: spec, paths: paths) { try NodeRuntimeFiles.write(node) }
+        }
+        try launchSupervisor(paths: paths)
+        try await waitUntilUsable(spec: spec, paths: paths, wait: wait, since: Date())
+        progress("Started cluster \"\(name)\" in \(Self.seconds(ContinuousClock.now - started)).")
+    }
+
+    /// The supervisor runs detached in its own session, so the cluster outlives this command.
+    private func launchSupervisor(paths: ClusterPaths) throws {
+        if !FileManager.default.fileExists(atPath: paths.log("supervisor").path) {
+            _ = FileManager.default.createFile(atPath: paths.log("supervisor").path, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: paths.log("supervisor"))
+        try log.seekToEnd()
         let sup = Process()
         sup.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        sup.arguments = [executable.path, "supervise", "--name", name]
+        sup.arguments = [executable.path, "supervise", "--name", paths.name]
         sup.standardOutput = log
         sup.standardError = log
         sup.standardInput = FileHandle.nullDevice
         try sup.run()
+    }
 
+    /// Waits for each node's containerd, the API server, and — unless `wait` is zero — every node's kubelet
+    /// reporting Ready since `since` (a restarted cluster's Node objects still hold the old status) and the
+    /// control-plane pods Running.
+    private func waitUntilUsable(spec: ClusterSpec, paths: ClusterPaths, wait: Duration, since: Date) async throws {
+        let name = spec.name
+        let server = "https://127.0.0.1:\(spec.apiServerPort)"
+        let layouts = NodeLayout.all(spec: spec, paths: paths)
         let admin = try KubeconfigLoader.load(path: paths.pki.appendingPathComponent("admin.conf").path, userAgent: "skiff")
         let client = KubeClient(admin)
         defer { Task { await client.shutdown() } }
@@ -144,26 +192,26 @@ public struct ClusterCreator: Sendable {
         }
         if wait == .zero {
             progress(" • Not waiting for the nodes to be Ready (--wait 0s)")
-        } else {
-            try await waitFor("node(s) to be Ready", deadline) {
-                guard let list = try? await client.list(.nodes) else { return false }
-                let ready = (list["items"]?.array ?? []).filter { n in
-                    n[path: ["status", "conditions"]]?.array?.contains { $0["type"]?.string == "Ready" && $0["status"]?.string == "True" } ?? false
-                }
-                return ready.count == spec.nodes.count
-            }
-            progress(" ✓ Waiting ≤ \(wait) for control-plane = Ready ⏳")
-            try await waitFor("the control-plane pods", deadline) {
-                guard let list = try? await client.list(ResourcePath.pods.inNamespace("kube-system")) else { return false }
-                let running = (list["items"]?.array ?? []).filter { $0[path: ["status", "phase"]]?.string == "Running" }
-                return running.count >= 3
-            }
+            return
         }
-        var merged = try pki.adminKubeconfig(server: server)
-        merged.currentContext = pki.kubeconfigEntryName
-        try KubeconfigFile.merge(merged, into: kubeconfigPath)
-        progress("Set kubectl context to \"\(pki.kubeconfigEntryName)\"")
-        progress("You can now use your cluster with:\n\nkubectl cluster-info --context \(pki.kubeconfigEntryName)\n")
+        // Heartbeats carry whole seconds.
+        let freshSince = since.timeIntervalSince1970.rounded(.down) - 1
+        try await waitFor("node(s) to be Ready", deadline) {
+            guard let list = try? await client.list(.nodes) else { return false }
+            let ready = (list["items"]?.array ?? []).filter { n in
+                n[path: ["status", "conditions"]]?.array?.contains {
+                    $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
+                        && ($0["lastHeartbeatTime"]?.string.flatMap(RFC3339.seconds)).map { Double($0) >= freshSince } ?? false
+                } ?? false
+            }
+            return ready.count == spec.nodes.count
+        }
+        progress(" ✓ Waiting ≤ \(wait) for control-plane = Ready ⏳")
+        try await waitFor("the control-plane pods", deadline) {
+            guard let list = try? await client.list(ResourcePath.pods.inNamespace("kube-system")) else { return false }
+            let running = (list["items"]?.array ?? []).filter { $0[path: ["status", "phase"]]?.string == "Running" }
+            return running.count >= 3
+        }
     }
 
     private func waitFor(_ what: String, _ deadline: ContinuousClock.Instant, _ check: () async throws -> Bool) async throws {

@@ -55,17 +55,12 @@ public struct ClusterManager: Sendable {
         var teardown = spec.map { NodeTeardown(spec: $0, paths: paths) } ?? NodeTeardown(paths: paths, nodes: [])
         teardown.log = log
 
-        if let pid = ProcessControl.readPID(paths.supervisorPID),
-           ProcessScan.arguments(pid).map({ $0.contains("supervise") && $0.contains(name) }) ?? false {
+        if let pid = Self.supervisorPID(paths) {
             await ProcessControl.stop(pid, grace: .seconds(60))
         }
         // Components whose supervisor died without stopping them: the control plane and kubelets first,
         // then the sandboxes while containerd still serves, then containerd.
-        let pidFiles = ((try? fm.contentsOfDirectory(atPath: paths.run.path)) ?? []).filter { $0.hasSuffix(".pid") && $0 != "supervisor.pid" }
-        let (infra, rest) = (pidFiles.filter { $0.hasPrefix("containerd-") }, pidFiles.filter { !$0.hasPrefix("containerd-") })
-        await stop(pidFiles: rest, in: paths)
-        if !infra.isEmpty { await teardown.removeSandboxes(with: sandboxCleaner) }
-        await stop(pidFiles: infra, in: paths)
+        await stopLeftovers(paths: paths) { await teardown.removeSandboxes(with: sandboxCleaner) }
 
         let problems = await teardown.sweep()
         if fm.fileExists(atPath: paths.root.path) {
@@ -73,6 +68,24 @@ public struct ClusterManager: Sendable {
                 throw ClusterError("cannot remove \(paths.root.path): \(error)\(problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))")")
             }
         }
+    }
+
+    /// The PID of the cluster's running supervisor; nil when none runs (a reboot, a kill -9).
+    public static func supervisorPID(_ paths: ClusterPaths) -> Int32? {
+        guard let pid = ProcessControl.readPID(paths.supervisorPID), ProcessControl.isAlive(pid),
+              ProcessScan.arguments(pid).map({ $0.contains("supervise") && $0.contains(paths.name) }) ?? false
+        else { return nil }
+        return pid
+    }
+
+    /// Stops the components a dead supervisor left running, by their recorded PIDs: the control plane and
+    /// kubelets first, then `beforeContainerd` (while containerd still serves), then each containerd.
+    func stopLeftovers(paths: ClusterPaths, beforeContainerd: () async -> Void = {}) async {
+        let pidFiles = ((try? FileManager.default.contentsOfDirectory(atPath: paths.run.path)) ?? []).filter { $0.hasSuffix(".pid") && $0 != "supervisor.pid" }
+        let (infra, rest) = (pidFiles.filter { $0.hasPrefix("containerd-") }, pidFiles.filter { !$0.hasPrefix("containerd-") })
+        await stop(pidFiles: rest, in: paths)
+        if !infra.isEmpty { await beforeContainerd() }
+        await stop(pidFiles: infra, in: paths)
     }
 
     private func stop(pidFiles: [String], in paths: ClusterPaths) async {

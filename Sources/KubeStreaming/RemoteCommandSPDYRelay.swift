@@ -26,9 +26,13 @@ public enum RemoteCommandSPDYRelay {
     /// The SPDY header naming a remote-command stream (`v1.StreamType`, lower-cased on the wire).
     public static let streamTypeHeader = "streamtype"
 
+    /// `replay` is read once the runtime's streams are open and sent to the caller first, as `(channel,
+    /// bytes)` pairs: the kubelet's first attach to a `stdinOnce` container hands over what the container
+    /// wrote before anyone attached (`kubectl run --rm -i` of a short command).
     public static func relay(
         callerInbound: WebSocketInboundStream, callerOutbound: WebSocketOutboundWriter, callerProtocol: String,
-        runtime: SPDYConnection, options: RemoteCommandOptions, logger: Logger
+        runtime: SPDYConnection, options: RemoteCommandOptions, logger: Logger,
+        replay: @Sendable () -> [(channel: UInt8, data: ByteBuffer)] = { [] }
     ) async throws {
         guard runtime.streamProtocol == StreamProtocol.v4 else {
             throw SPDYProtocolError("the runtime chose stream protocol \(runtime.streamProtocol ?? "none"), not \(StreamProtocol.v4)")
@@ -39,6 +43,13 @@ public enum RemoteCommandSPDYRelay {
                 streams[type] = try await session.openStream(headers: [streamTypeHeader: type])
             }
             let opened = streams
+            // What the container wrote before this session (see `replay`), ahead of everything live; the
+            // runtime's output waits in its streams meanwhile.
+            for (channel, data) in replay() {
+                var message = ByteBuffer(integer: channel)
+                message.writeImmutableBuffer(data)
+                try await callerOutbound.write(.binary(message))
+            }
             enum Ended { case caller, output, status(ByteBuffer) }
             await withTaskGroup(of: Ended.self) { group in
                 group.addTask {

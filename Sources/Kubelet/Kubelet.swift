@@ -2,6 +2,7 @@ import APIMachinery
 import Client
 import Foundation
 import Logging
+import StaticPods
 
 /// How a kubelet is set up.
 public struct KubeletOptions: Sendable {
@@ -214,6 +215,12 @@ public final class Kubelet: Sendable {
     func syncPod(_ key: String) async throws {
         guard let (namespace, name) = ObjectKey.split(key).map({ ($0.namespace ?? "default", $0.name) }) else { return }
         let path = ResourcePath.pods.inNamespace(namespace)
+        if namespace == "kube-system", let sp = staticPod(mirroredAs: name) {
+            // A mirror pod changed or went (`kubectl delete pod kube-scheduler-NODE`): the component keeps
+            // running, so its mirror comes back at once, as upstream's kubelet re-creates it.
+            try await syncMirrorPod(sp)
+            return
+        }
         guard let pod = pods.store.get(key) else {
             // Gone from the API: make sure nothing of it still runs.
             if let uid = known.remove(key) {
@@ -411,15 +418,39 @@ public final class Kubelet: Sendable {
         }
     }
 
+    /// The static pod whose mirror pod is called `name`, if this node runs one.
+    func staticPod(mirroredAs name: String) -> StaticPod? {
+        guard let file = options.staticPods else { return nil }
+        return StaticPod.load(file).first { $0.mirrorName(node: nodeName) == name }
+    }
+
+    /// Keeps the static pod's mirror in the API: created when missing; when someone deleted it (it is
+    /// Terminating, and no kubelet would ever finish that), removed at once and created anew.
     func syncMirrorPod(_ sp: StaticPod) async throws {
         let path = ResourcePath.pods.inNamespace("kube-system")
-        let name = "\(sp.name)-\(nodeName)"
+        let name = sp.mirrorName(node: nodeName)
+        // The informer's copy: the pod is bound to this node, so the kubelet's own watch sees it.
+        var existing = pods.store.get("kube-system/\(name)")
+        if let old = existing, old[path: ["metadata", "deletionTimestamp"]] != nil {
+            let uid = old[path: ["metadata", "uid"]]?.string ?? ""
+            do {
+                try await client.delete(path, name, options: ["gracePeriodSeconds": 0, "preconditions": ["uid": .string(uid)]])
+            } catch let e as APIError where e.code == 404 || e.code == 409 {
+                // Already gone, or already replaced.
+            }
+            logger.info("mirror pod kube-system/\(name) was deleted; re-creating it for the running static pod")
+            existing = nil
+        }
         let pod: JSON
-        do {
-            pod = try await client.get(path, name)
-        } catch let e as APIError where e.code == 404 {
-            pod = try await client.create(path, sp.mirrorPod(node: nodeName))
-            logger.info("created mirror pod kube-system/\(name)")
+        if let existing {
+            pod = existing
+        } else {
+            do {
+                pod = try await client.create(path, sp.mirrorPod(node: nodeName))
+                logger.info("created mirror pod kube-system/\(name)")
+            } catch let e as APIError where e.code == 409 {
+                pod = try await client.get(path, name)
+            }
         }
         let running = sp.isRunning
         let c = ContainerState(

@@ -74,6 +74,28 @@ func parseWait(_ text: String) -> Int? {
     return number.isEmpty ? total : nil
 }
 
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a cluster again.", subcommands: [StartCluster.self])
+}
+
+/// `skiff start cluster --name N`: a cluster whose processes are gone (a reboot, a kill -9) comes back with
+/// its objects, images and certificates.
+struct StartCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start a cluster whose processes are not running (after a reboot or a kill).")
+    @Option(help: "Cluster name.") var name = "skiff"
+    @Option(help: "Longest wait for the nodes to be Ready, e.g. 120s or 2m; 0s returns once the control plane answers.")
+    var wait = "120s"
+
+    func run() async throws {
+        guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
+        do {
+            try await ClusterCreator(executable: currentExecutable()).start(name: name, wait: .seconds(seconds))
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete clusters.", subcommands: [DeleteCluster.self, DeleteClusters.self])
 }
@@ -221,5 +243,35 @@ struct SuperviseCommand: AsyncParsableCommand {
             await supervisor.run()
         }
         try? FileManager.default.removeItem(at: paths.supervisorPID)
+    }
+}
+
+/// `skiff exec NODE [-it] [-- COMMAND...]`: kind's `docker exec -it NODE bash` — a command (or a shell)
+/// inside a node: its network, its hostname, `ctr`/`crictl` pointed at its containerd (`NodeShell`).
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec", abstract: "Run a command (default: a shell) inside a node, as `docker exec` does with kind's nodes.")
+    @Option(help: "Cluster name (default: the cluster that has the node).") var name: String?
+    @Flag(name: .short, help: "Keep standard input open (accepted for docker's habits: the command always has this terminal's input).")
+    var i = false
+    @Flag(name: .short, help: "Allocate a terminal (accepted for docker's habits: the command runs on this terminal).")
+    var t = false
+    @Argument(help: "The node, e.g. skiff-control-plane.") var node: String
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String] = []
+
+    func run() throws {
+        var words = command
+        if words.first == "--" { words.removeFirst() }
+        let shell: NodeShell
+        do {
+            let found = try NodeShell.locate(node: node, cluster: name)
+            shell = try NodeShell(spec: found.spec, paths: found.paths, index: found.index, command: words)
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+        for (k, v) in shell.environment { setenv(k, v, 1) }
+        let argv = shell.arguments.map { strdup($0) } + [nil]
+        execv(shell.program, argv)
+        throw ValidationError("cannot run \(shell.program): \(String(cString: strerror(errno)))")
     }
 }

@@ -67,6 +67,7 @@ struct KubeletCommand: AsyncParsableCommand {
         serverConfig.tlsCertFile = tlsCertFile
         serverConfig.tlsKeyFile = tlsPrivateKeyFile
         serverConfig.clientCAFile = clientCAFile
+        serverConfig.staticPodsFile = staticPods.map { URL(fileURLWithPath: $0) }
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (\(nodeName))"))
         let log = logger
         let runtime = rt

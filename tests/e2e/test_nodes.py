@@ -6,6 +6,7 @@ look for them."""
 import base64
 import json
 import os
+import select
 import signal
 import subprocess
 import tempfile
@@ -341,3 +342,97 @@ def test_attach_relays_stdin_and_its_end(cluster):
     assert "attached-2" in out.stdout, out.stdout + out.stderr
     # stdin's end closed the shell's stdin (stdinOnce): the container has finished.
     assert eventually(lambda: status(cluster, "att")["containerStatuses"][0]["state"].get("terminated"), 30), status(cluster, "att")
+
+
+def test_run_rm_i_prints_the_whole_output_of_short_and_longer_commands(cluster):
+    """`kubectl run --rm -i` attaches once the pod runs; a short command has often written everything by then.
+    The first attach to a stdinOnce container gets what it wrote so far, so nothing is lost."""
+    for i in range(5):
+        p = subprocess.run(["kubectl", "run", f"quick{i}", "--image=busybox:1.35", "--restart=Never", "--rm", "-i", "--",
+                            "echo", f"hello-{i}"], env=cluster, capture_output=True, text=True, timeout=90)
+        assert p.returncode == 0 and p.stdout.count(f"hello-{i}") == 1, (i, p.stdout, p.stderr)
+    p = subprocess.run(["kubectl", "run", "slow", "--image=busybox:1.35", "--restart=Never", "--rm", "-i", "--",
+                        "sh", "-c", "echo started; sleep 2; echo done"], env=cluster, capture_output=True, text=True, timeout=90)
+    assert p.returncode == 0 and p.stdout.split() == ["started", "done"], (p.stdout, p.stderr)
+
+
+def test_a_deleted_mirror_pod_is_created_again_for_its_running_component(cluster):
+    name = f"kube-scheduler-{NODE}"
+    before = json.loads(kubectl(cluster, "get", "pod", "-n", "kube-system", name, "-o", "json"))["metadata"]["uid"]
+    kubectl(cluster, "delete", "pod", "-n", "kube-system", name, "--wait=false")
+
+    def replaced():
+        p = json.loads(kubectl(cluster, "get", "pod", "-n", "kube-system", name, "-o", "json"))
+        return p["metadata"]["uid"] != before and "deletionTimestamp" not in p["metadata"] and p["status"].get("phase") == "Running"
+    assert eventually(replaced, 10), kubectl(cluster, "get", "pod", "-n", "kube-system", name, "-o", "yaml", check=False)
+
+
+def test_kubectl_logs_of_a_component_pod_is_the_components_log(cluster):
+    kubectl(cluster, "create", "configmap", "logged-probe", "--from-literal=k=v")
+    pod_name = f"kube-apiserver-{NODE}"
+    out = kubectl(cluster, "logs", "-n", "kube-system", pod_name, "--tail=50")
+    assert "/configmaps" in out and len(out.splitlines()) == 50, out
+    stamped = kubectl(cluster, "logs", "-n", "kube-system", pod_name, "--tail=3", "--timestamps").splitlines()
+    assert len(stamped) == 3 and all(line[:4].isdigit() and line[19:30] == ".000000000Z" for line in stamped), stamped
+    assert kubectl(cluster, "logs", "-n", "kube-system", pod_name, "--since=1h", "--tail=1").strip()
+    by_label = kubectl(cluster, "logs", "-n", "kube-system", "-l", "component=kube-scheduler", "--tail=2")
+    assert len(by_label.splitlines()) == 2, by_label
+    # -f keeps the stream open and shows what comes next.
+    f = subprocess.Popen(["kubectl", "logs", "-f", "-n", "kube-system", pod_name, "--tail=0"], env=cluster,
+                         stdout=subprocess.PIPE)
+    try:
+        kubectl(cluster, "get", "configmap", "followed-probe", check=False)
+        seen, end = b"", time.time() + 20
+        while b"followed-probe" not in seen and time.time() < end:
+            if select.select([f.stdout], [], [], 1)[0]:
+                seen += os.read(f.stdout.fileno(), 65536)
+        assert b"followed-probe" in seen, seen[-2000:]
+    finally:
+        f.kill()
+        f.wait()
+
+
+def test_skiff_exec_runs_inside_the_node(cluster):
+    ip = kubectl(cluster, "get", "node", NODE, "-o", "jsonpath={.status.addresses[0].address}")
+    out = subprocess.run([SKIFF, "exec", NODE, "--", "ip", "-4", "addr"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and f"inet {ip}/" in out.stdout, out.stdout + out.stderr
+    out = subprocess.run([SKIFF, "exec", NODE, "--", "hostname"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == NODE, out.stdout + out.stderr
+    # ctr reaches the node's containerd, where the kubelet's containers are.
+    out = subprocess.run([SKIFF, "exec", NODE, "--", "ctr", "containers", "ls", "-q"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and out.stdout.strip(), out.stdout + out.stderr
+    # A shell reads its commands from standard input, and the exit code comes back.
+    out = subprocess.run([SKIFF, "exec", "-i", NODE], env=cluster, input="echo in-$(hostname)\nexit 4\n", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 4 and out.stdout.strip() == f"in-{NODE}", out.stdout + out.stderr
+    out = subprocess.run([SKIFF, "exec", "no-such-node", "--", "true"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "no node \"no-such-node\"" in out.stderr, out.stderr
+
+
+def test_a_cluster_whose_processes_died_is_started_again_with_its_objects(cluster):
+    """Last in this module: it kills the cluster's processes as a reboot would, then brings it back."""
+    kubectl(cluster, "create", "configmap", "survivor", "--from-literal=k=v")
+    home = cluster["SKIFF_HOME"]
+    run = os.path.join(home, "clusters", NAME, "run")
+    pids = []
+    for f in sorted(os.listdir(run)):
+        if f.endswith(".pid"):
+            try:
+                pids.append(int(open(os.path.join(run, f)).read().strip()))
+            except (ValueError, OSError):
+                pass
+    # The supervisor first, so it restarts nothing; then every component it ran.
+    sup = int(open(os.path.join(run, "supervisor.pid")).read().strip())
+    os.kill(sup, signal.SIGKILL)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME], env=cluster, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and f"skiff start cluster --name {NAME}" in out.stderr, out.stdout + out.stderr
+    out = subprocess.run([SKIFF, "start", "cluster", "--name", NAME], env=cluster, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert kubectl(cluster, "get", "configmap", "survivor", "-o", "jsonpath={.data.k}") == "v"
+    running(cluster, "after-start", pod("after-start", "busybox:1.35", ["sleep", "3600"]))
+    out = subprocess.run([SKIFF, "start", "cluster", "--name", NAME], env=cluster, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "already running" in out.stderr, out.stdout + out.stderr

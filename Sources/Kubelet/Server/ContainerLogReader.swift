@@ -7,8 +7,12 @@ import Foundation
 /// `tailLines` counts records, as upstream's `tail.FindTailLineStartIndex` counts the file's lines (a
 /// line the runtime split into partial records counts once per record).
 public struct ContainerLogReader: Sendable {
+    /// What the file holds: a container's CRI log, or a Skiff component's own log (`ComponentLogLine`).
+    public enum Format: Sendable { case cri, componentLog }
+
     public let file: URL
     public let options: ContainerLogOptions
+    public var format: Format = .cri
     /// How often a followed file is checked for appended records.
     public var pollInterval: Duration = .milliseconds(200)
     /// Asked whenever a followed file has nothing new; false ends the stream once what is left was read.
@@ -41,11 +45,12 @@ public struct ContainerLogReader: Sendable {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         var formatter = CRILogFormatter(options: options)
+        var parser = RecordParser(format: format)
         var records = Self.records(in: Array(try handle.readToEnd() ?? Data()), keepIncompleteTail: false).records
-        if let n = options.tailLines { records = Array(records.suffix(n)) }
+        if let n = options.tailLines { records = parser.tail(records, n) }
         var out = Data()
         for r in records {
-            guard let line = CRILogLine.parse(r) else { continue }
+            guard let line = parser.parse(r) else { continue }
             out.append(contentsOf: formatter.format(line))
             if formatter.finished { break }
         }
@@ -56,10 +61,11 @@ public struct ContainerLogReader: Sendable {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         var formatter = CRILogFormatter(options: options)
+        var parser = RecordParser(format: format)
         func write(_ records: [ArraySlice<UInt8>]) -> Bool {
             var chunk = Data()
             for r in records {
-                guard let line = CRILogLine.parse(r) else { continue }
+                guard let line = parser.parse(r) else { continue }
                 chunk.append(contentsOf: formatter.format(line))
                 if formatter.finished { break }
             }
@@ -68,7 +74,7 @@ public struct ContainerLogReader: Sendable {
         }
 
         var (records, pending) = Self.records(in: Array(try handle.readToEnd() ?? Data()), keepIncompleteTail: options.follow)
-        if let n = options.tailLines { records = Array(records.suffix(n)) }
+        if let n = options.tailLines { records = parser.tail(records, n) }
         guard write(records), options.follow else { return }
 
         var stopping = false
@@ -89,6 +95,32 @@ public struct ContainerLogReader: Sendable {
             guard write(split.records) else { return }
         }
         if !pending.isEmpty { _ = write([pending[...]]) }
+    }
+
+    /// One file's records as log lines, in the reader's format.
+    struct RecordParser {
+        let format: Format
+        var component = ComponentLogLine()
+
+        mutating func parse(_ record: ArraySlice<UInt8>) -> CRILogLine? {
+            switch format {
+            case .cri: return CRILogLine.parse(record)
+            case .componentLog: return component.parse(record)
+            }
+        }
+
+        /// The last `n` records. A component log's line without a timestamp takes the one before it, so
+        /// the dropped part is read for the timestamp it leaves to the first kept line.
+        mutating func tail(_ records: [ArraySlice<UInt8>], _ n: Int) -> [ArraySlice<UInt8>] {
+            let kept = records.suffix(n)
+            if format == .componentLog {
+                for r in records[..<kept.startIndex].reversed() where ComponentLogLine.timestamp(prefixOf: Array(r)) != nil {
+                    _ = parse(r)
+                    break
+                }
+            }
+            return Array(kept)
+        }
     }
 
     /// Splits bytes into newline-terminated records; an unterminated last one is returned apart when the

@@ -1,12 +1,16 @@
 import APIMachinery
 import Foundation
 import KubeStreaming
+import StaticPods
 
 extension KubeletServer {
     /// `/containerLogs/{ns}/{pod}/{container}`: the container's current (or previous) attempt's log.
     func containerLogs(namespace: String, pod name: String, container: String, query: QueryString) throws -> AsyncThrowingStream<Data, Error> {
         let options = try ContainerLogOptions(query: query.first)
         let (pod, uid) = try resolve(namespace: namespace, pod: name, container: container)
+        if let staticPod = config.staticPods(), let mirrored = pod[path: ["metadata", "annotations", "kubernetes.io/config.mirror"]]?.string {
+            return try componentLog(staticPods: staticPod, mirrored: mirrored, pod: pod, uid: uid, options: options)
+        }
         let status = Self.containerStatus(pod, container)
         let attempts = locator.attempts(namespace: namespace, pod: name, uid: uid, container: container)
         if runtime == nil, attempts.isEmpty {
@@ -32,6 +36,26 @@ extension KubeletServer {
             }
             return true
         }
+        return reader.stream()
+    }
+
+    /// A mirror pod's log: the log of the component behind it. Followed while the mirror pod is the same pod.
+    func componentLog(staticPods: [StaticPod], mirrored: String, pod: JSON, uid: String, options: ContainerLogOptions) throws -> AsyncThrowingStream<Data, Error> {
+        let namespace = pod[path: ["metadata", "namespace"]]?.string ?? "kube-system"
+        let name = pod[path: ["metadata", "name"]]?.string ?? ""
+        guard let sp = staticPods.first(where: { $0.name == mirrored }), let file = sp.logFile else {
+            throw LogRequestError("container \"\(mirrored)\" in pod \"\(name)\" has no log: its static pod names no log file")
+        }
+        if options.previous {
+            throw LogRequestError("previous terminated container \"\(mirrored)\" in pod \"\(name)\" not found")
+        }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw LogRequestError("container \"\(mirrored)\" in pod \"\(name)\" has no log yet")
+        }
+        let pods = self.pods
+        var reader = ContainerLogReader(file: URL(fileURLWithPath: file), options: options)
+        reader.format = .componentLog
+        reader.keepFollowing = { pods.pod(namespace: namespace, name: name)?.metaUID == uid }
         return reader.stream()
     }
 

@@ -29,8 +29,9 @@ extension KubeletServer {
                 return .dontUpgrade
             }
             let uid: String
+            let podObject: JSON
             do {
-                uid = try resolve(namespace: ns, pod: pod, container: container).uid
+                (podObject, uid) = try resolve(namespace: ns, pod: pod, container: container)
             } catch {
                 // Hummingbird answers a refused upgrade with an empty 400; upgrading and ending the session
                 // with the Status on the error channel gets the message to the API server (and kubectl).
@@ -42,9 +43,10 @@ extension KubeletServer {
             let isExec: Bool
             if case .exec = path { isExec = true } else { isExec = false }
             logger.info("\"HTTP\" verb=\"GET\" URI=\"\(target)\" resp=101 protocol=\(negotiated)")
+            let replay = isExec ? nil : firstAttachReplay(pod: podObject, uid: uid, container: container)
             return .upgrade([.secWebSocketProtocol: negotiated]) { inbound, outbound, _ in
                 await self.remoteCommand(exec: isExec, uid: uid, container: container, query: query,
-                                         callerProtocol: negotiated, inbound: inbound, outbound: outbound)
+                                         callerProtocol: negotiated, inbound: inbound, outbound: outbound, replay: replay)
             }
         case .portForward(let ns, let pod):
             guard offered.contains(StreamProtocol.portForwardTunnel),
@@ -62,7 +64,7 @@ extension KubeletServer {
     /// One exec or attach session: v5 (or v4) WebSocket from the caller, SPDY/3.1 to containerd's streaming
     /// server (where closing stdin is a FIN on its stream, which WebSocket v4 cannot say).
     func remoteCommand(exec: Bool, uid: String, container: String, query: QueryString, callerProtocol: String,
-                       inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+                       inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, replay: ContainerOutputReplay? = nil) async {
         do {
             guard let runtime else {
                 throw StreamingError("this node's container runtime cannot \(exec ? "exec into" : "attach to") containers (simulated node)")
@@ -81,11 +83,28 @@ extension KubeletServer {
             let fd = try await NetworkNamespace.connectTCP(netnsPath: runtime.streamingNetworkNamespace, host: url.host ?? "127.0.0.1", port: url.port ?? 80)
             let upstream = try await SPDYUpgradeDialer.dialSession(Self.target(url, fd: fd), streamProtocol: StreamProtocol.v4)
             try await RemoteCommandSPDYRelay.relay(callerInbound: inbound, callerOutbound: outbound, callerProtocol: callerProtocol,
-                                                   runtime: upstream, options: options, logger: logger)
+                                                   runtime: upstream, options: options, logger: logger,
+                                                   replay: { replay?.chunks(stdout: options.stdout, stderr: options.stderr) ?? [] })
         } catch {
             logger.warning("\(exec ? "exec" : "attach") in pod \(uid) container \(container) failed: \(error)")
             try? await outbound.write(.binary(Self.failureStatus(error)))
         }
+    }
+
+    /// The replay for an attach that is the first to a container created with `stdin` and `stdinOnce` and
+    /// no terminal — `kubectl run --rm -i NAME -- COMMAND`. Such a container starts as soon as its sandbox is
+    /// up, so a short command has often written its output before kubectl, seeing the pod Running,
+    /// attaches; upstream's slower start usually hides that. The first attach therefore gets what the
+    /// container's log holds so far. Later attaches (and terminals, whose screen a replay would garble) get
+    /// only what comes next, as upstream.
+    func firstAttachReplay(pod: JSON, uid: String, container: String) -> ContainerOutputReplay? {
+        guard let spec = (pod[path: ["spec", "containers"]]?.array ?? []).first(where: { $0["name"]?.string == container }),
+              spec["stdin"]?.bool == true, spec["stdinOnce"]?.bool == true, spec["tty"]?.bool != true,
+              let namespace = pod[path: ["metadata", "namespace"]]?.string, let name = pod[path: ["metadata", "name"]]?.string,
+              let (file, attempt) = try? locator.logFile(namespace: namespace, pod: name, uid: uid, container: container, previous: false)
+        else { return nil }
+        let isFirst = attached.withLock { $0.insert("\(uid)/\(container)/\(attempt)").inserted }
+        return isFirst ? ContainerOutputReplay(file: file) : nil
     }
 
     /// One port-forward session: kubectl's SPDY frames, tunnelled in WebSocket messages through the API

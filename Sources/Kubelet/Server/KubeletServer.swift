@@ -24,6 +24,8 @@ public final class KubeletServer: Sendable {
     let runtime: (any StreamingRuntime)?
     let logger: Logger
     let locator: ContainerLogLocator
+    /// The container attempts (`uid/container/restartCount`) that have had their first attach.
+    let attached = Mutex<Set<String>>([])
 
     public init(config: KubeletServerConfig, pods: any PodSource, runtime: (any StreamingRuntime)?, logger: Logger) {
         self.config = config
@@ -163,3 +165,5 @@ struct KubeletResponder: HTTPResponder {
         return Response(status: .init(code: e.code), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
+
+import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import StaticPods
 
 /// Where the kubelet's HTTPS endpoint listens and whom it trusts (upstream's `--port`, `--tls-cert-file`,
 /// `--tls-private-key-file`, `--client-ca-file`). Without a certificate it serves plain HTTP (tests).
@@ -13,10 +14,15 @@ public struct KubeletServerConfig: Sendable {
     public var clientCAFile: String?
     /// The kubelet's log directory layout.
     public var logPaths: PodLogPaths
+    /// The static pods' file (`--static-pods`): a mirror pod's log is its component's log file.
+    public var staticPodsFile: URL?
 
     public init(logPaths: PodLogPaths) {
         self.logPaths = logPaths
     }
+
+    /// The static pods this node runs, read anew on each call (the file is small and rarely read).
+    func staticPods() -> [StaticPod]? { staticPodsFile.map(StaticPod.load) }
 
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 }

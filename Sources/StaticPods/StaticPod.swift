@@ -10,13 +10,20 @@ public struct StaticPod: Codable, Sendable, Equatable {
     public var pidFile: String
     public var image: String
     public var command: [String]
+    /// The component's log (its standard error, as the supervisor writes it): what `kubectl logs` of the
+    /// mirror pod shows, as upstream's kubelet shows a static pod's container log.
+    public var logFile: String?
 
-    public init(name: String, pidFile: String, image: String, command: [String]) {
+    public init(name: String, pidFile: String, image: String, command: [String], logFile: String? = nil) {
         self.name = name
         self.pidFile = pidFile
         self.image = image
         self.command = command
+        self.logFile = logFile
     }
+
+    /// The mirror pod's name on `node`: `kube-apiserver-NODE`, as upstream names a static pod's mirror.
+    public func mirrorName(node: String) -> String { "\(name)-\(node)" }
 
     public static func load(_ url: URL) -> [StaticPod] {
         guard let data = try? Data(contentsOf: url) else { return [] }
@@ -36,7 +43,7 @@ public struct StaticPod: Codable, Sendable, Equatable {
         [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": [
-                "name": .string("\(name)-\(node)"), "namespace": "kube-system",
+                "name": .string(mirrorName(node: node)), "namespace": "kube-system",
                 "labels": ["component": .string(name), "tier": "control-plane"],
                 "annotations": ["kubernetes.io/config.mirror": .string(name), "kubernetes.io/config.source": "file"],
             ],
