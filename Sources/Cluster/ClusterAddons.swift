@@ -62,7 +62,11 @@ public enum ClusterAddons {
 
     /// `kube-system/kube-dns`: selectorless (its endpoints are the DNS process's address, which `skiff dns`
     /// publishes), labelled as upstream's so `kubectl cluster-info` lists it.
+    /// Created once: a restarted cluster already has it (and a second create would be refused for its
+    /// cluster IP, which the existing Service holds, before the name is even looked at, as upstream does).
     static func createDNSService(client: KubeClient) async throws {
+        let path = ResourcePath.services.inNamespace("kube-system")
+        if (try? await client.get(path, "kube-dns")) != nil { return }
         let service: JSON = [
             "apiVersion": "v1", "kind": "Service",
             "metadata": ["name": "kube-dns", "namespace": "kube-system",
@@ -73,7 +77,7 @@ public enum ClusterAddons {
             ]],
         ]
         do {
-            _ = try await client.create(ResourcePath.services.inNamespace("kube-system"), service)
+            _ = try await client.create(path, service)
         } catch let e as APIError where e.code == 409 {
             return
         }

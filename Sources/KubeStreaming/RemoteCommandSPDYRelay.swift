@@ -26,13 +26,14 @@ public enum RemoteCommandSPDYRelay {
     /// The SPDY header naming a remote-command stream (`v1.StreamType`, lower-cased on the wire).
     public static let streamTypeHeader = "streamtype"
 
-    /// `replay` is read once the runtime's streams are open and sent to the caller first, as `(channel,
-    /// bytes)` pairs: the kubelet's first attach to a `stdinOnce` container hands over what the container
-    /// wrote before anyone attached (`kubectl run --rm -i` of a short command).
+    /// `replay` is read once the runtime's streams are open, as `(channel, bytes)` pairs, and reaches the
+    /// caller ahead of the live output once the attach has shown it works (`OutputReplayGate`): the
+    /// kubelet's first attach to a `stdinOnce` container hands over what the container wrote before anyone
+    /// attached (`kubectl run --rm -i` of a short command).
     public static func relay(
         callerInbound: WebSocketInboundStream, callerOutbound: WebSocketOutboundWriter, callerProtocol: String,
         runtime: SPDYConnection, options: RemoteCommandOptions, logger: Logger,
-        replay: @Sendable () -> [(channel: UInt8, data: ByteBuffer)] = { [] }
+        replay: @Sendable () -> [(channel: UInt8, data: ByteBuffer)] = { [] }, replayPatience: Duration = .milliseconds(300)
     ) async throws {
         guard runtime.streamProtocol == StreamProtocol.v4 else {
             throw SPDYProtocolError("the runtime chose stream protocol \(runtime.streamProtocol ?? "none"), not \(StreamProtocol.v4)")
@@ -43,15 +44,13 @@ public enum RemoteCommandSPDYRelay {
                 streams[type] = try await session.openStream(headers: [streamTypeHeader: type])
             }
             let opened = streams
-            // What the container wrote before this session (see `replay`), ahead of everything live; the
-            // runtime's output waits in its streams meanwhile.
-            for (channel, data) in replay() {
-                var message = ByteBuffer(integer: channel)
-                message.writeImmutableBuffer(data)
-                try await callerOutbound.write(.binary(message))
-            }
-            enum Ended { case caller, output, status(ByteBuffer) }
+            let gate = OutputReplayGate(replay())
+            enum Ended { case caller, output, status(ByteBuffer), replayDue }
             await withTaskGroup(of: Ended.self) { group in
+                group.addTask {
+                    try? await Task.sleep(for: replayPatience)
+                    return .replayDue
+                }
                 group.addTask {
                     await pumpCaller(callerInbound, callerProtocol: callerProtocol, stdin: opened["stdin"], resize: opened["resize"], logger: logger)
                     return .caller
@@ -61,6 +60,7 @@ public enum RemoteCommandSPDYRelay {
                     group.addTask {
                         do {
                             for try await chunk in stream.inbound {
+                                try await gate.release(to: callerOutbound)
                                 var message = ByteBuffer(integer: channel)
                                 message.writeImmutableBuffer(chunk)
                                 try await callerOutbound.write(.binary(message))
@@ -88,8 +88,12 @@ public enum RemoteCommandSPDYRelay {
                     case .status(let bytes):
                         status = bytes
                         outputs -= 1
+                        if OutputReplayGate.attachFailed(bytes) { await gate.discard() }
+                    case .replayDue:
+                        try? await gate.release(to: callerOutbound)
                     }
                 }
+                try? await gate.release(to: callerOutbound)
                 var message = ByteBuffer(integer: StreamChannel.error)
                 if let status, status.readableBytes > 0 {
                     message.writeImmutableBuffer(status)

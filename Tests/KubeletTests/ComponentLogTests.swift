@@ -53,7 +53,8 @@ import Testing
 
     @Test func sinceKeepsTheLaterLines() throws {
         var options = ContainerLogOptions()
-        options.since = Date(timeIntervalSince1970: Double(RFC3339.seconds("2026-12-06T17:30:01Z")!))
+        // 17:00 UTC: the line written at 17:30:05+0100 (16:30:05 UTC) and its continuation are older.
+        options.since = Date(timeIntervalSince1970: Double(RFC3339.seconds("2026-12-06T17:00:00Z")!))
         let (r, f) = try reader(options)
         defer { f.remove() }
         #expect(String(decoding: try r.readAll(), as: UTF8.self) == [lines[0], lines[3]].map { $0 + "\n" }.joined())
