@@ -269,6 +269,7 @@ struct ExecCommand: ParsableCommand {
         } catch let e as ClusterError {
             throw ValidationError(e.description)
         }
+        try shell.installTools()
         for (k, v) in shell.environment { setenv(k, v, 1) }
         let argv = shell.arguments.map { strdup($0) } + [nil]
         execv(shell.program, argv)

@@ -402,6 +402,9 @@ def test_skiff_exec_runs_inside_the_node(cluster):
     # ctr reaches the node's containerd and the kubelet's namespace there, which holds the images loaded.
     out = subprocess.run([SKIFF, "exec", NODE, "--", "ctr", "images", "ls", "-q"], env=cluster, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and "docker.io/library/busybox:1.35" in out.stdout.split(), out.stdout + out.stderr
+    # The seed's step 5 typed the kind way: the kubelet's log through journalctl inside the node.
+    out = subprocess.run([SKIFF, "exec", NODE, "--", "journalctl", "-u", "kubelet", "-n", "5"], env=cluster, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and len(out.stdout.splitlines()) == 5 and "kubelet" in out.stdout, out.stdout + out.stderr
     # A shell reads its commands from standard input, and the exit code comes back.
     out = subprocess.run([SKIFF, "exec", "-i", NODE], env=cluster, input="echo in-$(hostname)\nexit 4\n", capture_output=True, text=True, timeout=30)
     assert out.returncode == 4 and out.stdout.strip() == f"in-{NODE}", out.stdout + out.stderr
