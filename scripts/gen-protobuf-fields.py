@@ -58,6 +58,20 @@ API_PACKAGES = {
     "rbac.authorization.k8s.io/v1": "k8s.io/api/rbac/v1",
     "scheduling.k8s.io/v1": "k8s.io/api/scheduling/v1",
     "meta.k8s.io/v1": "k8s.io/apimachinery/pkg/apis/meta/v1",
+    # Every other group of k8s.io/api in kubectl 1.32: its GA version, or its newest one where it has none.
+    "admission.k8s.io/v1": "k8s.io/api/admission/v1",
+    "admissionregistration.k8s.io/v1": "k8s.io/api/admissionregistration/v1",
+    "apidiscovery.k8s.io/v2": "k8s.io/api/apidiscovery/v2",
+    "authorization.k8s.io/v1": "k8s.io/api/authorization/v1",
+    "certificates.k8s.io/v1": "k8s.io/api/certificates/v1",
+    "events.k8s.io/v1": "k8s.io/api/events/v1",
+    "flowcontrol.apiserver.k8s.io/v1": "k8s.io/api/flowcontrol/v1",
+    "imagepolicy.k8s.io/v1alpha1": "k8s.io/api/imagepolicy/v1alpha1",
+    "internal.apiserver.k8s.io/v1alpha1": "k8s.io/api/apiserverinternal/v1alpha1",
+    "node.k8s.io/v1": "k8s.io/api/node/v1",
+    "resource.k8s.io/v1beta1": "k8s.io/api/resource/v1beta1",
+    "storage.k8s.io/v1": "k8s.io/api/storage/v1",
+    "storagemigration.k8s.io/v1alpha1": "k8s.io/api/storagemigration/v1alpha1",
 }
 SUPPORT_PACKAGES = [
     "k8s.io/apimachinery/pkg/runtime",
