@@ -4,12 +4,79 @@
 /// profiling showed to be a sixth of the API server's time per write; emitting the few value kinds
 /// directly into one byte buffer is an order of magnitude cheaper. Strings are escaped as RFC 8259 requires
 /// (quote, backslash and control characters); everything else is written verbatim as UTF-8.
+///
+/// Object keys come out in one of two deterministic orders (never the dictionary's, which differs between
+/// processes and even between equal dictionaries):
+/// - `sortedKeys: true`: every object's keys sorted (String order); for hashes, tokens and documents.
+/// - otherwise upstream's: built-in kinds' fields in their Go declaration order, Go maps and everything
+///   without type information sorted by bytes, as encoding/json does (see `JSONFieldOrder`).
 enum JSONWriter {
     static func write(_ value: JSON, sortedKeys: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        write(value, into: &out, sortedKeys: sortedKeys)
+        if sortedKeys {
+            write(value, into: &out, sortedKeys: true)
+        } else {
+            write(value, layout: .root, order: JSONFieldOrder.bundled, into: &out)
+        }
         return out
+    }
+
+    /// Writes `value` in upstream's field order; `layout` is what the schema says the value is.
+    static func write(_ value: JSON, layout: JSONLayout, order: JSONFieldOrder, into out: inout [UInt8]) {
+        switch value {
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(v, layout: layout, order: order, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            var layout = layout
+            if layout == .embedded || layout == .root { layout = order.layout(ofEmbedded: o, root: layout == .root) }
+            switch layout {
+            case .type(let t):
+                let s = order.structs[Int(t)]
+                var members: [(rank: Int32, key: String, value: JSON)] = []
+                members.reserveCapacity(o.count)
+                for (k, v) in o { members.append((s.ranks[k] ?? .max, k, v)) }
+                // Unknown fields (rank .max) last, sorted by bytes.
+                members.sort { $0.rank != $1.rank ? $0.rank < $1.rank : goLess($0.key, $1.key) }
+                out.append(UInt8(ascii: "{"))
+                for (i, m) in members.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(m.key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(m.value, layout: m.rank == .max ? .untyped : s.layouts[Int(m.rank)], order: order, into: &out)
+                }
+                out.append(UInt8(ascii: "}"))
+            case .map(let t):
+                writeSorted(o, values: t == JSONLayout.embeddedValue ? .embedded : .type(t), order: order, into: &out)
+            default:
+                writeSorted(o, values: .untyped, order: order, into: &out)
+            }
+        default:
+            write(value, into: &out, sortedKeys: false)
+        }
+    }
+
+    /// An object with its keys sorted by bytes, as encoding/json writes a Go map.
+    private static func writeSorted(_ o: [String: JSON], values: JSONLayout, order: JSONFieldOrder, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, m) in o.sorted(by: { goLess($0.key, $1.key) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(m.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(m.value, layout: values, order: order, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Byte order of the UTF-8, as Go compares strings (Swift's `<` compares canonical equivalents equal).
+    @inline(__always)
+    static func goLess(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     static func write(_ value: JSON, into out: inout [UInt8], sortedKeys: Bool) {
