@@ -27,50 +27,83 @@ enum JSONWriter {
         switch value {
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            for (i, v) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for v in a {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 write(v, layout: layout, order: order, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             var layout = layout
-            if layout == .embedded || layout == .root { layout = order.layout(ofEmbedded: o, root: layout == .root) }
             switch layout {
-            case .type(let t):
-                let s = order.structs[Int(t)]
-                var members: [(rank: Int32, key: String, value: JSON)] = []
-                members.reserveCapacity(o.count)
-                for (k, v) in o { members.append((s.ranks[k] ?? .max, k, v)) }
-                // Unknown fields (rank .max) last, sorted by bytes.
-                members.sort { $0.rank != $1.rank ? $0.rank < $1.rank : goLess($0.key, $1.key) }
-                out.append(UInt8(ascii: "{"))
-                for (i, m) in members.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    writeString(m.key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(m.value, layout: m.rank == .max ? .untyped : s.layouts[Int(m.rank)], order: order, into: &out)
-                }
-                out.append(UInt8(ascii: "}"))
-            case .map(let t):
-                writeSorted(o, values: t == JSONLayout.embeddedValue ? .embedded : .type(t), order: order, into: &out)
-            default:
-                writeSorted(o, values: .untyped, order: order, into: &out)
+            case .embedded: layout = order.layout(ofEmbedded: o, root: false)
+            case .root: layout = order.layout(ofEmbedded: o, root: true)
+            default: break
+            }
+            switch layout {
+            case .type(let t): writeStruct(o, order.structs[Int(t)], order: order, into: &out)
+            case .map(let t): writeSorted(o, values: t == JSONLayout.embeddedValue ? .embedded : .type(t), order: order, into: &out)
+            default: writeSorted(o, values: .untyped, order: order, into: &out)
             }
         default:
             write(value, into: &out, sortedKeys: false)
         }
     }
 
+    private typealias Member = (rank: Int32, index: Dictionary<String, JSON>.Index)
+
+    /// A built-in struct: its fields by rank, then fields it does not have sorted by bytes. The sort moves
+    /// (rank, dictionary index) pairs in a stack buffer: no hashing beyond one lookup per key, no retains.
+    private static func writeStruct(_ o: [String: JSON], _ s: JSONFieldOrder.Struct, order: JSONFieldOrder, into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: Member.self, capacity: o.count) { buf in
+            var n = 0
+            var i = o.startIndex
+            while i != o.endIndex {
+                buf.initializeElement(at: n, to: (s.ranks[o[i].key] ?? .max, i))
+                n += 1
+                o.formIndex(after: &i)
+            }
+            var members = buf
+            members.sort { (a: Member, b: Member) -> Bool in
+                if a.rank != b.rank { return a.rank < b.rank }
+                return a.rank == Int32.max && goLess(o[a.index].key, o[b.index].key)
+            }
+            out.append(UInt8(ascii: "{"))
+            for k in 0..<n {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = o[buf[k].index]
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                let rank = buf[k].rank
+                write(value, layout: rank == .max ? .untyped : s.layouts[Int(rank)], order: order, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
     /// An object with its keys sorted by bytes, as encoding/json writes a Go map.
     private static func writeSorted(_ o: [String: JSON], values: JSONLayout, order: JSONFieldOrder, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (i, m) in o.sorted(by: { goLess($0.key, $1.key) }).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(m.key, into: &out)
-            out.append(UInt8(ascii: ":"))
-            write(m.value, layout: values, order: order, into: &out)
+        withUnsafeTemporaryAllocation(of: Dictionary<String, JSON>.Index.self, capacity: o.count) { buf in
+            var n = 0
+            var i = o.startIndex
+            while i != o.endIndex {
+                buf.initializeElement(at: n, to: i)
+                n += 1
+                o.formIndex(after: &i)
+            }
+            var indices = buf
+            indices.sort { a, b in goLess(o[a].key, o[b].key) }
+            out.append(UInt8(ascii: "{"))
+            for k in 0..<n {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = o[buf[k]]
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(value, layout: values, order: order, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "}"))
     }
 
     /// Byte order of the UTF-8, as Go compares strings (Swift's `<` compares canonical equivalents equal).
