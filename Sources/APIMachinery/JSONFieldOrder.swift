@@ -61,11 +61,12 @@ final class JSONFieldOrder: Sendable {
         watchEvent = typeIndex[Self.metaPackage + ".WatchEvent"]
     }
 
-    /// The struct of a kind, e.g. ("apps/v1", "Deployment"); meta/v1's kinds (Status, List, Table, ...)
-    /// under any apiVersion that has no kind of that name.
+    /// The struct of a kind, e.g. ("apps/v1", "Deployment"); meta/v1's kinds (APIResourceList, Table, ...)
+    /// under any built-in apiVersion that has no kind of that name, and Status and the options kinds under
+    /// any apiVersion (upstream registers them in every group version).
     func type(apiVersion: String, kind: String) -> Int32? {
-        if let byKind = kinds[apiVersion], let i = byKind[kind] { return i }
-        return metaKinds[kind]
+        if let byKind = kinds[apiVersion] { return byKind[kind] ?? metaKinds[kind] }
+        return ProtobufFieldTable.metaKindsInEveryVersion.contains(kind) ? metaKinds[kind] : nil
     }
 
     /// The layout of an object typed by its own `apiVersion` and `kind` (untyped if it has none or they

@@ -158,5 +158,9 @@ import Testing
             #expect(order.structs[Int(t)].ranks["kind"] == 0 && order.structs[Int(t)].ranks["apiVersion"] == 1)
         }
         #expect(order.type(apiVersion: "example.com/v1", kind: "Widget") == nil)
+        // A custom resource's kind named like a meta/v1 type stays untyped; Status is Status anywhere.
+        #expect(order.type(apiVersion: "example.com/v1", kind: "Table") == nil)
+        #expect(order.type(apiVersion: "example.com/v1", kind: "Status") == order.type(apiVersion: "v1", kind: "Status"))
+        #expect(order.type(apiVersion: "v1", kind: "APIResourceList") != nil)
     }
 }
