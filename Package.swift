@@ -31,7 +31,10 @@ let package = Package(
         .target(
             name: "APIMachinery",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/definitions.json"), .copy("Resources/protobuf-fields.json")]
+            resources: [
+                .copy("Resources/definitions.json"), .copy("Resources/protobuf-fields.json"),
+                .copy("Resources/json-field-order.txt"),
+            ]
         ),
         // Revisioned key-value storage with etcd's semantics.
         .target(

@@ -97,7 +97,9 @@ extension JSON: Codable {
         try parse(Data(string.utf8))
     }
 
-    /// Compact JSON text. Keys are sorted so equal values serialise to equal bytes.
+    /// Compact JSON text; equal values give equal bytes. By default in upstream's field order (built-in
+    /// kinds' fields as their Go types declare them, maps and unknown objects with sorted keys; see
+    /// `JSONWriter`), with `sortedKeys` every object's keys sorted.
     public func serialized(sortedKeys: Bool = false) -> Data {
         Data(JSONWriter.write(self, sortedKeys: sortedKeys))
     }

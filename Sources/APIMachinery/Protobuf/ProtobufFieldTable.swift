@@ -148,11 +148,11 @@ final class ProtobufFieldTable: Sendable {
 
     /// The table bundled with Skiff, or the error that kept it from loading.
     static let bundled: Result<ProtobufFieldTable, KubeProtobufError> = {
-        guard let url = Bundle.module.url(forResource: "protobuf-fields", withExtension: "json") else {
+        guard let data = try? bundledResource("protobuf-fields", withExtension: "json") else {
             return .failure(KubeProtobufError("protobuf field table is not bundled (Resources/protobuf-fields.json)"))
         }
         do {
-            return .success(try ProtobufFieldTable(document: Data(contentsOf: url)))
+            return .success(try ProtobufFieldTable(document: data))
         } catch let e as KubeProtobufError {
             return .failure(e)
         } catch {
