@@ -4,7 +4,8 @@
 /// Upstream compares decoded structs with `reflect`-based deep equality plus three overrides, and the JSON
 /// form follows from that:
 /// - a nil and an empty slice or map are equal (`conversion.Equalities.DeepEqual`), and a field that is
-///   absent, `null`, `""`, `0` or `false` decodes to the same Go zero value, so all of these compare equal.
+///   absent, `null`, `""`, `0` or `false` decodes to the same Go zero value, so all of these compare equal,
+///   and so does an object all of whose fields are such values.
 ///   (Two approximations follow from not knowing the schema: a pointer field set to its zero value, and a
 ///   map entry whose value is `""`, compare equal to an absent one, where upstream's would differ.)
 /// - `resource.Quantity` compares by value (`1` = `1000m`), here for the values of the resource-list maps
@@ -37,18 +38,16 @@ public enum Semantic {
 
     private static func equal(_ a: JSON?, _ b: JSON?, _ context: Context) -> Bool {
         let za = isZeroValue(a), zb = isZeroValue(b)
+        // A struct whose fields are all zero is the zero struct: compare an object with an absent or null
+        // side field by field rather than by the emptiness of the whole.
+        if case .object(let x)? = a, zb { return objectsEqual(x, [:], context) }
+        if case .object(let y)? = b, za { return objectsEqual([:], y, context) }
         if za || zb { return za && zb }
         guard let a, let b else { return false }
         if context == .quantity, let qa = try? Quantity(json: a), let qb = try? Quantity(json: b) { return qa == qb }
         switch (a, b) {
         case let (.object(x), .object(y)):
-            for key in Set(x.keys).union(y.keys) {
-                let child: Context =
-                    context == .quantityMap || quantityKeys.contains(key) ? .quantity
-                    : quantityMapKeys.contains(key) ? .quantityMap : .plain
-                if !equal(x[key], y[key], child) { return false }
-            }
-            return true
+            return objectsEqual(x, y, context)
         case let (.array(x), .array(y)):
             return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1, .plain) }
         case let (.string(x), .string(y)):
@@ -63,5 +62,15 @@ public enum Semantic {
             if let x = a.double, let y = b.double { return x == y }
             return false
         }
+    }
+
+    private static func objectsEqual(_ x: [String: JSON], _ y: [String: JSON], _ context: Context) -> Bool {
+        for key in Set(x.keys).union(y.keys) {
+            let child: Context =
+                context == .quantityMap || quantityKeys.contains(key) ? .quantity
+                : quantityMapKeys.contains(key) ? .quantityMap : .plain
+            if !equal(x[key], y[key], child) { return false }
+        }
+        return true
     }
 }
