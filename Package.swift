@@ -47,7 +47,7 @@ let package = Package(
         // The catalog of served resources and each kind's defaulting, validation and field selectors.
         .target(name: "Registry", dependencies: ["APIMachinery"]),
         // Server-side Table columns and cells for each kind (what `kubectl get` prints).
-        .target(name: "Printers", dependencies: ["APIMachinery", "Registry"]),
+        .target(name: "Printers", dependencies: ["APIMachinery"]),
         // OpenAPI v3 and v2 documents and strict field validation, from the bundled schema. Generated/ is
         // produced by scripts/gen-openapiv2.sh from Proto/OpenAPIv2.proto and committed.
         .target(
@@ -95,11 +95,14 @@ let package = Package(
             dependencies: [
                 "APIMachinery",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The cluster's certificate authority: keys, certificates, PEM files, kubeconfigs.
+        // The cluster's certificate authority: keys, certificates, PEM files, kubeconfig files (the document
+        // itself is APIMachinery's Kubeconfig, which Client reads too).
         .target(
             name: "PKI",
             dependencies: [
@@ -107,7 +110,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
@@ -166,12 +168,23 @@ let package = Package(
             ]
         ),
         // Cluster DNS (the CoreDNS kubernetes plugin's records): message codec, resolver over informers, UDP/TCP server.
-        .target(name: "DNS", dependencies: ["APIMachinery", "Client", "NetworkNamespaces", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "DNS",
+            dependencies: [
+                "APIMachinery", "Client", "NetworkNamespaces",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The load generators behind `skiff bench scheduler` and `skiff bench dns`, kept out of the
+        // components they measure.
+        .target(name: "Benchmarks", dependencies: ["APIMachinery", "Scheduler", "DNS"]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
                 "CRI",
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -184,7 +197,7 @@ let package = Package(
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
-        .testTarget(name: "PrintersTests", dependencies: ["Printers", "Registry", "APIMachinery"]),
+        .testTarget(name: "PrintersTests", dependencies: ["Printers", "APIMachinery"]),
         .testTarget(name: "OpenAPITests", dependencies: [
             "OpenAPI", "Registry", "APIMachinery", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
@@ -194,6 +207,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

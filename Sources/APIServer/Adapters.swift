@@ -32,14 +32,14 @@ enum Adapters {
         do {
             return try ServerSideApply.apply(
                 live: live, applied: applied, manager: manager, force: force, schema: schema(info),
-                apiVersion: info.apiVersion, now: Timestamp.now(), kind: info.kind)
+                apiVersion: info.apiVersion, now: RFC3339.time(), kind: info.kind)
         } catch let e as ApplyConflictError {
             throw e.apiError
         }
     }
     static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?) -> JSON {
         ServerSideApply.recordUpdate(old: old, new: new, manager: manager, schema: schema(info), apiVersion: info.apiVersion,
-                                     now: Timestamp.now(), subresource: subresource)
+                                     now: RFC3339.time(), subresource: subresource)
     }
     static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) throws -> JSON {
         let typed = objects.map { o -> JSON in

@@ -235,7 +235,7 @@ public final class LeaderElector: Sendable {
 
     /// One round of client-go's `tryAcquireOrRenew`: true when the lock is ours afterwards.
     func tryAcquireOrRenew() async -> Bool {
-        let now = MicroTime.format(Date())
+        let now = RFC3339.microTime(Date())
         let leaseSeconds = Int((config.leaseDuration / .seconds(1)).rounded(.down))
         var record = LeaderElectionRecord(
             holderIdentity: config.identity, leaseDurationSeconds: leaseSeconds, acquireTime: now, renewTime: now,
@@ -325,7 +325,7 @@ public final class LeaderElector: Sendable {
         guard let observed = state.withLock({ $0.observedRecord }), observed.holderIdentity == config.identity else {
             return true
         }
-        let now = MicroTime.format(Date())
+        let now = RFC3339.microTime(Date())
         let record = LeaderElectionRecord(
             holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
             leaderTransitions: observed.leaderTransitions)

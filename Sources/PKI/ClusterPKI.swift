@@ -1,3 +1,4 @@
+import APIMachinery
 import Crypto
 import Foundation
 import X509

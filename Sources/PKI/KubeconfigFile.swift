@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 
 #if canImport(Glibc)
@@ -14,7 +15,12 @@ public enum KubeconfigFile {
     /// The config in the file; a missing or empty file is an empty config.
     public static func read(_ url: URL) throws(PKIError) -> Kubeconfig {
         guard FileManager.default.fileExists(atPath: url.path) else { return Kubeconfig() }
-        return try Kubeconfig.parse(SecureFile.readText(url))
+        let text = try SecureFile.readText(url)
+        do {
+            return try Kubeconfig.parse(text)
+        } catch {
+            throw .invalidKubeconfig(error.reason)
+        }
     }
 
     /// Writes the config as YAML. A new file gets mode 0600 (it may hold keys); an existing file keeps its mode.

@@ -12,7 +12,7 @@ public struct DefaultTablePrinter: TablePrinter {
     ]
 
     public func cells(for object: JSON, now: Date) -> [JSON] {
-        let created = Timestamp(object.creationTimestamp) ?? Timestamp(seconds: Timestamp.goZeroSeconds)
+        let created = Timestamp(object.creationTimestamp) ?? Timestamp.goZero
         return [.string(object.name), .string(created.rfc3339)]
     }
 }

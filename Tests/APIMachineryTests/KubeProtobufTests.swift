@@ -23,7 +23,7 @@ import Testing
 
         let zero = PB.body(apiVersion: "v1", kind: "ConfigMap") { cm in
             cm.message(1) { meta in
-                meta.message(8) { $0.varint(1, GoTimeFormat.zeroTimeSeconds) }
+                meta.message(8) { $0.varint(1, Timestamp.goZero.seconds) }
                 meta.message(9) { _ in }  // present but empty: the zero time
             }
         }
@@ -36,9 +36,9 @@ import Testing
         #expect(GoTimeFormat.rfc3339(seconds: 1_709_164_800, nanos: 0) == "2024-02-29T00:00:00Z")
         #expect(GoTimeFormat.rfc3339(seconds: 951_782_400, nanos: 0) == "2000-02-29T00:00:00Z")
         #expect(GoTimeFormat.rfc3339(seconds: 0, nanos: 0) == "1970-01-01T00:00:00Z")
-        #expect(GoTimeFormat.rfc3339(seconds: GoTimeFormat.zeroTimeSeconds + 1, nanos: 0) == "0001-01-01T00:00:01Z")
+        #expect(GoTimeFormat.rfc3339(seconds: Timestamp.goZero.seconds + 1, nanos: 0) == "0001-01-01T00:00:01Z")
         #expect(GoTimeFormat.rfc3339(seconds: 253_402_300_799, nanos: 0) == "9999-12-31T23:59:59Z")
-        #expect(GoTimeFormat.rfc3339(seconds: GoTimeFormat.zeroTimeSeconds, nanos: 0) == nil)
+        #expect(GoTimeFormat.rfc3339(seconds: Timestamp.goZero.seconds, nanos: 0) == nil)
     }
 
     @Test func microTimeKeepsSixFractionalDigits() throws {
@@ -119,7 +119,7 @@ import Testing
         let empty = PB.body(apiVersion: "v1", kind: "ResourceQuota") { q in
             q.message(2) { $0.message(1) { $0.string(1, "cpu"); $0.message(2) { $0.string(1, "") } } }
         }
-        #expect(throws: KubeProtobufError(GoTimeFormat.quantityFormatError)) { try KubeProtobuf.decode(empty) }
+        #expect(throws: KubeProtobufError(QuantityParseError.formatWrong.description)) { try KubeProtobuf.decode(empty) }
     }
 
     // MARK: bytes and maps

@@ -24,7 +24,7 @@ struct NodeLifecycleControllerTests {
         var node: JSON = ["apiVersion": "v1", "kind": "Node", "metadata": ["name": .string(name)]]
         if let taints { node[path: ["spec", "taints"]] = taints }
         try await c.create(.nodes, node)
-        let now = JSON.string(KubeTime.now())
+        let now = JSON.string(RFC3339.time())
         try await c.patch(.nodes, name, ["status": ["conditions": [
             ["type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status",
              "lastHeartbeatTime": now, "lastTransitionTime": now],
@@ -34,11 +34,11 @@ struct NodeLifecycleControllerTests {
         try await c.create(Self.leases, ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                                          "metadata": ["name": .string(name)],
                                          "spec": ["holderIdentity": .string(name), "leaseDurationSeconds": 40,
-                                                  "renewTime": .string(MicroTime.format(Date()))]])
+                                                  "renewTime": .string(RFC3339.microTime(Date()))]])
     }
 
     func renew(_ c: KubeClient, _ name: String) async throws {
-        try await c.patch(Self.leases, name, ["spec": ["renewTime": .string(MicroTime.format(Date()))]])
+        try await c.patch(Self.leases, name, ["spec": ["renewTime": .string(RFC3339.microTime(Date()))]])
     }
 
     func pod(_ name: String, node: String, tolerations: JSON? = nil) -> JSON {

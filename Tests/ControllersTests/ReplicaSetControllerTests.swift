@@ -118,10 +118,10 @@ struct ReplicaSetControllerTests {
 @Suite struct ActivePodsOrderingTests {
     func pod(_ name: String, node: String = "", phase: String = "Running", ready: Bool = false, created: Int = 0, uid: String? = nil) -> JSON {
         var p: JSON = ["metadata": ["name": .string(name), "uid": .string(uid ?? name),
-                                    "creationTimestamp": .string(KubeTime.format(Date(timeIntervalSince1970: 1_700_000_000 + Double(created))))],
+                                    "creationTimestamp": .string(RFC3339.time(Date(timeIntervalSince1970: 1_700_000_000 + Double(created))))],
                        "spec": ["nodeName": .string(node)], "status": ["phase": .string(phase)]]
         if ready {
-            p[path: ["status", "conditions"]] = [["type": "Ready", "status": "True", "lastTransitionTime": .string(KubeTime.format(Date(timeIntervalSince1970: 1_700_000_000)))]]
+            p[path: ["status", "conditions"]] = [["type": "Ready", "status": "True", "lastTransitionTime": .string(RFC3339.time(Date(timeIntervalSince1970: 1_700_000_000)))]]
         }
         return p
     }

@@ -36,45 +36,6 @@ import Testing
     }
 }
 
-@Suite struct LabelSelectorTests {
-    @Test func matchLabelsAndExpressions() throws {
-        let sel = try LabelSelector([
-            "matchLabels": ["app": "web"],
-            "matchExpressions": [
-                ["key": "tier", "operator": "In", "values": ["front", "edge"]],
-                ["key": "canary", "operator": "DoesNotExist"],
-                ["key": "zone", "operator": "NotIn", "values": ["b"]],
-                ["key": "team", "operator": "Exists"],
-            ],
-        ])
-        #expect(sel.matches(["app": "web", "tier": "edge", "team": "x"]))
-        #expect(sel.matches(["app": "web", "tier": "front", "team": "x", "zone": "a"]))
-        #expect(!sel.matches(["app": "web", "tier": "front", "team": "x", "zone": "b"]))
-        #expect(!sel.matches(["app": "web", "tier": "front", "team": "x", "canary": "1"]))
-        #expect(!sel.matches(["app": "web", "tier": "back", "team": "x"]))
-        #expect(!sel.matches(["app": "web", "tier": "front"]))
-    }
-
-    @Test func missingSelectsNothingEmptySelectsEverything() throws {
-        #expect(!(try LabelSelector(nil)).matches(["a": "b"]))
-        #expect(!(try LabelSelector(.null)).matches([:]))
-        let all = try LabelSelector([:])
-        #expect(all.isEverything && all.matches(["a": "b"]) && all.matches([:]))
-    }
-
-    @Test func invalidSelectorsAreRejected() {
-        #expect(throws: LabelSelector.InvalidSelector.self) {
-            try LabelSelector(["matchExpressions": [["key": "a", "operator": "In", "values": []]]])
-        }
-        #expect(throws: LabelSelector.InvalidSelector.self) {
-            try LabelSelector(["matchExpressions": [["key": "a", "operator": "Exists", "values": ["x"]]]])
-        }
-        #expect(throws: LabelSelector.InvalidSelector.self) {
-            try LabelSelector(["matchExpressions": [["key": "a", "operator": "Near"]]])
-        }
-    }
-}
-
 @Suite struct PodTemplateTests {
     @Test func podsCarryTemplateMetadataAndAControllerReference() throws {
         let rs: JSON = ["metadata": ["name": "web", "namespace": "t", "uid": "u1"],

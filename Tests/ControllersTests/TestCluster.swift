@@ -99,7 +99,7 @@ final class FakeKubelet: Sendable {
     /// Patches `pod` Running with an IP; Ready as asked.
     func markRunning(_ pod: JSON, ready: Bool, ip: String? = nil) async throws {
         let ip = ip ?? PodState.ips(pod).first ?? allocateIP()
-        let now = JSON.string(KubeTime.now())
+        let now = JSON.string(RFC3339.time())
         let status: JSON = [
             "phase": "Running", "podIP": .string(ip), "podIPs": [["ip": .string(ip)]],
             "conditions": [

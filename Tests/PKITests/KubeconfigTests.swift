@@ -175,7 +175,7 @@ import Testing
 
     @Test func rejectsMalformedKubeconfigs() throws {
         for text in ["clusters: 3", "- a\n- b", "clusters:\n- server: x", "current-context: [a]", "clusters: [\n"] {
-            #expect(throws: PKIError.self, "\(text)") { try Kubeconfig.parse(text) }
+            #expect(throws: KubeconfigError.self, "\(text)") { try Kubeconfig.parse(text) }
         }
         #expect(try Kubeconfig.parse("") == Kubeconfig())
         #expect(try Kubeconfig.parse("# only a comment\n") == Kubeconfig())

@@ -209,7 +209,7 @@ import Testing
         let out = created(try pod(#"{"containers":[{"name":"c","image":"a","resources":{"limits":{"memory":"lots"}}}]}"#), s)
         let errs = s.validate(out)
         #expect(errs.map(\.field).contains("spec.containers[0].resources.limits[memory]"))
-        #expect(errs.first?.detail == Quantity.formatErrorMessage)
+        #expect(errs.first?.detail == QuantityParseError.formatWrong.description)
     }
 
     @Test func probesAndVolumesAndMounts() throws {

@@ -95,7 +95,7 @@ enum FieldOwnership {
             merged = ObjectMerge.prune(merged, ctx.type, last: last, owned: managers.allFields)
         }
         try settle(old: live, new: merged, managers: &managers, workflow: id, force: force, ctx)
-        if JSON.semanticallyEqual(live, merged) { return nil }
+        if JSON.structurallyEqual(live, merged) { return nil }
         return ObjectMerge.droppingNewNulls(merged, live: live, ctx.type)
     }
 

@@ -32,7 +32,7 @@ struct ObjectComparison {
             added.insert(path)
         } else if r == nil {
             removed.insert(path)
-        } else if let l, let r, !JSON.semanticallyEqual(l, r) {
+        } else if let l, let r, !JSON.structurallyEqual(l, r) {
             modified.insert(path)
         }
     }
@@ -111,7 +111,7 @@ struct ObjectComparison {
                 try compare(ls.first, rs.first, type.element, path: p, impliedOld: false, impliedNew: false)
             } else if ls.count >= 2 && rs.count >= 2 {
                 // Duplicates on both sides are compared as one atomic value.
-                if ls.count != rs.count || !zip(ls, rs).allSatisfy({ JSON.semanticallyEqual($0, $1) }) {
+                if ls.count != rs.count || !zip(ls, rs).allSatisfy({ JSON.structurallyEqual($0, $1) }) {
                     modified.insert(p)
                 }
             } else if ls.count >= 2 {
@@ -126,16 +126,18 @@ struct ObjectComparison {
 }
 
 extension JSON {
-    /// Equality as structured-merge-diff sees it: `1` and `1.0` are the same number.
-    static func semanticallyEqual(_ a: JSON, _ b: JSON) -> Bool {
+    /// Equality as structured-merge-diff's `value.Equals` sees it: `1` and `1.0` are the same number, but
+    /// unlike `Semantic.equal` (apimachinery's, for decoded structs) null, `[]` and `{}` differ, as field
+    /// ownership must tell them apart.
+    static func structurallyEqual(_ a: JSON, _ b: JSON) -> Bool {
         switch (a, b) {
         case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
         case (.array(let x), .array(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { semanticallyEqual($0, $1) }
+            return x.count == y.count && zip(x, y).allSatisfy { structurallyEqual($0, $1) }
         case (.object(let x), .object(let y)):
             guard x.count == y.count else { return false }
             for (k, v) in x {
-                guard let w = y[k], semanticallyEqual(v, w) else { return false }
+                guard let w = y[k], structurallyEqual(v, w) else { return false }
             }
             return true
         default: return a == b

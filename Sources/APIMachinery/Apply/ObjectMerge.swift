@@ -185,7 +185,7 @@ extension ObjectMerge {
         case .array(let items):
             let la = live?.array ?? []
             if type.listKind == .atomic {
-                return zip(items, la).allSatisfy({ JSON.semanticallyEqual($0, $1) }) && items.count == la.count
+                return zip(items, la).allSatisfy({ JSON.structurallyEqual($0, $1) }) && items.count == la.count
                     ? merged : .array(items.map { droppingNewNulls($0, live: nil, .deduced) })
             }
             var liveItems: [PathElement: JSON] = [:]

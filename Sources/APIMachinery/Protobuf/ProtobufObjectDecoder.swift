@@ -259,7 +259,7 @@ struct ProtobufObjectDecoder {
             let c = try collect(message, ranges: [last], depth: depth)
             guard let s = c.scalars[1]?.string else { return .string("0") }
             // resource.ParseQuantity("") fails; other strings are the sender's canonical String().
-            guard !s.isEmpty else { throw KubeProtobufError(GoTimeFormat.quantityFormatError) }
+            guard !s.isEmpty else { throw KubeProtobufError(QuantityParseError.formatWrong.description) }
             return .string(s)
         case .intOrString:
             let c = try collect(message, ranges: ranges, depth: depth)

@@ -39,7 +39,7 @@ extension APIHandler {
         if try await store.getIfExists(namespace: object.metaNamespace, name: object.metaName ?? "") != nil { return }
         var obj = object
         obj[path: ["metadata", "uid"]] = .string(Names.uid())
-        obj[path: ["metadata", "creationTimestamp"]] = .string(Timestamp.now())
+        obj[path: ["metadata", "creationTimestamp"]] = .string(RFC3339.time())
         do {
             _ = try await store.create(obj)
         } catch let e as APIError where e.code == 409 {

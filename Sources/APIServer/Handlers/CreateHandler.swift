@@ -80,7 +80,7 @@ extension APIHandler {
         }
         var meta = obj["metadata"]!
         meta["uid"] = .string(Names.uid())
-        meta["creationTimestamp"] = .string(Timestamp.now())
+        meta["creationTimestamp"] = .string(RFC3339.time())
         meta["deletionTimestamp"] = nil
         meta["deletionGracePeriodSeconds"] = nil
         meta["selfLink"] = nil

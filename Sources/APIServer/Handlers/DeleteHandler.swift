@@ -73,11 +73,11 @@ extension APIHandler {
             // Deletion that waits: mark it, let finalizers / the kubelet / the namespace cleaner finish.
             if current.metaDeletionTimestamp == nil {
                 let grace = graceful ?? 0
-                next[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date().addingTimeInterval(Double(grace))))
+                next[path: ["metadata", "deletionTimestamp"]] = .string(RFC3339.time(Date().addingTimeInterval(Double(grace))))
                 next[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(grace)
             } else if let g = graceful, let old = current[path: ["metadata", "deletionGracePeriodSeconds"]]?.int, g < old {
                 // A shorter grace period may replace a longer one, never the other way round.
-                next[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date().addingTimeInterval(Double(g))))
+                next[path: ["metadata", "deletionTimestamp"]] = .string(RFC3339.time(Date().addingTimeInterval(Double(g))))
                 next[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(g)
             }
             next[path: ["metadata", "finalizers"]] = finalizers.isEmpty ? nil : .array(finalizers.map { .string($0) })

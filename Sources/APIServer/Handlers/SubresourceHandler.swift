@@ -78,7 +78,7 @@ extension APIHandler {
             next[path: ["spec", "nodeName"]] = .string(node)
             var conditions = next[path: ["status", "conditions"]]?.array ?? []
             conditions.removeAll { $0["type"]?.string == "PodScheduled" }
-            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(Timestamp.now())])
+            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(RFC3339.time())])
             next[path: ["status", "conditions"]] = .array(conditions)
             return next
         }

@@ -21,14 +21,6 @@ extension JSON {
     var metaDeletionTimestamp: String? { self[path: ["metadata", "deletionTimestamp"]]?.string }
 }
 
-/// RFC 3339 times as `metav1.Time` and `metav1.MicroTime` serialise.
-enum Timestamp {
-    static func now() -> String { RFC3339.time() }
-    static func format(_ date: Date) -> String { RFC3339.time(date) }
-    static func nowMicro() -> String { RFC3339.microTime() }
-    static func parse(_ s: String) -> Date? { RFC3339.parse(s) }
-}
-
 /// Random suffixes for `generateName` and UIDs.
 enum Names {
     /// Upstream's `utilrand.String` alphabet: no vowels (no accidental words), no ambiguous characters.

@@ -58,7 +58,7 @@ public final class DeploymentController: Reconciler, Sendable {
         let labels = rs.labels
         guard !labels.isEmpty else { return [] }
         return ((try? deployments.store.byIndex(Indexer.namespaceIndex, rs.namespace)) ?? []).filter { d in
-            guard let sel = try? LabelSelector(d[path: ["spec", "selector"]]), !sel.isEverything else { return false }
+            guard let sel = try? LabelSelector(labelSelector: d[path: ["spec", "selector"]]), !sel.isEverything else { return false }
             return sel.matches(labels)
         }
     }

@@ -31,7 +31,7 @@ final class DeploymentSync {
     func run() async throws {
         let selector: LabelSelector
         do {
-            selector = try LabelSelector(d[path: ["spec", "selector"]])
+            selector = try LabelSelector(labelSelector: d[path: ["spec", "selector"]])
         } catch {
             c.logger.error("deployment \(d.key) has an invalid selector: \(error)")
             return
@@ -533,7 +533,7 @@ final class DeploymentSync {
     func requeueIfStuck(_ status: JSON) {
         guard let deadline = U.progressDeadline(d), let cond = U.condition(d["status"], U.progressing) else { return }
         if U.isComplete(d, status) || cond["reason"]?.string == U.timedOut { return }
-        guard let updated = cond["lastUpdateTime"]?.string.flatMap(KubeTime.parse) else { return }
+        guard let updated = cond["lastUpdateTime"]?.string.flatMap(RFC3339.parse) else { return }
         let after = updated.addingTimeInterval(Double(deadline)).timeIntervalSince(Date())
         if after < 1 {
             c.queue.addRateLimited(d.key)

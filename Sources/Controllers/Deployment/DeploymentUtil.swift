@@ -237,7 +237,7 @@ enum DeploymentUtil {
     }
 
     static func newCondition(_ type: String, _ status: String, _ reason: String, _ message: String, now: Date) -> JSON {
-        let t = JSON.string(KubeTime.format(now))
+        let t = JSON.string(RFC3339.time(now))
         return ["type": .string(type), "status": .string(status), "lastUpdateTime": t, "lastTransitionTime": t,
                 "reason": .string(reason), "message": .string(message)]
     }
@@ -288,7 +288,7 @@ enum DeploymentUtil {
         let reason = c["reason"]?.string ?? ""
         if reason == newReplicaSetAvailable { return false }
         if reason == timedOut { return true }
-        guard let from = c["lastUpdateTime"]?.string.flatMap(KubeTime.parse) else { return false }
+        guard let from = c["lastUpdateTime"]?.string.flatMap(RFC3339.parse) else { return false }
         return from.addingTimeInterval(Double(deadline)) < now
     }
 }

@@ -7,7 +7,7 @@ enum ServiceEndpoints {
     /// The Service's selector, nil when it has none (such Services get endpoints from someone else).
     static func selector(_ svc: JSON) -> LabelSelector? {
         guard let sel = svc[path: ["spec", "selector"]], !sel.isNull else { return nil }
-        return .fromMap(sel.stringMap)
+        return LabelSelector(matchLabels: sel.stringMap)
     }
 
     static func isExternalName(_ svc: JSON) -> Bool { svc[path: ["spec", "type"]]?.string == "ExternalName" }

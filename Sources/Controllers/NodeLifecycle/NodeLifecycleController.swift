@@ -120,7 +120,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
     func markUnknown(_ node: inout JSON) async throws -> Bool {
         var conditions = node[path: ["status", "conditions"]]?.array ?? []
         if conditions.first(where: { $0["type"]?.string == "Ready" })?["status"]?.string == "Unknown" { return false }
-        let now = JSON.string(KubeTime.now())
+        let now = JSON.string(RFC3339.time())
         for type in Self.unknownConditions {
             if let i = conditions.firstIndex(where: { $0["type"]?.string == type }) {
                 if conditions[i]["status"]?.string == "Unknown" { continue }
@@ -148,7 +148,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
             var conditions = pod[path: ["status", "conditions"]]?.array ?? []
             guard let i = conditions.firstIndex(where: { $0["type"]?.string == "Ready" }), conditions[i]["status"]?.string != "False" else { continue }
             conditions[i]["status"] = "False"
-            conditions[i]["lastTransitionTime"] = .string(KubeTime.now())
+            conditions[i]["lastTransitionTime"] = .string(RFC3339.time())
             do {
                 try await client.patch(.pods.inNamespace(pod.namespace), pod.name,
                                        ["status": ["conditions": .array(conditions)], "metadata": ["resourceVersion": .string(pod.resourceVersion)]],
@@ -182,7 +182,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
         }
         for w in wanted where !next.contains(where: { Taints.same($0, w) }) {
             var t = w
-            if t["effect"] == "NoExecute" { t["timeAdded"] = .string(KubeTime.now()) }
+            if t["effect"] == "NoExecute" { t["timeAdded"] = .string(RFC3339.time()) }
             next.append(t)
         }
         if next.count == current.count && zip(next, current).allSatisfy({ Taints.same($0, $1) }) { return }

@@ -51,7 +51,7 @@ public final class TaintEvictionController: Reconciler, Sendable {
 
     /// When `taint` began to count for eviction.
     func added(_ taint: JSON, node: String, now: Date) -> Date {
-        if let t = taint["timeAdded"]?.string.flatMap(KubeTime.parse) { return t }
+        if let t = taint["timeAdded"]?.string.flatMap(RFC3339.parse) { return t }
         let k = "\(node)/\(taint["key"]?.string ?? "")/\(taint["effect"]?.string ?? "")"
         return firstSeen.withLock { m in
             if let t = m[k] { return t }
@@ -95,7 +95,7 @@ public final class TaintEvictionController: Reconciler, Sendable {
         var conditions = (pod[path: ["status", "conditions"]]?.array ?? []).filter { $0["type"]?.string != "DisruptionTarget" }
         conditions.append([
             "type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
-            "message": "Taint manager: deleting due to NoExecute taint", "lastTransitionTime": .string(KubeTime.now()),
+            "message": "Taint manager: deleting due to NoExecute taint", "lastTransitionTime": .string(RFC3339.time()),
         ])
         recorder.event(pod, kind: "Pod", apiVersion: "v1", .normal, "TaintManagerEviction", "Marking for deletion Pod \(pod.key)")
         do {

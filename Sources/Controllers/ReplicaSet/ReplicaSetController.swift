@@ -59,7 +59,7 @@ public final class ReplicaSetController: Reconciler, Sendable {
         let labels = pod.labels
         guard !labels.isEmpty else { return [] }
         return ((try? replicaSets.store.byIndex(Indexer.namespaceIndex, pod.namespace)) ?? []).filter { rs in
-            guard let sel = try? LabelSelector(rs[path: ["spec", "selector"]]), !sel.isEverything else { return false }
+            guard let sel = try? LabelSelector(labelSelector: rs[path: ["spec", "selector"]]), !sel.isEverything else { return false }
             return sel.matches(labels)
         }
     }
@@ -122,7 +122,7 @@ public final class ReplicaSetController: Reconciler, Sendable {
         let needsSync = expectations.satisfied(key)
         let selector: LabelSelector
         do {
-            selector = try LabelSelector(rs[path: ["spec", "selector"]])
+            selector = try LabelSelector(labelSelector: rs[path: ["spec", "selector"]])
         } catch {
             // Invalid selectors are rejected by validation; nothing sensible can be done with one.
             logger.error("replicaset \(key) has an invalid selector: \(error)")

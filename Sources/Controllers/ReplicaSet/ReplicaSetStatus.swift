@@ -25,7 +25,7 @@ enum ReplicaSetStatus {
         if let manageError {
             if failureIndex == nil {
                 conditions.append([
-                    "type": "ReplicaFailure", "status": "True", "lastTransitionTime": .string(KubeTime.format(now)),
+                    "type": "ReplicaFailure", "status": "True", "lastTransitionTime": .string(RFC3339.time(now)),
                     "reason": .string(manageError.reason), "message": .string("\(manageError.underlying)"),
                 ])
             }

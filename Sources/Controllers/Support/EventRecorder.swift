@@ -78,7 +78,7 @@ public final class EventBroadcaster: Sendable {
             component: e.component, uid: io["uid"]?.string ?? "", kind: io["kind"]?.string ?? "",
             namespace: io["namespace"]?.string ?? "", name: io["name"]?.string ?? "", reason: e.reason,
             message: e.message, type: e.type.rawValue)
-        let stamp = KubeTime.format(e.time)
+        let stamp = RFC3339.time(e.time)
         if let prior = written.withLock({ $0[corr] }) {
             let count = prior.count + 1
             let path = ResourcePath.events.inNamespace(prior.namespace)

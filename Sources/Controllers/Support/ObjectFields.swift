@@ -18,8 +18,8 @@ extension JSON {
         guard let t = self[path: ["metadata", "deletionTimestamp"]] else { return false }
         return !t.isNull
     }
-    var deletionTimestamp: Date? { self[path: ["metadata", "deletionTimestamp"]]?.string.flatMap(KubeTime.parse) }
-    var creationTimestamp: Date? { self[path: ["metadata", "creationTimestamp"]]?.string.flatMap(KubeTime.parse) }
+    var deletionTimestamp: Date? { self[path: ["metadata", "deletionTimestamp"]]?.string.flatMap(RFC3339.parse) }
+    var creationTimestamp: Date? { self[path: ["metadata", "creationTimestamp"]]?.string.flatMap(RFC3339.parse) }
     /// The informer cache key (`namespace/name`).
     var key: String { ObjectKey.make(namespace: namespace, name: name) }
 
@@ -85,21 +85,4 @@ struct OwnerReference: Sendable, Hashable {
         guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
         return String(apiVersion[..<slash])
     }
-}
-
-/// `metav1.Time` text (RFC 3339, whole seconds, UTC), the precision of conditions and timestamps.
-enum KubeTime {
-    static func format(_ date: Date) -> String {
-        var t = time_t(Int((date.timeIntervalSince1970).rounded(.down)))
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    }
-
-    static func now() -> String { format(Date()) }
-
-    /// Parses RFC 3339 with or without fractional seconds.
-    static func parse(_ text: String) -> Date? { MicroTime.parse(text) }
 }

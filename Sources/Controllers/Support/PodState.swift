@@ -15,14 +15,14 @@ enum PodState {
     /// When the pod last became Ready; nil when it is not ready or the time is unknown.
     static func readyTime(_ pod: JSON) -> Date? {
         guard isReady(pod) else { return nil }
-        return condition(pod, "Ready")?["lastTransitionTime"]?.string.flatMap(KubeTime.parse)
+        return condition(pod, "Ready")?["lastTransitionTime"]?.string.flatMap(RFC3339.parse)
     }
 
     /// Ready for at least `minReadySeconds` (upstream's `IsPodAvailable`).
     static func isAvailable(_ pod: JSON, minReadySeconds: Int64, now: Date) -> Bool {
         guard isReady(pod) else { return false }
         if minReadySeconds == 0 { return true }
-        guard let since = condition(pod, "Ready")?["lastTransitionTime"]?.string.flatMap(KubeTime.parse) else { return false }
+        guard let since = condition(pod, "Ready")?["lastTransitionTime"]?.string.flatMap(RFC3339.parse) else { return false }
         return since.addingTimeInterval(Double(minReadySeconds)) < now
     }
 

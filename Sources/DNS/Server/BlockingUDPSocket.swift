@@ -4,10 +4,10 @@ import Glibc
 
 /// A connected, blocking UDP socket with a receive timeout: the smallest possible DNS client, for tests,
 /// probes and the benchmark (each of its threads owns one).
-final class BlockingUDPSocket {
+public final class BlockingUDPSocket {
     let fd: CInt
 
-    init(server: ListenAddress, timeoutMilliseconds: Int) throws {
+    public init(server: ListenAddress, timeoutMilliseconds: Int) throws {
         let family: CInt
         switch server.ip {
         case .v4: family = AF_INET
@@ -42,12 +42,12 @@ final class BlockingUDPSocket {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } == bytes.count
     }
 
     /// The next datagram, or nil on timeout or error.
-    func receive(into buffer: inout [UInt8]) -> Int? {
+    public func receive(into buffer: inout [UInt8]) -> Int? {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         return n >= 0 ? n : nil
     }

@@ -45,6 +45,6 @@ func validateImmutableData(_ object: JSON, old: JSON, fields: [String]) -> [Fiel
     var errs: [FieldError] = []
     let msg = "field is immutable when `immutable` is set"
     if object["immutable"]?.bool != true { errs.append(.forbidden(FieldPath("immutable"), msg)) }
-    for f in fields where !semanticallyEqual(object[f], old[f]) { errs.append(.forbidden(FieldPath(f), msg)) }
+    for f in fields where !Semantic.equal(object[f], old[f]) { errs.append(.forbidden(FieldPath(f), msg)) }
     return errs
 }

@@ -35,8 +35,8 @@ public struct DeploymentStrategy: ResourceStrategy, StatusValidatingStrategy {
         object["status"] = old["status"]
         let oldGeneration = old["metadata"]?["generation"]?.int ?? 0
         // Annotations count too: they are copied to the replica sets.
-        if !semanticallyEqual(object["spec"], old["spec"])
-            || !semanticallyEqual(object["metadata"]?["annotations"], old["metadata"]?["annotations"]) {
+        if !Semantic.equal(object["spec"], old["spec"])
+            || !Semantic.equal(object["metadata"]?["annotations"], old["metadata"]?["annotations"]) {
             object[path: ["metadata", "generation"]] = .int(oldGeneration + 1)
         } else {
             object[path: ["metadata", "generation"]] = .int(oldGeneration)

@@ -32,7 +32,7 @@ public struct EndpointSliceStrategy: ResourceStrategy {
         a["metadata"] = nil
         b["metadata"] = nil
         let gen = old["metadata"]?["generation"]?.int ?? 0
-        let changed = !semanticallyEqual(a, b) || !semanticallyEqual(object["metadata"]?["labels"], old["metadata"]?["labels"])
+        let changed = !Semantic.equal(a, b) || !Semantic.equal(object["metadata"]?["labels"], old["metadata"]?["labels"])
         object[path: ["metadata", "generation"]] = .int(changed ? gen + 1 : gen)
     }
 

@@ -23,7 +23,7 @@ public struct EventStrategy: ResourceStrategy {
         let involvedNamespace = object["involvedObject"]?["namespace"]?.string ?? ""
         let nsPath = FieldPath("involvedObject", "namespace")
         let mismatch = FieldError.invalid(nsPath, involvedNamespace, "does not match event.namespace")
-        if isZeroValue(object["eventTime"]) {
+        if Semantic.isZeroValue(object["eventTime"]) {
             if involvedNamespace.isEmpty {
                 if !namespace.isEmpty && namespace != "default" { errs.append(mismatch) }
             } else if namespace != involvedNamespace {

@@ -6,7 +6,7 @@ import APIMachinery
 extension JSON {
     /// Sets `key` when it holds a Go zero value (upstream's `if obj.Field == "" / == 0`).
     mutating func defaultIfZero(_ key: String, _ value: JSON) {
-        if isZeroValue(self[key]) { self[key] = value }
+        if Semantic.isZeroValue(self[key]) { self[key] = value }
     }
 
     /// Sets `key` when it is absent or null (upstream's `if obj.Field == nil`).

@@ -10,7 +10,7 @@ public struct NodeStrategy: ResourceStrategy {
 
     public func applyDefaults(_ object: inout JSON) {
         object.editObject("spec") { spec in
-            if isZeroValue(spec["podCIDRs"]), let cidr = spec["podCIDR"]?.string, !cidr.isEmpty { spec["podCIDRs"] = [.string(cidr)] }
+            if Semantic.isZeroValue(spec["podCIDRs"]), let cidr = spec["podCIDR"]?.string, !cidr.isEmpty { spec["podCIDRs"] = [.string(cidr)] }
             if let first = spec["podCIDRs"]?.array?.first?.string { spec["podCIDR"] = .string(first) }
         }
         object.defaultIfNil("status", [:])
@@ -126,11 +126,10 @@ public struct NodeStrategy: ResourceStrategy {
             let list = status?[field]?.object ?? [:]
             for name in list.keys.sorted() {
                 let p = FieldPath("status", field, name)
-                guard let q = Quantity.from(list[name]) else {
-                    errs.append(.invalid(p, list[name]?.string ?? "", Quantity.formatErrorMessage))
-                    continue
+                switch decodeQuantity(list[name], p) {
+                case .success(let q): errs += validateResourceQuantity(name, q, p)
+                case .failure(let error): errs.append(error)
                 }
-                errs += validateResourceQuantity(name, q, p)
             }
         }
         return errs

@@ -11,7 +11,7 @@ enum PodSpecDefaults {
     static func applySpecDefaults(_ spec: inout JSON) {
         // Conversion: v1's deprecated `serviceAccount` feeds an empty `serviceAccountName`, and the
         // output always mirrors the name back.
-        if isZeroValue(spec["serviceAccountName"]), let sa = spec["serviceAccount"]?.string, !sa.isEmpty {
+        if Semantic.isZeroValue(spec["serviceAccountName"]), let sa = spec["serviceAccount"]?.string, !sa.isEmpty {
             spec["serviceAccountName"] = .string(sa)
         }
         if let sa = spec["serviceAccountName"]?.string, !sa.isEmpty {
@@ -44,7 +44,7 @@ enum PodSpecDefaults {
             for key in ["containers", "initContainers"] {
                 spec.editEach(key) { c in
                     c.editEach("ports") { p in
-                        if isZeroValue(p["hostPort"]) { p["hostPort"] = p["containerPort"] ?? 0 }
+                        if Semantic.isZeroValue(p["hostPort"]) { p["hostPort"] = p["containerPort"] ?? 0 }
                     }
                 }
             }
@@ -52,7 +52,7 @@ enum PodSpecDefaults {
     }
 
     static func applyContainerDefaults(_ c: inout JSON) {
-        if isZeroValue(c["imagePullPolicy"]) {
+        if Semantic.isZeroValue(c["imagePullPolicy"]) {
             c["imagePullPolicy"] = .string(defaultPullPolicy(for: c["image"]?.string ?? ""))
         }
         c.defaultIfZero("terminationMessagePath", "/dev/termination-log")
@@ -132,7 +132,7 @@ enum PodSpecDefaults {
     static func roundResourceList(_ list: inout JSON) {
         guard var o = list.object else { return }
         for (k, v) in o {
-            if let q = Quantity.from(v) { o[k] = .string(q.roundedUp(toScale: -3).description) }
+            if let q = try? Quantity(json: v) { o[k] = .string(q.roundedUp(toScale: -3).description) }
         }
         list = .object(o)
     }
@@ -140,7 +140,7 @@ enum PodSpecDefaults {
     /// Pod status conversion: `podIP`/`hostIP` and their plural lists mirror each other.
     static func applyStatusConversions(_ status: inout JSON) {
         for (single, plural) in [("podIP", "podIPs"), ("hostIP", "hostIPs")] {
-            if isZeroValue(status[plural]), let ip = status[single]?.string, !ip.isEmpty {
+            if Semantic.isZeroValue(status[plural]), let ip = status[single]?.string, !ip.isEmpty {
                 status[plural] = [["ip": .string(ip)]]
             }
             if let first = status[plural]?.array?.first?["ip"]?.string {

@@ -27,7 +27,7 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
     public func prepareForCreate(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
         Self.addDefaultTolerations(&spec)
-        if isZeroValue(spec["priorityClassName"]) {
+        if Semantic.isZeroValue(spec["priorityClassName"]) {
             spec.defaultIfNil("priority", 0)
         } else if let value = Self.systemPriorityClasses[spec["priorityClassName"]?.string ?? ""] {
             spec.defaultIfNil("priority", .int(value))
@@ -63,7 +63,7 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
         merged[path: ["metadata", "deletionTimestamp"]] = old["metadata"]?["deletionTimestamp"]
         var status = object["status"] ?? [:]
         // qosClass is immutable; old kubelets dropped it, so it is backfilled.
-        if isZeroValue(status["qosClass"]) { status["qosClass"] = old["status"]?["qosClass"] }
+        if Semantic.isZeroValue(status["qosClass"]) { status["qosClass"] = old["status"]?["qosClass"] }
         merged["status"] = status
         object = merged
     }
@@ -76,7 +76,7 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
         if !(spec["ephemeralContainers"]?.array ?? []).isEmpty {
             errs.append(.forbidden(FieldPath("spec", "ephemeralContainers"), "cannot be set on create"))
         }
-        if !isZeroValue(spec["nodeName"]) && !(spec["schedulingGates"]?.array ?? []).isEmpty {
+        if !Semantic.isZeroValue(spec["nodeName"]) && !(spec["schedulingGates"]?.array ?? []).isEmpty {
             errs.append(.forbidden(FieldPath("spec", "nodeName"), "cannot be set until all schedulingGates have been cleared"))
         }
         return errs
@@ -140,15 +140,13 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
         var guaranteed = true
         for c in (spec["containers"]?.array ?? []) + (spec["initContainers"]?.array ?? []) {
             for (name, v) in c["resources"]?["requests"]?.object ?? [:] where name == "cpu" || name == "memory" {
-                if let q = Quantity.from(v), q.nanos > 0 {
-                    requests[name, default: Quantity(nanos: 0, format: q.format)].nanos += q.nanos
-                }
+                if let q = try? Quantity(json: v), q > .zero { requests[name, default: .zero] = requests[name, default: .zero] + q }
             }
             var found = Set<String>()
             for (name, v) in c["resources"]?["limits"]?.object ?? [:] where name == "cpu" || name == "memory" {
-                if let q = Quantity.from(v), q.nanos > 0 {
+                if let q = try? Quantity(json: v), q > .zero {
                     found.insert(name)
-                    limits[name, default: Quantity(nanos: 0, format: q.format)].nanos += q.nanos
+                    limits[name, default: .zero] = limits[name, default: .zero] + q
                 }
             }
             if !found.isSuperset(of: ["cpu", "memory"]) { guaranteed = false }
@@ -168,7 +166,7 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
     /// `validatePodMetadataAndSpec`'s checks beyond the pod spec.
     static func validatePodOnly(_ spec: JSON) -> [FieldError] {
         var errs: [FieldError] = []
-        if isZeroValue(spec["serviceAccountName"]) {
+        if Semantic.isZeroValue(spec["serviceAccountName"]) {
             for (vi, v) in (spec["volumes"]?.array ?? []).enumerated() {
                 for (si, s) in (v["projected"]?["sources"]?.array ?? []).enumerated() where s.has("serviceAccountToken") {
                     errs.append(.forbidden(FieldPath("spec", "volumes").index(vi).child("projected", "sources").index(si).child("serviceAccountToken"),
@@ -189,7 +187,7 @@ public struct PodStrategy: ResourceStrategy, StatusValidatingStrategy {
         var errs: [FieldError] = []
         let path = FieldPath("metadata", "annotations")
         let annotations = pod["metadata"]?["annotations"]?.object ?? [:]
-        if let mirror = annotations["kubernetes.io/config.mirror"]?.string, isZeroValue(pod["spec"]?["nodeName"]) {
+        if let mirror = annotations["kubernetes.io/config.mirror"]?.string, Semantic.isZeroValue(pod["spec"]?["nodeName"]) {
             errs.append(.invalid(path.key("kubernetes.io/config.mirror"), mirror, "must set spec.nodeName if mirror pod annotation is set"))
         }
         if let cost = annotations["controller.kubernetes.io/pod-deletion-cost"]?.string, Int32(cost) == nil {

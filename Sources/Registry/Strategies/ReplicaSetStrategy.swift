@@ -22,7 +22,7 @@ public struct ReplicaSetStrategy: ResourceStrategy, StatusValidatingStrategy {
     public func prepareForUpdate(_ object: inout JSON, old: JSON) {
         object["status"] = old["status"]
         let oldGeneration = old["metadata"]?["generation"]?.int ?? 0
-        let changed = !semanticallyEqual(object["spec"], old["spec"])
+        let changed = !Semantic.equal(object["spec"], old["spec"])
         object[path: ["metadata", "generation"]] = .int(changed ? oldGeneration + 1 : oldGeneration)
     }
 

@@ -18,21 +18,21 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
         spec.defaultIfZero("type", "ClusterIP")
         spec.editEach("ports") { p in
             p.defaultIfZero("protocol", "TCP")
-            if isZeroValue(p["targetPort"]) { p["targetPort"] = p["port"] ?? 0 }
+            if Semantic.isZeroValue(p["targetPort"]) { p["targetPort"] = p["port"] ?? 0 }
         }
         let type = spec["type"]?.string ?? ""
         if Self.externallyAccessible(spec) { spec.defaultIfZero("externalTrafficPolicy", "Cluster") }
         if ["NodePort", "LoadBalancer", "ClusterIP"].contains(type) { spec.defaultIfNil("internalTrafficPolicy", "Cluster") }
         if type == "LoadBalancer" { spec.defaultIfNil("allocateLoadBalancerNodePorts", true) }
         // A client that sets only clusterIP gets clusterIPs to match (create-time normalisation).
-        if let ip = spec["clusterIP"]?.string, !ip.isEmpty, isZeroValue(spec["clusterIPs"]) { spec["clusterIPs"] = [.string(ip)] }
+        if let ip = spec["clusterIP"]?.string, !ip.isEmpty, Semantic.isZeroValue(spec["clusterIPs"]) { spec["clusterIPs"] = [.string(ip)] }
         if type != "ExternalName" { Self.defaultIPFamilies(&spec) }
         object["spec"] = spec
         if type == "LoadBalancer" {
             object.editObject("status") { st in
                 st.editObject("loadBalancer") { lb in
                     lb.editEach("ingress") { ing in
-                        if !isZeroValue(ing["ip"]) { ing.defaultIfNil("ipMode", "VIP") }
+                        if !Semantic.isZeroValue(ing["ip"]) { ing.defaultIfNil("ipMode", "VIP") }
                     }
                 }
             }
@@ -45,7 +45,7 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
         let headless = spec["clusterIP"]?.string == "None"
         let selectorless = (spec["selector"]?.object ?? [:]).isEmpty
         spec.defaultIfNil("ipFamilyPolicy", headless && selectorless ? "RequireDualStack" : "SingleStack")
-        if isZeroValue(spec["ipFamilies"]) {
+        if Semantic.isZeroValue(spec["ipFamilies"]) {
             let ips = stringList(spec["clusterIPs"]).filter { $0 != "None" }.compactMap(IPAddress.init)
             if ips.isEmpty {
                 spec["ipFamilies"] = ["IPv4"]
@@ -94,8 +94,8 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
     /// An update that leaves out allocated values (a PUT of a hand-written manifest) keeps them.
     static func patchAllocatedValues(_ spec: inout JSON, old: JSON) {
         if needsClusterIP(old) && needsClusterIP(spec) {
-            if isZeroValue(spec["clusterIP"]) { spec["clusterIP"] = old["clusterIP"] }
-            if isZeroValue(spec["clusterIPs"]) && !isZeroValue(old["clusterIPs"]) { spec["clusterIPs"] = old["clusterIPs"] }
+            if Semantic.isZeroValue(spec["clusterIP"]) { spec["clusterIP"] = old["clusterIP"] }
+            if Semantic.isZeroValue(spec["clusterIPs"]) && !Semantic.isZeroValue(old["clusterIPs"]) { spec["clusterIPs"] = old["clusterIPs"] }
         }
         if needsNodePort(old) && needsNodePort(spec) {
             let oldPorts = old["ports"]?.array ?? []
@@ -105,12 +105,12 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
             var byName: [String: Int64] = [:]
             for p in oldPorts { byName[p["name"]?.string ?? ""] = p["nodePort"]?.int ?? 0 }
             spec.editEach("ports") { p in
-                if isZeroValue(p["nodePort"]), let v = byName[p["name"]?.string ?? ""], v != 0, !used.contains(v) {
+                if Semantic.isZeroValue(p["nodePort"]), let v = byName[p["name"]?.string ?? ""], v != 0, !used.contains(v) {
                     p["nodePort"] = .int(v)
                 }
             }
         }
-        if needsHealthCheckNodePort(old) && needsHealthCheckNodePort(spec) && isZeroValue(spec["healthCheckNodePort"]) {
+        if needsHealthCheckNodePort(old) && needsHealthCheckNodePort(spec) && Semantic.isZeroValue(spec["healthCheckNodePort"]) {
             spec["healthCheckNodePort"] = old["healthCheckNodePort"]
         }
     }
@@ -118,8 +118,8 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
     /// Upstream's `normalizeClusterIPs` for updates: clients that only know `clusterIP` keep working.
     static func normalizeClusterIPs(_ spec: inout JSON, old: JSON) {
         let newIP = spec["clusterIP"]?.string ?? "", oldIP = old["clusterIP"]?.string ?? ""
-        let sameIPs = semanticallyEqual(spec["clusterIPs"], old["clusterIPs"])
-        if !isZeroValue(old["clusterIPs"]) && isZeroValue(spec["clusterIPs"]) && oldIP == newIP {
+        let sameIPs = Semantic.equal(spec["clusterIPs"], old["clusterIPs"])
+        if !Semantic.isZeroValue(old["clusterIPs"]) && Semantic.isZeroValue(spec["clusterIPs"]) && oldIP == newIP {
             spec["clusterIPs"] = old["clusterIPs"]
         }
         if oldIP != newIP {
@@ -135,12 +135,12 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
     /// unless the client changed it.
     static func dropTypeDependentFields(_ spec: inout JSON, old: JSON) {
         if needsClusterIP(old) && !needsClusterIP(spec) {
-            if semanticallyEqual(spec["clusterIPs"], old["clusterIPs"]) && (spec["clusterIP"]?.string ?? "") == (old["clusterIP"]?.string ?? "") {
+            if Semantic.equal(spec["clusterIPs"], old["clusterIPs"]) && (spec["clusterIP"]?.string ?? "") == (old["clusterIP"]?.string ?? "") {
                 spec["clusterIP"] = nil
                 spec["clusterIPs"] = nil
             }
-            if semanticallyEqual(spec["ipFamilies"], old["ipFamilies"]) { spec["ipFamilies"] = nil }
-            if semanticallyEqual(spec["ipFamilyPolicy"], old["ipFamilyPolicy"]) { spec["ipFamilyPolicy"] = nil }
+            if Semantic.equal(spec["ipFamilies"], old["ipFamilies"]) { spec["ipFamilies"] = nil }
+            if Semantic.equal(spec["ipFamilyPolicy"], old["ipFamilyPolicy"]) { spec["ipFamilyPolicy"] = nil }
         }
         if needsNodePort(old) && !needsNodePort(spec) {
             let newPorts = (spec["ports"]?.array ?? []).map { $0["nodePort"]?.int ?? 0 }

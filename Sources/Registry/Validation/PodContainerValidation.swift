@@ -71,7 +71,7 @@ extension PodSpecValidation {
             if let target = c["targetContainerName"]?.string, !target.isEmpty, !others.contains(target) {
                 errs.append(.notFound(p.child("targetContainerName"), target))
             }
-            for field in ["ports", "resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] where !isZeroValue(c[field]) {
+            for field in ["ports", "resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] where !Semantic.isZeroValue(c[field]) {
                 errs.append(.forbidden(p.child(field), "cannot be set for an Ephemeral Container"))
             }
         }

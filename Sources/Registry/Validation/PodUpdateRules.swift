@@ -45,7 +45,7 @@ enum PodUpdateRules {
         }
         errs += validateOnlyAddedTolerations(newSpec["tolerations"], oldSpec["tolerations"], specPath.child("tolerations"))
         errs += validateOnlyDeletedSchedulingGates(newSpec["schedulingGates"], oldSpec["schedulingGates"], specPath.child("schedulingGates"))
-        if semanticallyEqual(newSpec, oldSpec) { return errs }
+        if Semantic.equal(newSpec, oldSpec) { return errs }
 
         // Munge the fields that may change to their old values, then compare what is left.
         var munged = newSpec
@@ -65,7 +65,7 @@ enum PodUpdateRules {
         }
         if !(oldSpec["schedulingGates"]?.array ?? []).isEmpty {
             // Gated pods may gain node selectors and node affinity terms.
-            if !semanticallyEqual(munged["nodeSelector"], oldSpec["nodeSelector"]) {
+            if !Semantic.equal(munged["nodeSelector"], oldSpec["nodeSelector"]) {
                 let old = oldSpec["nodeSelector"]?.object ?? [:], new = munged["nodeSelector"]?.object ?? [:]
                 if old.contains(where: { new[$0.key] != $0.value }) {
                     errs.append(.invalid(specPath.child("nodeSelector"), raw: GoSyntax.stringMap(munged["nodeSelector"]),
@@ -74,7 +74,7 @@ enum PodUpdateRules {
                 munged["nodeSelector"] = oldSpec["nodeSelector"]
             }
         }
-        if !semanticallyEqual(munged, oldSpec) {
+        if !Semantic.equal(munged, oldSpec) {
             errs.append(.forbidden(specPath, "pod updates may not change fields other than \(updatableFields.joined(separator: ","))\n\(specDiff(oldSpec, munged))"))
         }
         return errs
@@ -87,7 +87,7 @@ enum PodUpdateRules {
             var oldClone = o
             let found = newList.contains { n in
                 oldClone["tolerationSeconds"] = n["tolerationSeconds"]
-                return semanticallyEqual(oldClone, n)
+                return Semantic.equal(oldClone, n)
             }
             if !found { return [.forbidden(path, "existing toleration can not be modified except its tolerationSeconds")] }
         }
@@ -113,8 +113,8 @@ enum PodUpdateRules {
     static func specDiff(_ old: JSON, _ new: JSON) -> String {
         var lines: [String] = []
         func walk(_ a: JSON?, _ b: JSON?, _ path: String) {
-            if semanticallyEqual(a, b) { return }
-            if let ao = a?.object ?? (isZeroValue(a) ? [:] : nil), let bo = b?.object ?? (isZeroValue(b) ? [:] : nil),
+            if Semantic.equal(a, b) { return }
+            if let ao = a?.object ?? (Semantic.isZeroValue(a) ? [:] : nil), let bo = b?.object ?? (Semantic.isZeroValue(b) ? [:] : nil),
                 a?.object != nil || b?.object != nil {
                 for k in Set(ao.keys).union(bo.keys).sorted() { walk(ao[k], bo[k], path.isEmpty ? k : path + "." + k) }
                 return
@@ -123,8 +123,8 @@ enum PodUpdateRules {
                 for i in aa.indices { walk(aa[i], ba[i], path + "[\(i)]") }
                 return
             }
-            if !isZeroValue(a) { lines.append("-\t\(path): \(a!.jsonString)") }
-            if !isZeroValue(b) { lines.append("+\t\(path): \(b!.jsonString)") }
+            if !Semantic.isZeroValue(a) { lines.append("-\t\(path): \(a!.jsonString)") }
+            if !Semantic.isZeroValue(b) { lines.append("+\t\(path): \(b!.jsonString)") }
         }
         walk(old, new, "")
         return "  core.PodSpec{\n" + lines.joined(separator: "\n") + "\n  }\n"

@@ -55,7 +55,7 @@ extension PodSpecValidation {
             case "persistentVolumeClaim":
                 if (src["claimName"]?.string ?? "").isEmpty { errs.append(.required(p.child("claimName"))) }
             case "emptyDir":
-                if let q = Quantity.from(src["sizeLimit"]), q.nanos < 0 {
+                if let q = src["sizeLimit"].flatMap({ try? Quantity(json: $0) }), q.isNegative {
                     errs.append(.forbidden(p.child("sizeLimit"), "SizeLimit field must be a valid resource quantity"))
                 }
             case "nfs":

@@ -45,11 +45,21 @@ func validateContainerResourceName(_ name: String, _ path: FieldPath) -> [FieldE
 /// `ValidateResourceQuantityValue`: non-negative, and whole for integer resources.
 func validateResourceQuantity(_ name: String, _ q: Quantity, _ path: FieldPath) -> [FieldError] {
     var errs: [FieldError] = []
-    if q.nanos < 0 { errs.append(.invalid(path, q.description, Msg.isNegative)) }
+    if q.isNegative { errs.append(.invalid(path, q.description, Msg.isNegative)) }
     if integerResourceNames.contains(name) || isExtendedResourceName(name) {
-        if q.milliValue % 1000 != 0 { errs.append(.invalid(path, raw: q.description, Msg.notInteger)) }
+        if !q.isWhole { errs.append(.invalid(path, raw: q.description, Msg.notInteger)) }
     }
     return errs
+}
+
+/// A resource list's value decoded as upstream's `Quantity.UnmarshalJSON` decodes it, or the error it
+/// gives (reported at the value's path, since Skiff validates the JSON rather than failing to decode it).
+func decodeQuantity(_ value: JSON?, _ path: FieldPath) -> Result<Quantity, FieldError> {
+    do {
+        return .success(try Quantity(json: value ?? .null))
+    } catch {
+        return .failure(.invalid(path, value?.string ?? value?.description ?? "", error.description))
+    }
 }
 
 /// Upstream's `ValidateContainerResourceRequirements`: resource names, quantities, and requests no
@@ -64,8 +74,11 @@ func validateResourceRequirements(_ resources: JSON?, _ path: FieldPath) -> [Fie
     for name in limits.keys.sorted() {
         let p = limPath.key(name)
         errs += validateContainerResourceName(name, p)
-        guard let q = Quantity.from(limits[name]) else {
-            errs.append(.invalid(p, limits[name]?.string ?? limits[name]?.description ?? "", Quantity.formatErrorMessage))
+        let q: Quantity
+        switch decodeQuantity(limits[name], p) {
+        case .success(let decoded): q = decoded
+        case .failure(let error):
+            errs.append(error)
             continue
         }
         limitQ[name] = q
@@ -76,8 +89,11 @@ func validateResourceRequirements(_ resources: JSON?, _ path: FieldPath) -> [Fie
     for name in requests.keys.sorted() {
         let p = reqPath.key(name)
         errs += validateContainerResourceName(name, p)
-        guard let q = Quantity.from(requests[name]) else {
-            errs.append(.invalid(p, requests[name]?.string ?? requests[name]?.description ?? "", Quantity.formatErrorMessage))
+        let q: Quantity
+        switch decodeQuantity(requests[name], p) {
+        case .success(let decoded): q = decoded
+        case .failure(let error):
+            errs.append(error)
             continue
         }
         errs += validateResourceQuantity(name, q, p)

@@ -18,10 +18,10 @@ enum WorkloadValidation {
 
     /// `ValidatePodTemplateSpecForReplicaSet`: the selector must select the template's labels and pods
     /// must restart Always.
-    static func validateTemplateForReplicaSet(_ template: JSON, selector: LabelSelectorMatcher, kind: String, _ path: FieldPath) -> [FieldError] {
+    static func validateTemplateForReplicaSet(_ template: JSON, selector: LabelSelector, kind: String, _ path: FieldPath) -> [FieldError] {
         var errs: [FieldError] = []
         let labels = template["metadata"]?["labels"]
-        if !selector.isEmpty && !selector.matches(labels?.stringMap ?? [:]) {
+        if !selector.isEverything && !selector.matches(labels?.stringMap ?? [:]) {
             errs.append(.invalid(path.child("metadata", "labels"), raw: GoSyntax.stringMap(labels), "`selector` does not match template `labels`"))
         }
         errs += validatePodTemplateSpec(template, path)
@@ -46,7 +46,7 @@ enum WorkloadValidation {
                 errs.append(.invalid(path.child("selector"), raw: GoSyntax.labelSelector(selector), "empty selector is invalid for deployment"))
             }
         }
-        if let matcher = LabelSelectorMatcher(selector) {
+        if let matcher = try? LabelSelector(labelSelector: selector) {
             errs += validateTemplateForReplicaSet(spec["template"] ?? [:], selector: matcher, kind: kind, path.child("template"))
         } else {
             errs.append(.invalid(path.child("selector"), raw: GoSyntax.labelSelector(selector), "invalid label selector"))
@@ -121,6 +121,6 @@ enum WorkloadValidation {
 
     /// Selector immutability for apps/v1 updates.
     static func validateSelectorUnchanged(_ new: JSON?, _ old: JSON?, _ path: FieldPath) -> [FieldError] {
-        semanticallyEqual(new, old) ? [] : [.invalid(path, raw: GoSyntax.labelSelector(new), Msg.immutable)]
+        Semantic.equal(new, old) ? [] : [.invalid(path, raw: GoSyntax.labelSelector(new), Msg.immutable)]
     }
 }

@@ -1,3 +1,4 @@
+import APIMachinery
 import Client
 import Foundation
 
@@ -43,15 +44,12 @@ final class BenchAPIServer {
     /// Writes a kubeconfig for components spawned against this server (no credentials: plain HTTP).
     func writeKubeconfig() throws -> String {
         let path = directory + "/kubeconfig"
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: bench, cluster: {server: "\(url)"}}]
-            users: [{name: bench, user: {}}]
-            contexts: [{name: bench, context: {cluster: bench, user: bench}}]
-            current-context: bench
-
-            """
+        var config = Kubeconfig()
+        config.setCluster("bench", ["server": .string(url)])
+        config.setUser("bench", [:])
+        config.setContext("bench", ["cluster": "bench", "user": "bench"])
+        config.currentContext = "bench"
+        let text = config.yaml
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

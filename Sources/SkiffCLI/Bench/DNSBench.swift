@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import DNS
 
 /// `skiff bench dns`: UDP query load against a running DNS server.

@@ -1,5 +1,6 @@
 import APIMachinery
 import ArgumentParser
+import Benchmarks
 import Client
 import Foundation
 import Scheduler

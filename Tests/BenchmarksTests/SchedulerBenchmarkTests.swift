@@ -1,5 +1,5 @@
 import Testing
-@testable import Scheduler
+import Benchmarks
 
 @Suite("Benchmark helper")
 struct BenchmarkTests {

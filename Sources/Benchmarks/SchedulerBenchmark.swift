@@ -1,4 +1,5 @@
 import APIMachinery
+import Scheduler
 
 /// What `benchmarkSchedule` measured.
 public struct SchedulerBenchmarkResult: Sendable, CustomStringConvertible {

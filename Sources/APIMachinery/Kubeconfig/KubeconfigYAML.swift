@@ -1,19 +1,17 @@
-import APIMachinery
 import Foundation
 import Yams
 
 /// YAML text ⇄ JSON values for kubeconfig files.
 ///
-/// Reading goes through APIMachinery's `YAMLDecoding`, which resolves plain scalars as upstream's goyaml v2
-/// does (kubectl reads kubeconfigs with the same library). Writing uses Yams' emitter directly: PKI does not
-/// list Yams in Package.swift, and it is importable only because APIMachinery depends on it.
+/// Reading goes through `YAMLDecoding`, which resolves plain scalars as upstream's goyaml v2 does (kubectl
+/// reads kubeconfigs with the same library). Writing uses Yams' emitter directly.
 enum KubeconfigYAML {
     /// The first YAML (or JSON) document as a JSON value; empty text is `.null`.
-    static func decode(_ text: String) throws(PKIError) -> JSON {
+    static func decode(_ text: String) throws(KubeconfigError) -> JSON {
         do {
             return try YAMLDecoding.decode(text)
         } catch {
-            throw .invalidKubeconfig(error.message)
+            throw KubeconfigError(error.message)
         }
     }
 

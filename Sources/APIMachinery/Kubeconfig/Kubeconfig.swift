@@ -1,8 +1,9 @@
-import APIMachinery
 import Foundation
 
 /// A kubeconfig (`apiVersion: v1, kind: Config`), kept as a JSON value so that whatever another tool wrote
-/// (exec plugins, auth providers, extensions, preferences) survives a merge untouched.
+/// (exec plugins, auth providers, extensions, preferences) survives a merge untouched. The one reader and
+/// writer of kubeconfigs: PKI builds and merges them into files, Client reads the server and credentials
+/// of a context. It lives here (no I/O, only YAML) so that neither needs the other's dependencies.
 ///
 /// Entries live in the three named lists `clusters`, `users` and `contexts`; `current-context` picks one
 /// context. Merging and removal follow kind, whose behaviour users of `kind create/delete cluster` expect.
@@ -22,27 +23,27 @@ public struct Kubeconfig: Sendable, Hashable {
 
     /// Wraps a decoded document; throws unless it is an object whose entry lists are lists of named objects.
     /// A null document (an empty file) is an empty config.
-    public init(json: JSON) throws(PKIError) {
+    public init(json: JSON) throws(KubeconfigError) {
         if json.isNull {
             document = Self.emptyDocument
             return
         }
-        guard json.isObject else { throw .invalidKubeconfig("expected a mapping at the top level, got \(json.typeName)") }
+        guard json.isObject else { throw KubeconfigError("expected a mapping at the top level, got \(json.typeName)") }
         for list in Self.lists {
             guard let value = json[list], !value.isNull else { continue }
-            guard let entries = value.array else { throw .invalidKubeconfig("\(list) must be a list, got \(value.typeName)") }
+            guard let entries = value.array else { throw KubeconfigError("\(list) must be a list, got \(value.typeName)") }
             for (index, entry) in entries.enumerated() where !entry.isObject || entry["name"]?.string == nil {
-                throw .invalidKubeconfig("\(list)[\(index)] must be a mapping with a string name")
+                throw KubeconfigError("\(list)[\(index)] must be a mapping with a string name")
             }
         }
         if let current = json["current-context"], !current.isNull, current.string == nil {
-            throw .invalidKubeconfig("current-context must be a string, got \(current.typeName)")
+            throw KubeconfigError("current-context must be a string, got \(current.typeName)")
         }
         document = json
     }
 
     /// Parses kubeconfig text: YAML, or JSON (which is YAML too). Empty text is an empty config.
-    public static func parse(_ text: String) throws(PKIError) -> Kubeconfig {
+    public static func parse(_ text: String) throws(KubeconfigError) -> Kubeconfig {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{"), let json = try? JSON.parse(trimmed) {
             return try Kubeconfig(json: json)
@@ -202,4 +203,11 @@ public struct Kubeconfig: Sendable, Hashable {
     }
 
     private static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+}
+
+/// Why text is not a kubeconfig.
+public struct KubeconfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "invalid kubeconfig: \(reason)" }
 }
