@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "APIMachinery"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
