@@ -59,7 +59,7 @@ struct EventBroadcasterTests {
     }
 
     @Test func recordingNeverWaitsAndAFullBufferDropsNewEvents() async throws {
-        try await withCluster { c in
+        try await withCluster { c throws in
             let broadcaster = EventBroadcaster(client: c.client, queueLength: 2)
             let recorder = broadcaster.recorder(component: "test-controller")
             // Not running yet: nothing drains the buffer, and recording still returns.
