@@ -229,6 +229,7 @@ struct InformerTests {
             let informer = Informer(client: c.client, resource: configMapsInT)
             let run = Background { await informer.run() }
             #expect(await informer.waitForSync())
+            #expect(await eventually { informer.reflector.listCount == 1 })
             // A second run returns at once (were it to run, it would only end with the suite's time limit)
             // and lists nothing.
             await informer.run()

@@ -157,9 +157,9 @@ struct ReflectorTests {
             try await Task.sleep(for: .milliseconds(1200))
 
             await c.stopServer()
-            // Down long enough for the reflector to retry and fail at least twice.
-            let watches = reflector.watchCount
-            #expect(await eventually { reflector.watchCount >= watches + 2 })
+            // Stays: the outage itself. Nothing signals it to wait on: the stopped server leaves the open
+            // watch connection hanging rather than closing it, so the reflector may or may not notice.
+            try await Task.sleep(for: .milliseconds(500))
             try await c.restartServer()
             try await c.client.create(configMapsInT, configMap("b"))
             #expect(await eventually(timeout: .seconds(8)) { store.cache.get("t/b") != nil })
