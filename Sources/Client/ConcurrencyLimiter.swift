@@ -27,6 +27,9 @@ public final class ConcurrencyLimiter: Sendable {
         return try await body()
     }
 
+    /// How many callers wait for a permit: tests wait for this instead of sleeping.
+    var waiting: Int { state.withLock { $0.waiting.count - $0.head } }
+
     private func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in

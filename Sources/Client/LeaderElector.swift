@@ -48,6 +48,8 @@ public final class LeaderElector: Sendable {
     let onStoppedLeading: @Sendable () async -> Void
     let onNewLeader: (@Sendable (String) async -> Void)?
     let logger: Logger
+    /// Times leases, renew deadlines and retries (tests pass a `ManualClock`).
+    let clock: any MonotonicClock
     let state = Mutex(State())
 
     /// The JitterFactor upstream applies to `retryPeriod` while acquiring.
@@ -68,12 +70,14 @@ public final class LeaderElector: Sendable {
     ///     since the lock is only released after it has returned.
     ///   - onStoppedLeading: called when `run` ends, whether or not this candidate ever led.
     ///   - onNewLeader: called, in order, with each new holder this candidate observes (including itself).
+    ///   - clock: what leases, deadlines and retry periods are measured and slept on.
     public init(
         client: KubeClient, config: LeaderElectionConfig,
         onStartedLeading: @escaping @Sendable () async -> Void,
         onStoppedLeading: @escaping @Sendable () async -> Void = {},
         onNewLeader: (@Sendable (String) async -> Void)? = nil,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        clock: any MonotonicClock = ContinuousClock()
     ) throws {
         if config.leaseDuration <= config.renewDeadline {
             throw LeaderElectionConfigError(description: "leaseDuration must be greater than renewDeadline")
@@ -100,6 +104,7 @@ public final class LeaderElector: Sendable {
         self.onStoppedLeading = onStoppedLeading
         self.onNewLeader = onNewLeader
         self.logger = logger ?? Logger(label: "leaderelection")
+        self.clock = clock
     }
 
     var leases: ResourcePath { ResourcePath.leases.inNamespace(config.leaseNamespace) }
@@ -154,7 +159,7 @@ public final class LeaderElector: Sendable {
             reportTransition(reporter)
             if ok { return true }
             let wait = config.retryPeriod + config.retryPeriod * Double.random(in: 0..<Self.jitterFactor)
-            do { try await Task.sleep(for: wait) } catch { return false }
+            do { try await clock.sleep(for: wait) } catch { return false }
         }
         return false
     }
@@ -168,10 +173,10 @@ public final class LeaderElector: Sendable {
     /// it stops at once rather than after `renewDeadline` as client-go's elector does.
     func renew(_ reporter: AsyncStream<String>.Continuation) async {
         while !Task.isCancelled {
-            let deadline = ContinuousClock.now + config.renewDeadline
+            let deadline = clock.now + config.renewDeadline
             var renewed = false
             while !Task.isCancelled {
-                if await Self.before(deadline, { await self.tryAcquireOrRenew() }) == true {
+                if await before(deadline, { await self.tryAcquireOrRenew() }) == true {
                     renewed = true
                     break
                 }
@@ -181,25 +186,26 @@ public final class LeaderElector: Sendable {
                     logger.info("lease \(describe) is now held by \(holder): stopping leading")
                     return
                 }
-                let next = min(ContinuousClock.now + config.retryPeriod, deadline)
-                try? await Task.sleep(until: next, clock: .continuous)
-                if ContinuousClock.now >= deadline { break }
+                let next = min(clock.now + config.retryPeriod, deadline)
+                try? await clock.sleep(until: next)
+                if clock.now >= deadline { break }
             }
             reportTransition(reporter)
             if !renewed {
                 if !Task.isCancelled { logger.info("failed to renew lease \(describe): timed out waiting for the condition") }
                 return
             }
-            do { try await Task.sleep(for: config.retryPeriod) } catch { return }
+            do { try await clock.sleep(for: config.retryPeriod) } catch { return }
         }
     }
 
     /// Runs `operation`, cancelling it at `deadline`; nil when the deadline came first.
-    static func before<T: Sendable>(_ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async -> T) async -> T? {
-        await withTaskGroup(of: T?.self) { group in
+    func before<T: Sendable>(_ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async -> T) async -> T? {
+        let clock = self.clock
+        return await withTaskGroup(of: T?.self) { group in
             group.addTask { await operation() }
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await clock.sleep(until: deadline)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -223,7 +229,7 @@ public final class LeaderElector: Sendable {
     func setObserved(_ record: LeaderElectionRecord, lease: JSON?) {
         state.withLock { s in
             s.observedRecord = record
-            s.observedTime = .now
+            s.observedTime = clock.now
             if let lease { s.lease = lease }
         }
     }
@@ -243,7 +249,7 @@ public final class LeaderElector: Sendable {
 
         // 1. The leader's fast path: write over the Lease as last seen, assuming nobody else touched it.
         let fast = state.withLock { s -> LeaderElectionRecord? in
-            guard s.observedRecord?.holderIdentity == config.identity, isLeaseValid(s, now: .now) else { return nil }
+            guard s.observedRecord?.holderIdentity == config.identity, isLeaseValid(s, now: clock.now) else { return nil }
             return s.observedRecord
         }
         if let observed = fast {
@@ -287,9 +293,9 @@ public final class LeaderElector: Sendable {
             s.lease = lease
             if s.observedRecord != old {
                 s.observedRecord = old
-                s.observedTime = .now
+                s.observedTime = clock.now
             }
-            return !old.holderIdentity.isEmpty && isLeaseValid(s, now: .now) && old.holderIdentity != config.identity
+            return !old.holderIdentity.isEmpty && isLeaseValid(s, now: clock.now) && old.holderIdentity != config.identity
         }
         if heldByOther { return false }
 

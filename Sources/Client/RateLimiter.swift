@@ -54,6 +54,8 @@ public final class ItemExponentialFailureRateLimiter<Item: Hashable & Sendable>:
 public final class BucketRateLimiter<Item: Hashable & Sendable>: RateLimiter {
     public let qps: Double
     public let burst: Int
+    /// Refills the bucket as it moves.
+    public let clock: any MonotonicClock
     let bucket: Mutex<Bucket>
 
     struct Bucket {
@@ -61,14 +63,15 @@ public final class BucketRateLimiter<Item: Hashable & Sendable>: RateLimiter {
         var last: ContinuousClock.Instant
     }
 
-    public init(qps: Double, burst: Int) {
+    public init(qps: Double, burst: Int, clock: any MonotonicClock = ContinuousClock()) {
         self.qps = qps
         self.burst = burst
-        bucket = Mutex(Bucket(tokens: Double(burst), last: .now))
+        self.clock = clock
+        bucket = Mutex(Bucket(tokens: Double(burst), last: clock.now))
     }
 
     public func when(_ item: Item) -> Duration {
-        let now = ContinuousClock.now
+        let now = clock.now
         return bucket.withLock { b in
             let elapsed = now - b.last
             let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -105,11 +108,11 @@ public final class MaxOfRateLimiter<Item: Hashable & Sendable>: RateLimiter {
 
 extension MaxOfRateLimiter {
     /// Controllers' default (client-go's `DefaultTypedControllerRateLimiter`): per item 5ms doubling up to
-    /// 1000s, and overall 10 retries a second with bursts of 100.
-    public static func defaultController() -> MaxOfRateLimiter<Item> {
+    /// 1000s, and overall 10 retries a second with bursts of 100, the bucket refilling by `clock`.
+    public static func defaultController(clock: any MonotonicClock = ContinuousClock()) -> MaxOfRateLimiter<Item> {
         MaxOfRateLimiter([
             ItemExponentialFailureRateLimiter<Item>(base: .milliseconds(5), maximum: .seconds(1000)),
-            BucketRateLimiter<Item>(qps: 10, burst: 100),
+            BucketRateLimiter<Item>(qps: 10, burst: 100, clock: clock),
         ])
     }
 }

@@ -11,6 +11,8 @@ import Synchronization
 ///   returns nil.
 public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     public let rateLimiter: any RateLimiter<Key>
+    /// What `addAfter` delays are measured and slept on.
+    public let clock: any MonotonicClock
     let state = Mutex(State())
 
     struct State {
@@ -23,12 +25,15 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var nextWaiter = 0
         /// Keys waiting for `addAfter`, with the instant they are due and the timer that will add them.
         var delayed: [Key: (due: ContinuousClock.Instant, timer: Task<Void, Never>)] = [:]
+        /// Keys handed to workers so far.
+        var handedOut = 0
 
         var count: Int { queue.count - head }
 
         mutating func pop() -> Key {
             let k = queue[head]
             head += 1
+            handedOut += 1
             if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
@@ -54,8 +59,12 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
     }
 
-    public init(rateLimiter: any RateLimiter<Key> = MaxOfRateLimiter<Key>.defaultController()) {
-        self.rateLimiter = rateLimiter
+    /// - Parameters:
+    ///   - rateLimiter: the waits of `addRateLimited`; by default `MaxOfRateLimiter.defaultController` on `clock`.
+    ///   - clock: times `addAfter` delays (tests pass a `ManualClock`).
+    public init(rateLimiter: (any RateLimiter<Key>)? = nil, clock: any MonotonicClock = ContinuousClock()) {
+        self.rateLimiter = rateLimiter ?? MaxOfRateLimiter<Key>.defaultController(clock: clock)
+        self.clock = clock
     }
 
     private func resume(_ r: [(CheckedContinuation<Key?, Never>, Key?)]) {
@@ -77,13 +86,14 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// moves it earlier, never later.
     public func addAfter(_ key: Key, _ delay: Duration) {
         guard delay > .zero else { return add(key) }
-        let due = ContinuousClock.now + delay
+        let clock = self.clock
+        let due = clock.now + delay
         state.withLock { s in
             guard !s.shuttingDown else { return }
             if let existing = s.delayed[key], existing.due <= due { return }
             s.delayed[key]?.timer.cancel()
             let timer = Task { [weak self] in
-                do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
+                do { try await clock.sleep(until: due) } catch { return }
                 self?.fire(key, due: due)
             }
             s.delayed[key] = (due, timer)
@@ -169,4 +179,10 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// How many keys are queued (not counting those being processed or delayed).
     public var len: Int { state.withLock { $0.count } }
+
+    /// How many `get` calls are parked waiting for a key: tests wait for this instead of sleeping.
+    var waitingGets: Int { state.withLock { $0.waiters.count } }
+
+    /// How many keys have been handed to workers: with `waitingGets`, tells a test its keys were worked on.
+    var handedOut: Int { state.withLock { $0.handedOut } }
 }

@@ -6,8 +6,10 @@ import Synchronization
 
 /// The running kube-scheduler: informers keep a `Snapshot` of nodes and assigned pods and feed unassigned
 /// pods to the `SchedulingQueue`; one loop pops a pod, runs the framework over the snapshot, assumes the
-/// result and hands the binding to its own task (binding is off the scheduling path, as upstream's
-/// binding cycle), so the next pod is scheduled while the API write is in flight.
+/// result and hands the binding to a child task of `run()` (binding is off the scheduling path, as
+/// upstream's binding cycle), so the next pod is scheduled while the API write is in flight. Events go
+/// through an `EventBroadcaster`, whose buffer and writers are its own: recording one never holds a
+/// binding's place.
 public final class SchedulerService: Sendable {
     let client: KubeClient
     let logger: Logger
@@ -16,11 +18,10 @@ public final class SchedulerService: Sendable {
     let pods: Informer
     let queue: SchedulingQueue
     let state: Mutex<(snapshot: Snapshot, scheduler: Scheduler)>
-    let events: EventRecorder
+    let events: EventBroadcaster
+    let recorder: EventRecorder
     /// Bindings and failure reports in flight at once; the rest wait in line.
     let writes = ConcurrencyLimiter(limit: 64)
-    /// `Scheduled` Events in flight at once.
-    let eventWrites = ConcurrencyLimiter(limit: 32)
 
     public init(client: KubeClient, schedulerName: String = PodView.defaultSchedulerName, logger: Logger) {
         self.client = client
@@ -32,7 +33,9 @@ public final class SchedulerService: Sendable {
         nodes = Informer(client: client, resource: .nodes, logger: logger)
         // Finished pods hold no resources: upstream's scheduler does not watch them either.
         pods = Informer(client: client, resource: .pods, fieldSelector: "status.phase!=Succeeded,status.phase!=Failed", logger: logger)
-        events = EventRecorder(client: client, component: "default-scheduler")
+        // An event per bound pod: several writers, so that events keep pace with 64 bindings in flight.
+        events = EventBroadcaster(client: client, writers: 8, logger: logger)
+        recorder = events.recorder(component: "default-scheduler")
     }
 
     /// Runs until cancelled.
@@ -67,20 +70,21 @@ public final class SchedulerService: Sendable {
                 queue.delete(uid: uid)
                 if wasAssigned { queue.moveAllToActiveOrBackoff(.assignedPodDelete) }
             }))
-        await withTaskGroup(of: Void.self) { group in
+        // Informers, the queue's flushes, the event writers and every binding are children of this group:
+        // when `run()` is cancelled they all end, and it returns only once they have.
+        await withDiscardingTaskGroup { group in
             group.addTask { await self.nodes.run() }
             group.addTask { await self.pods.run() }
             group.addTask { await self.queue.run() }
-            group.addTask {
-                _ = await self.nodes.waitForSync()
-                _ = await self.pods.waitForSync()
-                await self.scheduleLoop()
-            }
+            group.addTask { await self.events.run() }
             await withTaskCancellationHandler {
-                await group.waitForAll()
+                if await nodes.waitForSync(), await pods.waitForSync() {
+                    await scheduleLoop(&group)
+                }
             } onCancel: {
                 self.queue.close()
             }
+            group.cancelAll()
         }
     }
 
@@ -95,7 +99,8 @@ public final class SchedulerService: Sendable {
         queue.add(pod)
     }
 
-    func scheduleLoop() async {
+    /// Schedules popped pods until the queue is closed, adding each binding and failure report to `group`.
+    func scheduleLoop(_ group: inout DiscardingTaskGroup) async {
         while let info = await queue.pop() {
             let uid = info.pod.uid
             // The queue's copy may be stale: act on what the cache says now.
@@ -120,7 +125,7 @@ public final class SchedulerService: Sendable {
             case .success(let result):
                 queue.done(uid: uid)
                 let host = result.suggestedHost
-                Task { await self.writes.run { await self.bind(pod, to: host, info: info) } }
+                group.addTask { await self.writes.run { await self.bind(pod, to: host, info: info) } }
             case .failure(let failure):
                 let plugins = failure.fitError?.diagnosis.unschedulablePlugins ?? []
                 var retry = info
@@ -128,7 +133,7 @@ public final class SchedulerService: Sendable {
                 queue.addUnschedulableIfNotPresent(retry, unschedulablePlugins: plugins)
                 queue.done(uid: uid)
                 logger.info("pod \(pod.namespace)/\(pod.name) is unschedulable: \(failure.description)")
-                Task { await self.writes.run { await self.recordFailure(pod, failure) } }
+                group.addTask { await self.writes.run { await self.recordFailure(pod, failure) } }
             }
         }
     }
@@ -142,14 +147,9 @@ public final class SchedulerService: Sendable {
         do {
             try await client.send(.POST, ResourcePath.pods.inNamespace(pod.namespace).item(pod.name, subresource: "binding"), body: binding)
             logger.info("bound pod \(pod.namespace)/\(pod.name) to \(node)")
-            // The Event goes out on its own, as upstream's broadcaster sends it: the binding's permit is free
-            // for the next binding at once.
-            Task {
-                await eventWrites.run {
-                    await events.record(regarding: podReference(pod), type: "Normal", reason: SchedulingEvents.scheduledReason,
-                                        message: SchedulingEvents.scheduledMessage(pod: pod, node: node))
-                }
-            }
+            // Buffered, not written here: the binding's permit is free for the next binding at once.
+            recorder.event(regarding: podReference(pod), .normal, SchedulingEvents.scheduledReason,
+                           SchedulingEvents.scheduledMessage(pod: pod, node: node))
         } catch {
             logger.warning("binding pod \(pod.namespace)/\(pod.name) to \(node) failed: \(error)")
             _ = state.withLock { $0.snapshot.forget(uid: pod.uid) }
@@ -160,7 +160,7 @@ public final class SchedulerService: Sendable {
 
     func recordFailure(_ pod: PodView, _ failure: SchedulingFailure) async {
         let message = SchedulingEvents.truncated(failure.description)
-        await events.record(regarding: podReference(pod), type: "Warning", reason: SchedulingEvents.failedSchedulingReason, message: message)
+        recorder.event(regarding: podReference(pod), .warning, SchedulingEvents.failedSchedulingReason, message)
         let condition: JSON = [
             "type": "PodScheduled", "status": "False", "reason": .string(failure.conditionReason),
             "message": .string(message), "lastProbeTime": .null, "lastTransitionTime": .string(RFC3339.time()),
@@ -184,43 +184,5 @@ public final class SchedulerService: Sendable {
 
     func podReference(_ pod: PodView) -> JSON {
         ["kind": "Pod", "apiVersion": "v1", "namespace": .string(pod.namespace), "name": .string(pod.name), "uid": .string(pod.uid)]
-    }
-}
-
-/// Writes core/v1 Events the way upstream's event recorder does for a component, folding repeats of the
-/// same event into one object with a growing `count`.
-public final class EventRecorder: Sendable {
-    let client: KubeClient
-    let component: String
-    let seen = Mutex<[String: (name: String, count: Int64)]>([:])
-
-    public init(client: KubeClient, component: String) {
-        self.client = client
-        self.component = component
-    }
-
-    public func record(regarding object: JSON, type: String, reason: String, message: String) async {
-        let ns = object["namespace"]?.string ?? "default"
-        let key = "\(ns)/\(object["name"]?.string ?? "")/\(object["uid"]?.string ?? "")/\(reason)/\(message)"
-        let path = ResourcePath.events.inNamespace(ns)
-        let now = RFC3339.time()
-        if let prior = seen.withLock({ $0[key] }) {
-            let count = prior.count + 1
-            if (try? await client.patch(path, prior.name, ["count": .int(count), "lastTimestamp": .string(now)])) != nil {
-                seen.withLock { $0[key] = (prior.name, count) }
-                return
-            }
-        }
-        let name = "\(object["name"]?.string ?? "object").\(String(UInt64(Date().timeIntervalSince1970 * 1e9), radix: 16))"
-        let event: JSON = [
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": ["name": .string(name), "namespace": .string(ns)],
-            "involvedObject": object, "reason": .string(reason), "message": .string(message), "type": .string(type),
-            "source": ["component": .string(component)], "firstTimestamp": .string(now), "lastTimestamp": .string(now),
-            "count": 1, "reportingComponent": .string(component), "reportingInstance": "",
-        ]
-        if (try? await client.create(path, event)) != nil {
-            seen.withLock { $0[key] = (name, 1) }
-        }
     }
 }

@@ -1,4 +1,4 @@
-import Client
+@testable import Client
 import Synchronization
 import Testing
 
@@ -31,6 +31,8 @@ import Testing
                 group.addTask {
                     await limiter.run {
                         gauge.enter()
+                        // Stays: the body's work, held long enough for the others to pile up on the limit;
+                        // nothing is waited for.
                         try? await Task.sleep(for: .milliseconds(1))
                         gauge.leave()
                     }
@@ -65,7 +67,8 @@ import Testing
         var waiters: [Task<Void, Never>] = []
         for i in 0..<5 {
             waiters.append(Task { await limiter.run { order.append(i) } })
-            try? await Task.sleep(for: .milliseconds(10))  // so that each is waiting before the next comes
+            // Each is waiting before the next comes.
+            while limiter.waiting < i + 1 { await Task.yield() }
         }
         open.yield()
         await first.value

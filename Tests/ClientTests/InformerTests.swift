@@ -1,5 +1,5 @@
 import APIMachinery
-import Client
+@testable import Client
 import Foundation
 import Testing
 import TestSupport
@@ -128,6 +128,8 @@ struct InformerTests {
             let fast = RecordingHandler()
             let slowSeen = Recorder<String>()
             informer.addHandler(InformerHandlerFunctions(onAdd: { o, _ in
+                // Stays: this is the slow handler, stuck for longer than the test runs (until the informer
+                // stops and cancels it); nothing waits on it.
                 try? await Task.sleep(for: .seconds(30))
                 slowSeen.append(o.name)
             }))
@@ -156,7 +158,9 @@ struct InformerTests {
             informer.removeHandler(registration)
             try await c.client.create(configMapsInT, configMap("b"))
             #expect(await eventually { kept.events.all == ["add a", "add b"] })
-            try await Task.sleep(for: .milliseconds(100))
+            // "b" reached every registered handler's queue in the step that queued it for `kept`: the
+            // removed one's queue never got it.
+            #expect(registration.listener.counts.withLock { $0.enqueued } == 1)
             #expect(removed.events.all == ["add a"])
             await run.stop()
         }
@@ -183,6 +187,10 @@ struct InformerTests {
             informer.addHandler(handler)
             let run = Background { await informer.run() }
             #expect(await informer.waitForSync())
+            // Stays: the reflector takes a watch that ends within a second of real time without events for a
+            // failure (upstream's "very short watch") and relists at once; this one must outlive that
+            // second so that the server stopping reads as a dropped connection, re-watched from its
+            // resourceVersion and answered with the 410 this test is about.
             try await Task.sleep(for: .milliseconds(1200))
 
             // While the API server is down, "gone" is deleted and the history compacted: when the informer
@@ -210,7 +218,7 @@ struct InformerTests {
             let informer = Informer(client: c.client, resource: configMapsInT)
             // Never run, so it never syncs.
             let waiter = Task { await informer.waitForSync() }
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(await eventually { informer.dispatcher.state.withLock { $0.waiters.count } == 1 })
             waiter.cancel()
             #expect(await waiter.value == false)
         }
@@ -221,9 +229,11 @@ struct InformerTests {
             let informer = Informer(client: c.client, resource: configMapsInT)
             let run = Background { await informer.run() }
             #expect(await informer.waitForSync())
-            let started = ContinuousClock.now
+            #expect(await eventually { informer.reflector.listCount == 1 })
+            // A second run returns at once (were it to run, it would only end with the suite's time limit)
+            // and lists nothing.
             await informer.run()
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(informer.reflector.listCount == 1)
             await run.stop()
         }
     }

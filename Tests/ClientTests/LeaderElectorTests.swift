@@ -13,7 +13,7 @@ final class Candidate: Sendable {
     let newLeaders = Recorder<String>()
     let run: Mutex<Background?> = Mutex(nil)
 
-    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, election: Election,
+    init(_ id: String, client: KubeClient, lease: String, releaseOnCancel: Bool, election: Election, clock: ManualClock,
          leaseDuration: Duration = .seconds(2), renewDeadline: Duration = .seconds(1)) throws {
         self.id = id
         self.log = election.log
@@ -29,12 +29,13 @@ final class Candidate: Sendable {
             onStartedLeading: {
                 election.begin(id)
                 log.append("started \(id)")
-                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                await suspendUntilCancelled()
                 election.end(id)
                 log.append("cancelled \(id)")
             },
             onStoppedLeading: { log.append("stopped \(id)") },
-            onNewLeader: { newLeaders.append($0) })
+            onNewLeader: { newLeaders.append($0) },
+            clock: clock)
     }
 
     func start() {
@@ -45,6 +46,16 @@ final class Candidate: Sendable {
     func stop() async {
         let r = run.withLock { $0 }
         await r?.stop()
+    }
+}
+
+/// Returns when the calling task is cancelled: the leader's work, which runs until leadership ends.
+func suspendUntilCancelled() async {
+    let (stream, continuation) = AsyncStream.makeStream(of: Never.self)
+    await withTaskCancellationHandler {
+        for await _ in stream {}
+    } onCancel: {
+        continuation.finish()
     }
 }
 
@@ -68,10 +79,16 @@ final class Election: Sendable {
     var leader: String? { state.withLock { $0.leading.count == 1 ? $0.leading.first : nil } }
 }
 
+/// Election time runs on a `ManualClock`: the tests move it in steps of `step`, each taken only once
+/// every running candidate is idle between attempts, so what happens at each step does not depend on how
+/// fast the machine is.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct LeaderElectorTests {
     let election = Election()
+    let clock = ManualClock()
     var log: Recorder<String> { election.log }
+    /// Longer than any retry wait (200 ms with up to 1.2 × jitter: under 440 ms), shorter than a lease.
+    let step = Duration.milliseconds(450)
 
     func lease(_ c: TestCluster, _ name: String) async throws -> JSON {
         try await c.client.get(ResourcePath.leases.inNamespace("t"), name)
@@ -79,16 +96,36 @@ struct LeaderElectorTests {
 
     func currentLeader() -> String? { election.leader }
 
+    func candidate(_ id: String, _ c: TestCluster, lease: String, releaseOnCancel: Bool,
+                   leaseDuration: Duration = .seconds(2), renewDeadline: Duration = .seconds(1)) throws -> Candidate {
+        try Candidate(id, client: c.client, lease: lease, releaseOnCancel: releaseOnCancel, election: election, clock: clock,
+                      leaseDuration: leaseDuration, renewDeadline: renewDeadline)
+    }
+
+    /// Waits until `candidates` candidates are parked between attempts (a renewal in flight holds a
+    /// sleeper for its renew deadline, longer than `step`).
+    func idle(_ candidates: Int) async {
+        let step = self.step
+        await clock.waitForSleepers { $0.count == candidates && $0.allSatisfy { $0 < step } }
+    }
+
+    /// Advances one step once `candidates` are idle.
+    func tick(_ candidates: Int) async {
+        await idle(candidates)
+        clock.advance(by: step)
+    }
+
     @Test func exactlyOneLeadsAndTheOtherTakesOverWhenTheLeaderStopsRenewing() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l1", releaseOnCancel: false, election: election)
-            let b = try Candidate("b", client: c.client, lease: "l1", releaseOnCancel: false, election: election)
+            let a = try candidate("a", c, lease: "l1", releaseOnCancel: false)
+            let b = try candidate("b", c, lease: "l1", releaseOnCancel: false)
             a.start()
             b.start()
             #expect(await eventually { currentLeader() != nil })
             let first = try #require(currentLeader())
             let (leader, follower) = first == "a" ? (a, b) : (b, a)
 
+            await idle(2)
             let acquired = try await lease(c, "l1")
             #expect(acquired[path: ["spec", "holderIdentity"]] == .string(first))
             #expect(acquired[path: ["spec", "leaseDurationSeconds"]] == 2)
@@ -98,8 +135,9 @@ struct LeaderElectorTests {
             #expect(isMicroTime(acquireTime))
             #expect(isMicroTime(renewTime))
 
-            // Several renewals later the same one leads, and the lease shows it renewing.
-            try await Task.sleep(for: .milliseconds(1500))
+            // Renewals every step, over more than a lease: the same one leads, and the lease shows it renewing.
+            for _ in 0..<6 { await tick(2) }
+            await idle(2)
             #expect(currentLeader() == first)
             #expect(leader.elector.isLeader && !follower.elector.isLeader)
             #expect(follower.elector.leader == first)
@@ -107,13 +145,20 @@ struct LeaderElectorTests {
             #expect(renewed[path: ["spec", "acquireTime"]]?.string == acquireTime)
             #expect(renewed[path: ["spec", "renewTime"]]?.string != renewTime)
 
-            // The leader stops without releasing: the other waits out the lease, then takes over.
-            let stopped = ContinuousClock.now
+            // The leader stops without releasing: the other waits out the 2 s lease from when it last saw
+            // it renewed (at most a step ago), then takes over.
             await leader.stop()
             #expect(log.all.contains("cancelled \(first)") && log.all.contains("stopped \(first)"))
-            #expect(await eventually(timeout: .seconds(6)) { currentLeader() == follower.id })
-            let takeover = ContinuousClock.now - stopped
-            #expect(takeover > .milliseconds(1000), "took over after \(takeover), before the lease ran out")
+            for elapsed in 1...4 {
+                await tick(1)
+                await idle(1)
+                #expect(currentLeader() == nil, "took over \(elapsed) steps after the last renewal, within the lease")
+            }
+            for _ in 5...6 where currentLeader() == nil {
+                await tick(1)
+                await idle(1)
+            }
+            #expect(currentLeader() == follower.id)
             let taken = try await lease(c, "l1")
             #expect(taken[path: ["spec", "holderIdentity"]] == .string(follower.id))
             #expect(taken[path: ["spec", "leaseTransitions"]] == 1)
@@ -124,55 +169,60 @@ struct LeaderElectorTests {
         }
     }
 
-    @Test func releasingOnStopLetsTheOtherTakeOverAtOnce() async throws {
+    @Test func releasingOnStopLetsTheOtherTakeOverAtItsNextAttempt() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l2", releaseOnCancel: true, election: election)
+            let a = try candidate("a", c, lease: "l2", releaseOnCancel: true)
             a.start()
             #expect(await eventually { currentLeader() == "a" })
-            let b = try Candidate("b", client: c.client, lease: "l2", releaseOnCancel: true, election: election)
+            let b = try candidate("b", c, lease: "l2", releaseOnCancel: true)
             b.start()
-            try await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<2 { await tick(2) }
+            await idle(2)
             #expect(currentLeader() == "a")
 
-            let stopped = ContinuousClock.now
             await a.stop()
             let released = try await lease(c, "l2")
-            // Either still released, or b already took it.
-            #expect(["", "b"].contains(released[path: ["spec", "holderIdentity"]]?.string ?? "?"))
+            #expect(released[path: ["spec", "holderIdentity"]] == "")
+            #expect(released[path: ["spec", "leaseDurationSeconds"]] == 1)
+            // One retry later, not a lease later.
+            await tick(1)
             #expect(await eventually { currentLeader() == "b" })
-            #expect(ContinuousClock.now - stopped < .milliseconds(1500))
             let taken = try await lease(c, "l2")
             #expect(taken[path: ["spec", "holderIdentity"]] == "b")
             #expect(taken[path: ["spec", "leaseTransitions"]] == 1)
+            await idle(1)
             await b.stop()
-            // Releasing is best effort (as client-go's): on a loaded machine the release can lose a race
-            // with the elector's own last renewal. Either way no one else leads in between.
             let final = try await lease(c, "l2")
-            let holder = final[path: ["spec", "holderIdentity"]]?.string ?? "?"
-            #expect(["", "b"].contains(holder))
-            if holder == "" { #expect(final[path: ["spec", "leaseDurationSeconds"]] == 1) }
+            #expect(final[path: ["spec", "holderIdentity"]] == "")
+            #expect(final[path: ["spec", "leaseDurationSeconds"]] == 1)
             #expect(election.overlaps == 0)
         }
     }
 
-    @Test func aLeaderWhoseLeaseIsTakenStopsLeading() async throws {
+    /// Renewals that fail or hang (the API server is down) are retried until the renew deadline, 1 s from
+    /// the first failed one; then the leader stops. (Not released: there is no server to release it on.)
+    @Test func aLeaderThatCannotRenewWithinTheRenewDeadlineStopsLeading() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l3", releaseOnCancel: true, election: election)
+            let a = try candidate("a", c, lease: "l3", releaseOnCancel: false)
             a.start()
             #expect(await eventually { currentLeader() == "a" })
-
-            var l = try await lease(c, "l3")
-            l[path: ["spec", "holderIdentity"]] = "intruder"
-            l[path: ["spec", "renewTime"]] = .string(RFC3339.microTime(Date()))
-            try await c.client.update(ResourcePath.leases.inNamespace("t"), l)
-
-            // It cannot renew within renewDeadline: its work is cancelled and run returns on its own.
-            #expect(await eventually(timeout: .seconds(4)) { log.all.contains("stopped a") })
+            await idle(1)
+            await c.stopServer()
+            // Moves the clock to each deadline the elector waits for (a retry, or the renew deadline cutting
+            // a renewal that hangs), until it stops; the first move starts the failing renewal.
+            var waits: [Duration] = []
+            while true {
+                #expect(await eventually { clock.pendingSleeps.count == 1 || log.all.contains("stopped a") })
+                if log.all.contains("stopped a") { break }
+                #expect(log.all == ["started a"])
+                let wait = clock.pendingSleeps[0]
+                waits.append(wait)
+                clock.advance(by: wait)
+            }
+            #expect(waits.dropFirst().reduce(.zero, +) == .seconds(1), "stopped after waiting \(waits)")
             #expect(log.all == ["started a", "cancelled a", "stopped a"])
-            #expect(!a.elector.isLeader)
-            #expect(a.elector.leader == "intruder")
-            let after = try await lease(c, "l3")
-            #expect(after[path: ["spec", "holderIdentity"]] == "intruder")
+            // It stopped for want of renewals, not because it saw another holder.
+            #expect(a.elector.leader == "a")
             await a.stop()
         }
     }
@@ -181,20 +231,19 @@ struct LeaderElectorTests {
     /// not after retrying for `renewDeadline` (8 s here) while the new leader already acts.
     @Test func aLeaderThatSeesAnotherHolderStopsAtOnceNotAfterTheRenewDeadline() async throws {
         try await withCluster { c in
-            let a = try Candidate("a", client: c.client, lease: "l4", releaseOnCancel: true, election: election,
-                                  leaseDuration: .seconds(10), renewDeadline: .seconds(8))
+            let a = try candidate("a", c, lease: "l4", releaseOnCancel: true, leaseDuration: .seconds(10), renewDeadline: .seconds(8))
             a.start()
             #expect(await eventually { currentLeader() == "a" })
 
+            await idle(1)
             var l = try await lease(c, "l4")
             l[path: ["spec", "holderIdentity"]] = "successor"
             l[path: ["spec", "renewTime"]] = .string(RFC3339.microTime(Date()))
             try await c.client.update(ResourcePath.leases.inNamespace("t"), l)
-            let taken = ContinuousClock.now
 
-            #expect(await eventually(timeout: .seconds(6)) { log.all.contains("stopped a") })
-            let stoppedAfter = ContinuousClock.now - taken
-            #expect(stoppedAfter < .seconds(3), "kept leading for \(stoppedAfter) after the lease was taken")
+            // One renewal attempt, and no more time: were it to retry until the deadline, it would never stop.
+            clock.advance(by: step)
+            #expect(await eventually { log.all.contains("stopped a") })
             #expect(log.all == ["started a", "cancelled a", "stopped a"])
             #expect(a.elector.leader == "successor")
             #expect(await eventually { a.newLeaders.all == ["a", "successor"] })

@@ -1,4 +1,4 @@
-import Client
+@testable import Client
 import Foundation
 import Synchronization
 import Testing
@@ -45,7 +45,7 @@ struct WorkQueueTests {
         // Not handed out again while a worker has it.
         #expect(q.len == 0)
         let second = Task { await q.get() }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(await eventually { q.waitingGets == 1 })
         q.done("a")
         #expect(await second.value == "a")
         q.done("a")
@@ -59,6 +59,8 @@ struct WorkQueueTests {
             Task {
                 while let k = await q.get() {
                     stats.begin(k)
+                    // Stays: the work a worker does while it holds a key, long enough for the adds of the
+                    // other workers' rounds to land on keys in processing. Nothing is waited for.
                     try? await Task.sleep(for: .milliseconds(2))
                     stats.end(k)
                     q.done(k)
@@ -67,10 +69,11 @@ struct WorkQueueTests {
         }
         for round in 0..<50 {
             for k in 0..<3 { q.add(k) }
-            if round % 10 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            // Let the workers take what is queued, so the next adds find keys in processing.
+            if round % 10 == 0 { #expect(await eventually { q.len == 0 }) }
         }
-        // A last add of each key after the storm must still be processed.
-        try await Task.sleep(for: .milliseconds(50))
+        // A last add of each key after the storm (every worker back waiting) must still be processed.
+        #expect(await eventually { q.len == 0 && q.waitingGets == 4 })
         let before = stats.processedCounts
         for k in 0..<3 { q.add(k) }
         #expect(await eventually { let p = stats.processedCounts; return (0..<3).allSatisfy { p[$0, default: 0] > before[$0, default: 0] } })
@@ -84,7 +87,7 @@ struct WorkQueueTests {
     @Test func shutDownDrainsQueuedKeysThenEndsGetAndIgnoresAdds() async throws {
         let q = WorkQueue<String>()
         let waiting = Task { await q.get() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { q.waitingGets == 1 })
         q.add("x")
         #expect(await waiting.value == "x")
         q.add("y")
@@ -102,7 +105,7 @@ struct WorkQueueTests {
     @Test func aWaitingGetEndsWhenShutDown() async throws {
         let q = WorkQueue<String>()
         let waiters = (0..<3).map { _ in Task { await q.get() } }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { q.waitingGets == 3 })
         q.shutDown()
         for w in waiters { #expect(await w.value == nil) }
     }
@@ -110,7 +113,7 @@ struct WorkQueueTests {
     @Test func aCancelledGetReturnsNilAndLosesNoKey() async throws {
         let q = WorkQueue<String>()
         let waiting = Task { await q.get() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { q.waitingGets == 1 })
         waiting.cancel()
         #expect(await waiting.value == nil)
         q.add("k")
@@ -118,21 +121,20 @@ struct WorkQueueTests {
     }
 
     @Test func addAfterDelaysAndKeepsTheEarliestDeadline() async throws {
-        let q = WorkQueue<String>()
-        let start = ContinuousClock.now
-        // Deadlines far apart, so that a loaded machine cannot blur which one fired.
+        let clock = ManualClock()
+        let q = WorkQueue<String>(clock: clock)
         q.addAfter("a", .milliseconds(1500))
         q.addAfter("a", .milliseconds(100))
         q.addAfter("a", .milliseconds(1000))
+        // One timer, at the earliest deadline: the later ones were dropped.
+        await clock.waitForSleepers { $0 == [.milliseconds(100)] }
+        clock.advance(by: .milliseconds(99))
         #expect(q.len == 0)
+        #expect(clock.pendingSleeps == [.milliseconds(1)])
+        clock.advance(by: .milliseconds(1))
         #expect(await q.get() == "a")
-        let waited = ContinuousClock.now - start
-        #expect(waited >= .milliseconds(100))
-        #expect(waited < .milliseconds(900))
         q.done("a")
-        try await Task.sleep(until: start + .milliseconds(1700), clock: .continuous)
-        // The later deadlines were dropped: it was added once.
-        #expect(q.len == 0)
+        #expect(clock.pendingSleeps.isEmpty)
         q.addAfter("b", .zero)
         #expect(q.len == 1)
     }
@@ -152,48 +154,56 @@ struct WorkQueueTests {
         #expect(limiter.when("a") == .milliseconds(5))
     }
 
-    @Test func tokenBucketAllowsABurstThenPaces() {
-        let bucket = BucketRateLimiter<String>(qps: 10, burst: 2)
+    @Test func tokenBucketAllowsABurstThenPacesAndRefillsWithTime() {
+        let clock = ManualClock()
+        let bucket = BucketRateLimiter<String>(qps: 10, burst: 2, clock: clock)
         #expect(bucket.when("a") == .zero)
         #expect(bucket.when("b") == .zero)
-        let third = bucket.when("c")
-        #expect(third > .milliseconds(90) && third <= .milliseconds(100))
-        let fourth = bucket.when("d")
-        #expect(fourth > .milliseconds(190) && fourth <= .milliseconds(200))
+        #expect(bucket.when("c") == .milliseconds(100))
+        #expect(bucket.when("d") == .milliseconds(200))
+        // 350 ms refill 3.5 tokens: the 2 owed, and 1.5 left.
+        clock.advance(by: .milliseconds(350))
+        #expect(bucket.when("e") == .zero)
+        let f = bucket.when("f")  // half a token short: 50 ms, up to floating point
+        #expect(f > .microseconds(49_999) && f < .microseconds(50_001))
+        // A long pause refills no more than the burst.
+        clock.advance(by: .seconds(60))
+        #expect(bucket.when("g") == .zero && bucket.when("h") == .zero)
+        #expect(bucket.when("i") == .milliseconds(100))
     }
 
     @Test func theDefaultControllerLimiterTakesTheLongerWait() {
-        let limiter = MaxOfRateLimiter<String>.defaultController()
+        let clock = ManualClock()
+        let limiter = MaxOfRateLimiter<String>.defaultController(clock: clock)
         #expect(limiter.when("a") == .milliseconds(5))
         #expect(limiter.when("a") == .milliseconds(10))
         #expect(limiter.numRequeues("a") == 2)
         limiter.forget("a")
         #expect(limiter.numRequeues("a") == 0)
-        // After the burst of 100, the 10/s bucket dominates a fresh item's 5ms.
-        for i in 0..<100 { _ = limiter.when("x\(i)") }
-        #expect(limiter.when("fresh") > .milliseconds(50))
+        // After the burst of 100 (two used above), the 10/s bucket dominates a fresh item's 5 ms.
+        for i in 0..<98 { _ = limiter.when("x\(i)") }
+        #expect(limiter.when("fresh") == .milliseconds(100))
     }
 
     @Test func rateLimitedAddsBackOffLongerEachRetryUntilForgotten() async {
-        let q = WorkQueue<String>(rateLimiter: ItemExponentialFailureRateLimiter(base: .milliseconds(40), maximum: .seconds(10)))
-        var waits: [Duration] = []
-        for _ in 0..<3 {
-            let start = ContinuousClock.now
+        let clock = ManualClock()
+        let q = WorkQueue<String>(rateLimiter: ItemExponentialFailureRateLimiter(base: .milliseconds(40), maximum: .seconds(10)), clock: clock)
+        for wait in [40, 80, 160] {
             q.addRateLimited("k")
+            await clock.waitForSleepers { $0 == [.milliseconds(wait)] }
+            clock.advance(by: .milliseconds(wait - 1))
+            #expect(q.len == 0)
+            clock.advance(by: .milliseconds(1))
             #expect(await q.get() == "k")
-            waits.append(ContinuousClock.now - start)
             q.done("k")
         }
         #expect(q.numRequeues("k") == 3)
-        #expect(waits[0] >= .milliseconds(40))
-        #expect(waits[1] >= .milliseconds(80))
-        #expect(waits[2] >= .milliseconds(160))
         q.forget("k")
         #expect(q.numRequeues("k") == 0)
-        let start = ContinuousClock.now
+        // Forgotten: back to the first delay, not the 320 ms the next retry would have waited.
         q.addRateLimited("k")
+        await clock.waitForSleepers { $0 == [.milliseconds(40)] }
+        clock.advance(by: .milliseconds(40))
         #expect(await q.get() == "k")
-        // Forgotten: back to the first delay, well short of the 320 ms the next retry would have waited.
-        #expect(ContinuousClock.now - start < .milliseconds(300))
     }
 }

@@ -83,13 +83,12 @@ struct ControllerManagerTests {
         var o = options("solo")
         o.leaderElect = false
         o.controllers = ["serviceaccount-controller"]
-        let started = ContinuousClock.now
         let solo = o
         let manager = Background { try? await runControllerManager(client: c, options: solo) }
         #expect(try await eventually { (try? await c.get(.serviceaccounts.inNamespace("t"), "default")) != nil })
         await #expect(throws: APIError.self) { try await c.get(.leases.inNamespace("kube-system"), "kube-controller-manager") }
+        // Stopping returns: the suite's time limit fails a manager that does not end when cancelled.
         await manager.stop()
-        #expect(ContinuousClock.now - started < .seconds(10))
         await cluster.stop()
     }
 

@@ -107,6 +107,7 @@ struct DeploymentControllerTests {
                         let ready = pods.filter { !$0.isBeingDeleted && PodState.isReady($0) }.count
                         lowest.withLock { $0 = min($0, ready) }
                     }
+                    // Stays: the sampling interval of this monitor, which watches the ready count throughout.
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }
@@ -180,6 +181,8 @@ struct DeploymentControllerTests {
                 let p = condition(try await c.get(deploymentsInT, "nginx"), "Progressing")
                 return p?["reason"] == "DeploymentPaused" && p?["status"] == "Unknown" && p?["message"] == "Deployment is paused"
             })
+            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
+            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await ownedReplicaSets(c, d).count == 1)
             try await c.patch(deploymentsInT, "nginx", ["spec": ["paused": false]])

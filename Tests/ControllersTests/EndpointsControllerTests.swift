@@ -148,6 +148,8 @@ struct EndpointsControllerTests {
             #expect((placeholder["endpoints"]?.array ?? []).isEmpty)
             #expect(try await eventually { (try? await c.get(Self.endpointsInT, "empty")) != nil })
             #expect(try await c.get(Self.endpointsInT, "empty")["subsets"] == nil)
+            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
+            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
             try await Task.sleep(for: .milliseconds(200))
             #expect(try await slices(c, "manual").isEmpty)
             await #expect(throws: APIError.self) { try await c.get(Self.endpointsInT, "manual") }

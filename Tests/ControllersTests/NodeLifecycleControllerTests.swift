@@ -1,5 +1,5 @@
 import APIMachinery
-import Client
+@testable import Client
 import Foundation
 import Synchronization
 import Testing
@@ -7,16 +7,43 @@ import TestSupport
 
 @testable import Controllers
 
+/// The node lifecycle controller's time (silence, monitor period, re-checks) runs on a `ManualClock` that
+/// the tests move; the taint eviction controller's `tolerationSeconds` run on the real one.
 @Suite(.timeLimit(.minutes(1)))
 struct NodeLifecycleControllerTests {
     static let leases = ResourcePath.leases.inNamespace("kube-node-lease")
+    let clock = ManualClock()
+    let running = Running()
+
+    /// The controllers `controllers` made for the running test.
+    final class Running: Sendable {
+        let value = Mutex<(lifecycle: NodeLifecycleController, eviction: TaintEvictionController)?>(nil)
+    }
 
     func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let nl = NodeLifecycleController(client: client, informers: informers,
                                          options: .init(gracePeriod: .seconds(1), monitorPeriod: .milliseconds(200)),
-                                         recorder: events.recorder(component: "node-controller"))
+                                         recorder: events.recorder(component: "node-controller"), clock: clock)
         let te = TaintEvictionController(client: client, informers: informers, recorder: events.recorder(component: "taint-eviction-controller"))
+        running.value.withLock { $0 = (nl, te) }
         return [{ await nl.run(workers: 1) }, { await te.run(workers: 2) }]
+    }
+
+    var lifecycle: NodeLifecycleController { running.value.withLock { $0!.lifecycle } }
+    var eviction: TaintEvictionController { running.value.withLock { $0!.eviction } }
+
+    /// Waits until `queue` is empty and its `workers` all wait for keys: the work queued so far is done.
+    func settled(_ queue: WorkQueue<String>, workers: Int) async -> Bool {
+        await eventually { queue.len == 0 && queue.waitingGets == workers }
+    }
+
+    /// Renews `node`'s Lease and waits until the lifecycle controller has reconciled the node with it.
+    func renewAndWait(_ c: KubeClient, _ node: String) async throws {
+        let renewed = try await c.patch(Self.leases, node, ["spec": ["renewTime": .string(MicroTime.format(Date()))]])
+        let renewTime = renewed[path: ["spec", "renewTime"]]?.string
+        let nl = lifecycle
+        #expect(await eventually { nl.health.withLock { $0[node]?.renewTime } == renewTime })
+        #expect(await settled(nl.queue, workers: 1))
     }
 
     /// Registers a Ready node and its Lease, as a kubelet does.
@@ -59,13 +86,6 @@ struct NodeLifecycleControllerTests {
         try await withControllers(controllers) { cluster in
             let c = cluster.client
             try await registerNode(c, "n1")
-            let renewing = Mutex(true)
-            let heartbeat = Background {
-                while !Task.isCancelled {
-                    if renewing.withLock({ $0 }) { try? await renew(c, "n1") }
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
             func unreachable(_ seconds: Int64) -> JSON {
                 [["key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": .int(seconds)],
                  ["key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": .int(seconds)]]
@@ -74,13 +94,18 @@ struct NodeLifecycleControllerTests {
             for (name, seconds) in [("patient", Int64(3600)), ("quick", Int64(1))] {
                 try await kubelet.markRunning(try await c.create(podsInT, pod(name, node: "n1", tolerations: unreachable(seconds))), ready: true)
             }
-            // Heard from: nothing happens.
-            try await Task.sleep(for: .milliseconds(1500))
+            // Heard from every half second, for two and a half grace periods: nothing happens.
+            try await renewAndWait(c, "n1")
+            for _ in 0..<5 {
+                clock.advance(by: .milliseconds(500))
+                try await renewAndWait(c, "n1")
+            }
             #expect(condition(try await c.get(.nodes, "n1"), "Ready")?["status"] == "True")
             #expect(Taints.list(try await c.get(.nodes, "n1")).isEmpty)
 
-            renewing.withLock { $0 = false }
-            #expect(try await eventually(timeout: .seconds(6)) {
+            // Silent for longer than the grace period: the re-check the last reconcile set up finds it so.
+            clock.advance(by: .milliseconds(1200))
+            #expect(try await eventually {
                 condition(try await c.get(.nodes, "n1"), "Ready")?["status"] == "Unknown"
             })
             let node = try await c.get(.nodes, "n1")
@@ -103,40 +128,40 @@ struct NodeLifecycleControllerTests {
             #expect(try await eventually {
                 try await c.eventMessages(about: "quick").contains { $0 == ("TaintManagerEviction", "Marking for deletion Pod t/quick") }
             })
+            #expect(try await eventually {
+                try await c.eventMessages(namespace: "default", about: "n1").contains { $0 == ("NodeNotReady", "Node n1 status is now: NodeNotReady") }
+            })
 
             // Heard from again: the unreachable taints go.
-            renewing.withLock { $0 = true }
+            try await renew(c, "n1")
             #expect(try await eventually(timeout: .seconds(5)) {
                 !Taints.list(try await c.get(.nodes, "n1")).contains { $0["key"] == "node.kubernetes.io/unreachable" }
             })
-            await heartbeat.stop()
         }
     }
 
     @Test func podsWithoutTolerationLeaveNoExecuteNodesAtOnce() async throws {
         try await withControllers(controllers) { cluster in
             let c = cluster.client
+            let te = eviction
             let taint: JSON = ["key": "example.com/maintenance", "value": "yes", "effect": "NoExecute"]
+            // The lifecycle controller's clock never moves here: the node is never silent.
             try await registerNode(c, "n2")
-            let heartbeat = Background {
-                while !Task.isCancelled {
-                    try? await renew(c, "n2")
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
             try await c.create(podsInT, pod("intolerant", node: "n2"))
             try await c.create(podsInT, pod("tolerant", node: "n2", tolerations: [["key": "example.com/maintenance", "operator": "Equal", "value": "yes", "effect": "NoExecute"]]))
             try await c.create(podsInT, pod("wrong-value", node: "n2", tolerations: [["key": "example.com/maintenance", "operator": "Equal", "value": "no", "effect": "NoExecute"]]))
-            try await Task.sleep(for: .milliseconds(300))
+            // Each pod was worked on once, on an untainted node: none goes.
+            #expect(await eventually { te.queue.handedOut >= 3 })
+            #expect(await settled(te.queue, workers: 2))
             #expect(!(try await goneOrTerminating(c, "intolerant")))
             try await c.patch(.nodes, "n2", ["spec": ["taints": [taint]]])
             #expect(try await eventually { try await goneOrTerminating(c, "intolerant") })
             #expect(try await eventually { try await goneOrTerminating(c, "wrong-value") })
-            try await Task.sleep(for: .milliseconds(300))
+            // The taint queued all three pods together: once the queue is done, so is "tolerant".
+            #expect(await settled(te.queue, workers: 2))
             #expect(!(try await goneOrTerminating(c, "tolerant")))
             // A taint the controller does not manage stays.
             #expect(Taints.list(try await c.get(.nodes, "n2")).contains { $0["key"] == "example.com/maintenance" })
-            await heartbeat.stop()
         }
     }
 }

@@ -85,6 +85,7 @@ final class FakeKubelet: Sendable {
                     try? await markRunning(pod, ready: true)
                 }
             }
+            // Stays: this fake kubelet polls, as a real one syncs periodically; nothing waits on it.
             try? await Task.sleep(for: .milliseconds(30))
         }
     }

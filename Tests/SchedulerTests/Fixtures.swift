@@ -1,5 +1,4 @@
 import APIMachinery
-import Synchronization
 @testable import Scheduler
 
 /// Builders for the JSON objects the API server would deliver, decoded through the real views.
@@ -72,11 +71,4 @@ enum Fixtures {
         // nil (fits) reads as `.success` in the assertions.
         plugin.filter(pod: pod, nodeInfo: NodeInfo(node: node, pods: pods), state: CycleState()) ?? .success
     }
-}
-
-/// A clock the queue tests move by hand.
-final class ManualClock: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
-    func now() -> ContinuousClock.Instant { instant.withLock { $0 } }
-    func advance(_ d: Duration) { instant.withLock { $0 = $0.advanced(by: d) } }
 }

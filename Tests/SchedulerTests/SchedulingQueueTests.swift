@@ -1,4 +1,5 @@
 import APIMachinery
+import Client
 import Testing
 @testable import Scheduler
 
@@ -7,8 +8,12 @@ struct SchedulingQueueTests {
     let clock = ManualClock()
 
     private func queue(_ config: SchedulingQueue.Configuration = .init()) -> SchedulingQueue {
-        let clock = self.clock
-        return SchedulingQueue(configuration: config, now: { clock.now() })
+        SchedulingQueue(configuration: config, clock: clock)
+    }
+
+    /// Returns once `count` pops are parked in `q`, waiting for a pod.
+    private func parked(_ q: SchedulingQueue, _ count: Int) async {
+        while q.waitingPops < count { await Task.yield() }
     }
 
     /// Pops a pod that is known to be ready (fails instead of hanging when none is).
@@ -20,9 +25,9 @@ struct SchedulingQueueTests {
     @Test func higherPriorityFirstThenFIFO() async throws {
         let q = queue()
         q.add(Fixtures.pod("low-1", priority: 0))
-        clock.advance(.milliseconds(1))
+        clock.advance(by: .milliseconds(1))
         q.add(Fixtures.pod("high", priority: 1000))
-        clock.advance(.milliseconds(1))
+        clock.advance(by: .milliseconds(1))
         q.add(Fixtures.pod("low-2", priority: 0))
         q.add(Fixtures.pod("low-3", priority: 0))
         #expect(q.contents.active == ["uid-high", "uid-low-1", "uid-low-2", "uid-low-3"])
@@ -35,8 +40,7 @@ struct SchedulingQueueTests {
     @Test func popWaitsForAnAdd() async throws {
         let q = queue()
         async let popped = q.pop()
-        // Give the pop a chance to park, then add.
-        try await Task.sleep(for: .milliseconds(20))
+        await parked(q, 1)
         q.add(Fixtures.pod("late"))
         let info = try #require(await popped)
         #expect(info.pod.name == "late")
@@ -47,13 +51,13 @@ struct SchedulingQueueTests {
     @Test func closeAndCancellationEndPops() async {
         let q = queue()
         let waiting = Task { await q.pop() }
-        try? await Task.sleep(for: .milliseconds(20))
+        await parked(q, 1)
         waiting.cancel()
         #expect(await waiting.value == nil)
-        async let parked = q.pop()
-        try? await Task.sleep(for: .milliseconds(20))
+        async let popping = q.pop()
+        await parked(q, 1)
         q.close()
-        #expect(await parked == nil)
+        #expect(await popping == nil)
         q.add(Fixtures.pod("after"))
         #expect(await q.pop() == nil)
     }
@@ -78,7 +82,7 @@ struct SchedulingQueueTests {
         #expect(q.contents.backoff == ["uid-p"] && q.contents.unschedulable.isEmpty)
         q.flushBackoffQCompleted()
         #expect(q.contents.backoff == ["uid-p"])
-        clock.advance(.seconds(1))
+        clock.advance(by: .seconds(1))
         q.flushBackoffQCompleted()
         #expect(q.contents.active == ["uid-p"])
         #expect(try await popReady(q).attempts == 2)
@@ -89,7 +93,7 @@ struct SchedulingQueueTests {
         q.add(Fixtures.pod("p"))
         let info = try await popReady(q)
         q.addUnschedulableIfNotPresent(info, unschedulablePlugins: ["NodeResourcesFit"])
-        clock.advance(.seconds(5))
+        clock.advance(by: .seconds(5))
         let old = Fixtures.node("n")
         #expect(ClusterEvent.nodeUpdate(old: old, new: old) == nil)
         // A label change alone is not an allocatable change, but NodeResourcesFit registered label updates too.
@@ -119,10 +123,10 @@ struct SchedulingQueueTests {
         let q = queue()
         q.add(Fixtures.pod("p"))
         q.addUnschedulableIfNotPresent(try await popReady(q), unschedulablePlugins: ["NodeAffinity"])
-        clock.advance(.seconds(299))
+        clock.advance(by: .seconds(299))
         q.flushUnschedulablePodsLeftover()
         #expect(q.contents.unschedulable == ["uid-p"])
-        clock.advance(.seconds(2))
+        clock.advance(by: .seconds(2))
         q.flushUnschedulablePodsLeftover()
         #expect(q.contents.active == ["uid-p"])
     }
@@ -143,7 +147,7 @@ struct SchedulingQueueTests {
         let q = queue()
         q.add(Fixtures.pod("p"))
         q.addUnschedulableIfNotPresent(try await popReady(q), unschedulablePlugins: ["NodeAffinity"])
-        clock.advance(.seconds(30))
+        clock.advance(by: .seconds(30))
         var statusOnly = Fixtures.pod("p")
         statusOnly.nominatedNodeName = "n1"
         q.update(statusOnly)
@@ -163,7 +167,7 @@ struct SchedulingQueueTests {
         q.update(Fixtures.pod("p", spec: ["tolerations": [["operator": "Exists"]]]))
         q.addUnschedulableIfNotPresent(info, unschedulablePlugins: ["TaintToleration"])
         #expect(q.contents.backoff == ["uid-p"])
-        clock.advance(.seconds(1))
+        clock.advance(by: .seconds(1))
         q.flushBackoffQCompleted()
         #expect(try await popReady(q).pod.tolerations == [Toleration(operator: "Exists")])
     }
@@ -173,7 +177,7 @@ struct SchedulingQueueTests {
         q.add(Fixtures.pod("g", spec: ["schedulingGates": [["name": "wait"]]]))
         #expect(q.contents.unschedulable == ["uid-g"] && q.contents.active.isEmpty)
         q.moveAllToActiveOrBackoff(.wildcard)
-        clock.advance(.seconds(600))
+        clock.advance(by: .seconds(600))
         q.flushUnschedulablePodsLeftover()
         #expect(q.contents.unschedulable == ["uid-g"])
         q.update(Fixtures.pod("g"))

@@ -35,9 +35,11 @@ public final class NodeLifecycleController: Reconciler, Sendable {
     let nodes: Informer
     let leases: Informer
     let pods: Informer
-    let queue = WorkQueue<String>()
+    let queue: WorkQueue<String>
     let recorder: EventRecorder
     let logger: Logger
+    /// Times silence, the monitor period and re-checks (tests pass a `ManualClock`).
+    let clock: any MonotonicClock
 
     struct Health {
         var probe: ContinuousClock.Instant
@@ -48,7 +50,9 @@ public final class NodeLifecycleController: Reconciler, Sendable {
     let health = Mutex<[String: Health]>([:])
 
     public init(client: KubeClient, informers: SharedInformers, options: Options = Options(), recorder: EventRecorder,
-                logger: Logger = Logger(label: "node-lifecycle-controller")) {
+                logger: Logger = Logger(label: "node-lifecycle-controller"), clock: any MonotonicClock = ContinuousClock()) {
+        self.clock = clock
+        queue = WorkQueue(clock: clock)
         self.client = client
         self.options = options
         self.recorder = recorder
@@ -74,7 +78,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
             }
             group.addTask {
                 while !Task.isCancelled {
-                    do { try await Task.sleep(for: self.options.monitorPeriod) } catch { return }
+                    do { try await self.clock.sleep(for: self.options.monitorPeriod) } catch { return }
                     for name in self.nodes.store.listKeys() { self.queue.add(name) }
                 }
             }
@@ -103,7 +107,7 @@ public final class NodeLifecycleController: Reconciler, Sendable {
             _ = health.withLock { $0.removeValue(forKey: name) }
             return
         }
-        let silent = isSilent(node, now: .now)
+        let silent = isSilent(node, now: clock.now)
         if silent {
             // Re-checked soon: the taints must follow.
             if try await markUnknown(&node) {

@@ -1,3 +1,4 @@
+import Client
 import Foundation
 import Synchronization
 
@@ -20,25 +21,32 @@ final class ControllerExpectations: Sendable {
     }
 
     let ttl: Duration
+    /// What expectations age by (tests pass a `ManualClock`).
+    let clock: any MonotonicClock
     let records = Mutex<[String: Record]>([:])
 
-    init(ttl: Duration = .seconds(300)) { self.ttl = ttl }
+    init(ttl: Duration = .seconds(300), clock: any MonotonicClock = ContinuousClock()) {
+        self.ttl = ttl
+        self.clock = clock
+    }
 
     /// True when nothing is expected for `key` any more (or the expectations expired or never existed).
     func satisfied(_ key: String) -> Bool {
         records.withLock { r in
             guard let rec = r[key] else { return true }
             if rec.add <= 0 && rec.del <= 0 { return true }
-            return ContinuousClock.now - rec.timestamp > ttl
+            return clock.now - rec.timestamp > ttl
         }
     }
 
     func expectCreations(_ key: String, _ count: Int) {
-        records.withLock { $0[key] = Record(add: count, del: 0, timestamp: .now, deleting: []) }
+        let now = clock.now
+        records.withLock { $0[key] = Record(add: count, del: 0, timestamp: now, deleting: []) }
     }
 
     func expectDeletions(_ key: String, podKeys: [String]) {
-        records.withLock { $0[key] = Record(add: 0, del: podKeys.count, timestamp: .now, deleting: Set(podKeys)) }
+        let now = clock.now
+        records.withLock { $0[key] = Record(add: 0, del: podKeys.count, timestamp: now, deleting: Set(podKeys)) }
     }
 
     func creationObserved(_ key: String) {

@@ -1,3 +1,4 @@
+import Client
 import Synchronization
 
 /// The pods waiting to be scheduled, in upstream's three parts (`PriorityQueue`):
@@ -56,17 +57,18 @@ public final class SchedulingQueue: Sendable {
     private let state = Mutex(State())
     public let configuration: Configuration
     private let pluginEvents: [String: [ClusterEvent]]
-    private let now: @Sendable () -> ContinuousClock.Instant
+    /// What backoff and time in unschedulable are measured by, and the periodic flushes sleep on.
+    private let clock: any MonotonicClock
 
     /// - Parameters:
     ///   - pluginEvents: each plugin's registered events (`SchedulerProfile.pluginEvents`).
-    ///   - now: the clock (tests pass a manual one).
+    ///   - clock: the clock (tests pass a `ManualClock`).
     public init(pluginEvents: [String: [ClusterEvent]] = SchedulerProfile.defaultProfile().pluginEvents,
                 configuration: Configuration = Configuration(),
-                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+                clock: any MonotonicClock = ContinuousClock()) {
         self.pluginEvents = pluginEvents
         self.configuration = configuration
-        self.now = now
+        self.clock = clock
     }
 
     // MARK: Informer-driven changes
@@ -154,7 +156,7 @@ public final class SchedulingQueue: Sendable {
             s.nextWaiterID += 1
             return s.nextWaiterID
         }
-        let t = now()
+        let t = clock.now
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<QueuedPodInfo?, Never>) in
                 let ready: QueuedPodInfo?? = state.withLock { s in
@@ -243,7 +245,7 @@ public final class SchedulingQueue: Sendable {
     public func run(tick: Duration = .seconds(1), unschedulableFlushEvery: Int = 30) async {
         var ticks = 0
         while !Task.isCancelled, !state.withLock({ $0.closed }) {
-            try? await Task.sleep(for: tick)
+            do { try await clock.sleep(for: tick) } catch { return }
             flushBackoffQCompleted()
             ticks += 1
             if ticks % unschedulableFlushEvery == 0 { flushUnschedulablePodsLeftover() }
@@ -270,6 +272,9 @@ public final class SchedulingQueue: Sendable {
         }
     }
 
+    /// How many `pop()` calls are parked waiting for a pod: tests wait for this instead of sleeping.
+    var waitingPops: Int { state.withLock { $0.waiters.count } }
+
     /// Pods waiting (active + backoff + unschedulable).
     public var count: Int { state.withLock { $0.active.count + $0.backoff.count + $0.unschedulable.count } }
 
@@ -288,7 +293,7 @@ public final class SchedulingQueue: Sendable {
 
     /// Applies a change under the lock, then hands ready pods to waiting `pop()`s outside it.
     private func mutate(_ body: (inout State, ContinuousClock.Instant) -> Void) {
-        let t = now()
+        let t = clock.now
         let handoffs = state.withLock { s -> [(CheckedContinuation<QueuedPodInfo?, Never>, QueuedPodInfo)] in
             body(&s, t)
             var out: [(CheckedContinuation<QueuedPodInfo?, Never>, QueuedPodInfo)] = []
