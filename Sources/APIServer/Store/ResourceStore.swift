@@ -14,7 +14,8 @@ struct ResourceStore: Sendable {
     let kv: any KeyValueStore
 
     /// `/registry/pods/` or `/registry/deployments.apps/`.
-    var resourcePrefix: String { "/registry/\(info.qualifiedResource)/" }
+    /// Versions sharing one storage (autoscaling v1 and v2, core and events.k8s.io events) share the prefix.
+    var resourcePrefix: String { "/registry/\(StorageVersions.storageResource(info))/" }
 
     /// The prefix of all objects in `namespace`, or of all objects when nil.
     func prefix(namespace: String?) -> String {
@@ -27,13 +28,13 @@ struct ResourceStore: Sendable {
     }
 
     func decode(_ kv: KeyValue) throws -> JSON {
-        var obj = try JSON.parse(kv.value)
+        var obj = StorageVersions.fromStorage(try JSON.parse(kv.value), info)
         obj.metaResourceVersion = String(kv.modRevision)
         return obj
     }
 
     func encode(_ object: JSON) -> Data {
-        var o = object
+        var o = StorageVersions.toStorage(object, info)
         o[path: ["metadata", "resourceVersion"]] = nil
         return o.serialized()
     }
