@@ -85,6 +85,7 @@ enum HPAConversion {
             for m in metrics where m["type"]?.string == "Resource" && m["resource"]?["name"]?.string == "cpu" {
                 if let u = m["resource"]?["current"]?["averageUtilization"]?.int { status["currentCPUUtilizationPercentage"] = .int(u) }
             }
+            if status["currentReplicas"] == nil { status["currentReplicas"] = 0 }
             if status["desiredReplicas"] == nil { status["desiredReplicas"] = 0 }
             out["status"] = status
         }

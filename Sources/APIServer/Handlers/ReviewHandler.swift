@@ -86,17 +86,19 @@ extension APIHandler {
              "conditions": [["type": "Healthy", "status": "True", "message": "ok"]]]
         }
         let names = ["scheduler", "controller-manager", "etcd-0"]
+        let warning = "v1 ComponentStatus is deprecated in v1.19+"
         if let name = ctx.ri.name {
             guard names.contains(name) else { throw ctx.store.notFound(name) }
-            return try respond(ctx, object: item(name))
+            return try respond(ctx, object: item(name), warnings: [warning])
         }
+        let headers = [("Warning", "299 - \"\(warning)\"")]
         let items = names.map(item)
         switch ResponseFormat.negotiate(ctx.request.header("accept")) {
         case .table(let v):
             return .json(try Adapters.table(info: ctx.info, objects: items, includeObject: ctx.request.query["includeObject"] ?? "Metadata",
-                                            listMeta: [:], version: v))
+                                            listMeta: [:], version: v), headers: headers)
         default:
-            return .json(["kind": "ComponentStatusList", "apiVersion": "v1", "metadata": [:], "items": .array(items)])
+            return .json(["kind": "ComponentStatusList", "apiVersion": "v1", "metadata": [:], "items": .array(items)], headers: headers)
         }
     }
 }
