@@ -131,3 +131,22 @@ import Testing
         }
     }
 }
+
+@Suite struct LazySchemaTests {
+    /// The bundled schema is split by byte ranges and parsed per definition: every definition and kind
+    /// must read back exactly as a whole-document parse gives them.
+    @Test func lazyDefinitionsEqualTheWholeDocument() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/APIMachinery/Resources/definitions.json")
+        let data = try Data(contentsOf: url)
+        let eager = Schema(document: try JSON.parse(data))
+        let lazy = try Schema(lazyDocument: Array(data))
+        #expect(Set(lazy.definitionNames) == Set(eager.definitionNames))
+        #expect(lazy.definitionNames.count > 400)
+        for name in eager.definitionNames {
+            #expect(lazy.definition(name) == eager.definition(name), "\(name)")
+        }
+        #expect(lazy.definitionName(group: "batch", version: "v1", kind: "Job") == "io.k8s.api.batch.v1.Job")
+        #expect(Schema.shared.definitionNames.count == eager.definitionNames.count)
+    }
+}
