@@ -124,6 +124,10 @@ enum EventConversion {
         if let r = out["regarding"], r.object?.isEmpty == true { out["regarding"] = nil }
         if let s = out["deprecatedSource"], s.object?.isEmpty == true { out["deprecatedSource"] = nil }
         if out["deprecatedCount"]?.int == 0 { out["deprecatedCount"] = nil }
+        // events.k8s.io writes these with omitempty: zero times and empty strings are left out.
+        for key in ["deprecatedFirstTimestamp", "deprecatedLastTimestamp", "reportingController", "reportingInstance", "action", "reason", "type", "note"] {
+            if let v = out[key], v.isNull || v.string == "" { out[key] = nil }
+        }
         return out
     }
 }

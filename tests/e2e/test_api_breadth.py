@@ -339,3 +339,30 @@ def test_python_client_batch_rbac_apps(client):
     with pytest.raises(ApiException) as e:
         apps.read_namespaced_stateful_set("py-sts", "default")
     assert e.value.status == 404
+
+
+def test_hpa_written_through_v1_is_served_as_v2(server, kubectl):
+    code, body = request(server, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
+                         {"metadata": {"name": "h1"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"},
+                                                                "maxReplicas": 4, "targetCPUUtilizationPercentage": 60}})
+    assert code == 201 and body["apiVersion"] == "autoscaling/v1"
+    assert body["status"] == {"currentReplicas": 0, "desiredReplicas": 0}
+    code, v2 = request(server, "GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/h1")
+    assert v2["spec"]["metrics"] == [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}]
+    assert "cpu: <unknown>/60%" in kubectl.out("get", "hpa", "h1")
+    kubectl.out("delete", "hpa", "h1")
+
+
+def test_core_events_are_events_k8s_io_events(server, kubectl):
+    code, _ = request(server, "POST", "/api/v1/namespaces/default/events",
+                      {"metadata": {"name": "ev1"}, "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+                       "reason": "Test", "message": "hello", "type": "Normal", "source": {"component": "me"}})
+    assert code == 201
+    code, ev = request(server, "GET", "/apis/events.k8s.io/v1/namespaces/default/events/ev1")
+    assert code == 200 and ev["apiVersion"] == "events.k8s.io/v1"
+    assert ev["note"] == "hello" and ev["regarding"]["name"] == "p" and ev["deprecatedSource"] == {"component": "me"}
+    assert "message" not in ev and "involvedObject" not in ev
+    out = kubectl.out("get", "events.events.k8s.io")
+    assert "Test" in out and "pod/p" in out and "hello" in out
+    kubectl.out("delete", "events.events.k8s.io", "ev1")
+    assert request(server, "GET", "/api/v1/namespaces/default/events/ev1")[0] == 404

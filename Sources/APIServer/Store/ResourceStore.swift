@@ -39,6 +39,12 @@ struct ResourceStore: Sendable {
         return o.serialized()
     }
 
+    /// What a read would give back for `object`: itself, or for a resource stored in another version, its
+    /// stored form converted back (fields the storage fills show up at once).
+    func roundTripped(_ object: JSON) -> JSON {
+        StorageVersions.isAlias(info) ? StorageVersions.fromStorage(StorageVersions.toStorage(object, info), info) : object
+    }
+
     func notFound(_ name: String) -> APIError {
         .notFound(info.qualifiedResource, name: name, group: info.group, resource: info.resource)
     }
@@ -123,7 +129,7 @@ struct ResourceStore: Sendable {
         let stored = try await mapStorageErrors(name: name) {
             try await kv.create(key(namespace: object.metaNamespace, name: name), value: encode(object))
         }
-        var out = object
+        var out = roundTripped(object)
         out.metaResourceVersion = String(stored.modRevision)
         return out
     }
@@ -134,7 +140,7 @@ struct ResourceStore: Sendable {
         let stored = try await mapStorageErrors(name: name) {
             try await kv.update(key(namespace: object.metaNamespace, name: name), value: encode(object), expectedModRevision: expectedRevision)
         }
-        var out = object
+        var out = roundTripped(object)
         out.metaResourceVersion = String(stored.modRevision)
         return out
     }
