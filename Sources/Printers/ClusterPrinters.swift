@@ -467,3 +467,95 @@ public struct EventsV1Printer: TablePrinter {
         return core.cells(for: c, now: now)
     }
 }
+
+/// `kubectl get flowschemas`: NAME PRIORITYLEVEL MATCHINGPRECEDENCE DISTINGUISHERMETHOD AGE MISSINGPL.
+public struct FlowSchemaPrinter: TablePrinter {
+    public init() {}
+    public let columnDefinitions: [TableColumn] = [
+        ColumnDescriptions.nameColumn,
+        col("PriorityLevel", "priorityLevelConfiguration should reference a PriorityLevelConfiguration in the cluster. If the reference cannot be resolved, the FlowSchema will be ignored and marked as invalid in its status. Required."),
+        col("MatchingPrecedence", "integer", "matchingPrecedence is used to choose among the FlowSchemas that match a given request. The chosen FlowSchema is among those with the numerically lowest (which we take to be logically highest) MatchingPrecedence.  Each MatchingPrecedence value must be ranged in [1,10000]. Note that if the precedence is not specified, it will be set to 1000 as default."),
+        col("DistinguisherMethod", "distinguisherMethod defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string."),
+        ColumnDescriptions.ageColumn,
+        col("MissingPL", "indicates whether the referenced priority level configuration object is missing"),
+    ]
+    public func cells(for fs: JSON, now: Date) -> [JSON] {
+        let method = fs.at("spec.distinguisherMethod").flatMap { $0.isNull ? nil : $0["type"]?.string } ?? "*"
+        var missing = "?"
+        if let c = fs.list("status.conditions").first(where: { $0.str("type") == "Dangling" }) { missing = c.str("status") }
+        return [.string(fs.name), .string(fs.str("spec.priorityLevelConfiguration.name")), .int(fs.int("spec.matchingPrecedence")),
+                .string(method), age(fs, now), .string(missing)]
+    }
+}
+
+/// `kubectl get prioritylevelconfigurations`: NAME TYPE NOMINALCONCURRENCYSHARES QUEUES HANDSIZE QUEUELENGTHLIMIT AGE.
+public struct PriorityLevelConfigurationPrinter: TablePrinter {
+    public init() {}
+    public let columnDefinitions: [TableColumn] = [
+        ColumnDescriptions.nameColumn,
+        col("Type", "`type` indicates whether this priority level is subject to limitation on request execution.  A value of `\"Exempt\"` means that requests of this priority level are not subject to a limit (and thus are never queued) and do not detract from the capacity made available to other priority levels.  A value of `\"Limited\"` means that (a) requests of this priority level _are_ subject to limits and (b) some of the server's limited capacity is made available exclusively to this priority level. Required."),
+        col("NominalConcurrencyShares", "nominalConcurrencyShares (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level."),
+        col("Queues", "`queues` is the number of queues for this priority level."),
+        col("HandSize", "`handSize` is a small positive number that configures the shuffle sharding of requests into queues."),
+        col("QueueLengthLimit", "`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time; excess requests are rejected.  This value must be positive.  If not specified, it will be defaulted to 50."),
+        ColumnDescriptions.ageColumn,
+    ]
+    public func cells(for plc: JSON, now: Date) -> [JSON] {
+        func intOrNone(_ v: JSON?) -> JSON { v?.int.map { .int($0) } ?? "<none>" }
+        var ncs: JSON = "<none>", queues: JSON = "<none>", hand: JSON = "<none>", qll: JSON = "<none>"
+        if let limited = plc.at("spec.limited"), !limited.isNull {
+            ncs = intOrNone(limited["nominalConcurrencyShares"])
+            if let q = limited["limitResponse"]?["queuing"], !q.isNull {
+                queues = intOrNone(q["queues"]); hand = intOrNone(q["handSize"]); qll = intOrNone(q["queueLengthLimit"])
+            }
+        }
+        return [.string(plc.name), .string(plc.str("spec.type")), ncs, queues, hand, qll, age(plc, now)]
+    }
+}
+
+/// `kubectl get validatingadmissionpolicies`: NAME VALIDATIONS PARAMKIND AGE.
+public struct ValidatingAdmissionPolicyPrinter: TablePrinter {
+    public init() {}
+    public let columnDefinitions: [TableColumn] = [
+        ColumnDescriptions.nameColumn,
+        col("Validations", "integer", "Validations indicates the number of validation expressions"),
+        col("ParamKind", "ParamKind specifies the kind of resources used to parameterize this policy"),
+        ColumnDescriptions.ageColumn,
+    ]
+    public func cells(for p: JSON, now: Date) -> [JSON] {
+        var paramKind = "<unset>"
+        if let k = p.at("spec.paramKind"), !k.isNull { paramKind = "\(k.str("apiVersion"))/\(k.str("kind"))" }
+        return [.string(p.name), .int(Int64(p.list("spec.validations").count)), .string(paramKind), age(p, now)]
+    }
+}
+
+/// `kubectl get validatingadmissionpolicybindings`: NAME POLICYNAME PARAMREF AGE.
+public struct ValidatingAdmissionPolicyBindingPrinter: TablePrinter {
+    public init() {}
+    public let columnDefinitions: [TableColumn] = [
+        ColumnDescriptions.nameColumn,
+        col("PolicyName", "PolicyName indicates the policy definition which the policy binding binded to"),
+        col("ParamRef", "ParamRef indicates the param resource which sets the configration param"),
+        ColumnDescriptions.ageColumn,
+    ]
+    public func cells(for b: JSON, now: Date) -> [JSON] {
+        var param = "<unset>"
+        if let r = b.at("spec.paramRef"), !r.isNull {
+            param = r.str("namespace").isEmpty ? "*/\(r.str("name"))" : "\(r.str("namespace"))/\(r.str("name"))"
+        }
+        return [.string(b.name), .string(b.str("spec.policyName")), .string(param), age(b, now)]
+    }
+}
+
+/// `kubectl get csistoragecapacities`: NAME STORAGECLASSNAME CAPACITY.
+public struct CSIStorageCapacityPrinter: TablePrinter {
+    public init() {}
+    public let columnDefinitions: [TableColumn] = [
+        ColumnDescriptions.nameColumn,
+        col("StorageClassName", "storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable."),
+        col("Capacity", "capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields."),
+    ]
+    public func cells(for c: JSON, now: Date) -> [JSON] {
+        [.string(c.name), .string(c.str("storageClassName")), .string(c.at("capacity")?.string ?? "<unset>")]
+    }
+}

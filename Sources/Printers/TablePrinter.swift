@@ -89,6 +89,11 @@ public func tablePrinter(group: String, resource: String) -> any TablePrinter {
         return WebhookConfigurationPrinter()
     case ("apiregistration.k8s.io", "apiservices"): return APIServicePrinter()
     case ("events.k8s.io", "events"): return EventsV1Printer()
+    case ("flowcontrol.apiserver.k8s.io", "flowschemas"): return FlowSchemaPrinter()
+    case ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): return PriorityLevelConfigurationPrinter()
+    case ("admissionregistration.k8s.io", "validatingadmissionpolicies"): return ValidatingAdmissionPolicyPrinter()
+    case ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"): return ValidatingAdmissionPolicyBindingPrinter()
+    case ("storage.k8s.io", "csistoragecapacities"): return CSIStorageCapacityPrinter()
     default: return DefaultTablePrinter()
     }
 }
