@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The published Kubernetes v1.32 schemas for the kinds Skiff serves.
 ///
@@ -13,26 +14,71 @@ import Foundation
 /// IntOrString carries `x-kubernetes-int-or-string: true`. One schema drives OpenAPI serving, strict field
 /// validation, `kubectl explain` and strategic merge patch, so none of those are hand-typed.
 public final class Schema: Sendable {
-    public let definitions: [String: JSON]
+    /// Definitions given whole (tests build small schemas this way); nil for the bundled, lazily parsed one.
+    private let eager: [String: JSON]?
+    /// The bundled document's bytes and, per definition, the byte range of its schema: a definition is
+    /// parsed when first used, so the server holds only the schemas its requests reach (the whole
+    /// document parsed costs several times its 0.9 MB).
+    private let bytes: [UInt8]
+    private let ranges: [String: Range<Int>]
+    private let cache = Mutex<[String: JSON]>([:])
     /// "group/version/Kind" (group empty for core) → definition name.
     private let kinds: [String: String]
 
     public init(document: JSON) {
-        definitions = document["definitions"]?.object ?? [:]
+        eager = document["definitions"]?.object ?? [:]
+        bytes = []
+        ranges = [:]
+        kinds = Self.kindIndex(document["kinds"])
+    }
+
+    /// A schema over the bytes of a definitions document, parsing each definition on first use.
+    public init(lazyDocument data: [UInt8]) throws {
+        let members = try JSONMembers.ranges(in: data, of: ["definitions", "kinds"])
+        eager = nil
+        bytes = data
+        ranges = members["definitions"] ?? [:]
+        var kindsJSON: JSON = []
+        if let r = members[""]?["kinds"] { kindsJSON = try JSON.parse(data[r]) }
+        kinds = Self.kindIndex(kindsJSON)
+    }
+
+    private static func kindIndex(_ list: JSON?) -> [String: String] {
         var k: [String: String] = [:]
-        for entry in document["kinds"]?.array ?? [] {
+        for entry in list?.array ?? [] {
             guard let kind = entry["kind"]?.string, let def = entry["definition"]?.string else { continue }
             k[Self.key(group: entry["group"]?.string ?? "", version: entry["version"]?.string ?? "", kind: kind)] = def
         }
-        kinds = k
+        return k
+    }
+
+    /// Every definition's name.
+    public var definitionNames: [String] { eager.map { Array($0.keys) } ?? Array(ranges.keys) }
+
+    /// One definition's schema. `retain: false` parses without keeping the result (for one-off walks over
+    /// many definitions, such as building OpenAPI documents).
+    public func definition(_ name: String, retain: Bool = true) -> JSON? {
+        if let eager { return eager[name] }
+        if let hit = cache.withLock({ $0[name] }) { return hit }
+        guard let r = ranges[name], let parsed = try? JSON.parse(bytes[r]) else { return nil }
+        if retain { cache.withLock { $0[name] = parsed } }
+        return parsed
+    }
+
+    /// All definitions (parsed for the caller, not retained).
+    public var definitions: [String: JSON] {
+        if let eager { return eager }
+        var out: [String: JSON] = [:]
+        for name in ranges.keys { out[name] = definition(name, retain: false) }
+        return out
     }
 
     /// The schema bundled with Skiff.
     public static let shared: Schema = {
         guard let url = Bundle.module.url(forResource: "definitions", withExtension: "json"),
-            let data = try? Data(contentsOf: url), let doc = try? JSON.parse(data)
+            let data = try? Data(contentsOf: url), let schema = try? Schema(lazyDocument: Array(data))
         else { return Schema(document: .object([:])) }
-        return Schema(document: doc)
+        return schema
     }()
 
     private static func key(group: String, version: String, kind: String) -> String { "\(group)/\(version)/\(kind)" }
@@ -48,7 +94,7 @@ public final class Schema: Sendable {
     }
 
     public func node(definition name: String) -> SchemaNode? {
-        guard let raw = definitions[name] else { return nil }
+        guard let raw = definition(name) else { return nil }
         return SchemaNode(schema: self, raw: raw, definitionName: name)
     }
 
@@ -59,12 +105,12 @@ public final class Schema: Sendable {
         for _ in 0..<8 {
             if let ref = cur["$ref"]?.string {
                 let n = String(ref.split(separator: "/").last ?? "")
-                guard let def = definitions[n] else { return (cur, name) }
+                guard let def = definition(n) else { return (cur, name) }
                 name = n
                 cur = def
             } else if let all = cur["allOf"]?.array, all.count == 1, let ref = all[0]["$ref"]?.string {
                 let n = String(ref.split(separator: "/").last ?? "")
-                guard let def = definitions[n] else { return (cur, name) }
+                guard let def = definition(n) else { return (cur, name) }
                 name = n
                 cur = def
             } else {
@@ -144,4 +190,98 @@ public struct SchemaNode: Sendable {
     public var listMapKeys: [String] { annotation("x-kubernetes-list-map-keys")?.array?.compactMap(\.string) ?? [] }
     /// `x-kubernetes-map-type`: "atomic" or "granular".
     public var mapType: String? { annotation("x-kubernetes-map-type")?.string }
+}
+
+/// Byte ranges of the members of a JSON document's top-level object and of chosen nested objects, found
+/// without building the values (the bundled schema is split this way and parsed piecemeal).
+enum JSONMembers {
+    struct Malformed: Error {}
+
+    /// `[""]` holds the top-level members; `[key]` the members of the object under top-level `key`.
+    static func ranges(in b: [UInt8], of nested: Set<String>) throws -> [String: [String: Range<Int>]] {
+        var i = 0
+        var out: [String: [String: Range<Int>]] = [:]
+        out[""] = try members(b, &i) { key, start, i in
+            if nested.contains(key), start < b.count, b[start] == UInt8(ascii: "{") {
+                var j = start
+                out[key] = try members(b, &j) { _, _, k in try skipValue(b, &k) }
+                i = j
+            } else {
+                try skipValue(b, &i)
+            }
+        }
+        return out
+    }
+
+    /// Walks the object at `i`; `value` must leave its index past the member's value.
+    private static func members(_ b: [UInt8], _ i: inout Int,
+                                _ value: (String, Int, inout Int) throws -> Void) throws -> [String: Range<Int>] {
+        skipSpace(b, &i)
+        guard i < b.count, b[i] == UInt8(ascii: "{") else { throw Malformed() }
+        i += 1
+        var result: [String: Range<Int>] = [:]
+        while true {
+            skipSpace(b, &i)
+            guard i < b.count else { throw Malformed() }
+            if b[i] == UInt8(ascii: "}") { i += 1; return result }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            let keyStart = i
+            try skipString(b, &i)
+            guard let key = try JSON.parse(b[keyStart..<i]).string else { throw Malformed() }
+            skipSpace(b, &i)
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { throw Malformed() }
+            i += 1
+            skipSpace(b, &i)
+            let start = i
+            try value(key, start, &i)
+            result[key] = start..<i
+        }
+    }
+
+    private static func skipSpace(_ b: [UInt8], _ i: inout Int) {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+    }
+
+    private static func skipString(_ b: [UInt8], _ i: inout Int) throws {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw Malformed() }
+        i += 1
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "\\"): i += 2
+            case UInt8(ascii: "\""): i += 1; return
+            default: i += 1
+            }
+        }
+        throw Malformed()
+    }
+
+    private static func skipValue(_ b: [UInt8], _ i: inout Int) throws {
+        guard i < b.count else { throw Malformed() }
+        switch b[i] {
+        case UInt8(ascii: "\""):
+            try skipString(b, &i)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while i < b.count {
+                switch b[i] {
+                case UInt8(ascii: "\""):
+                    try skipString(b, &i)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { i += 1; return }
+                default:
+                    break
+                }
+                i += 1
+            }
+            throw Malformed()
+        default:
+            // A number, true, false or null: up to the next delimiter.
+            let delimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09]
+            while i < b.count, !delimiters.contains(b[i]) { i += 1 }
+        }
+    }
 }

@@ -68,8 +68,8 @@ public struct OpenAPIDocuments: Sendable {
         for r in resources {
             if let d = schema.definitionName(group: r.group, version: r.version, kind: r.kind) { roots.insert(d) }
         }
-        let names = SchemaReferences.closure(of: roots, in: schema.definitions)
-        let schemas = Dictionary(uniqueKeysWithValues: names.compactMap { n in schema.definitions[n].map { (n, $0) } })
+        let names = SchemaReferences.closure(of: roots) { schema.definition($0, retain: false) }
+        let schemas = Dictionary(uniqueKeysWithValues: names.compactMap { n in schema.definition(n, retain: false).map { (n, $0) } })
         return [
             "openapi": "3.0.0",
             "info": ["title": "Kubernetes", "version": "unversioned"],
@@ -112,10 +112,14 @@ enum SchemaReferences {
 
     /// `roots` and every definition reachable from them.
     static func closure(of roots: Set<String>, in definitions: [String: JSON]) -> Set<String> {
+        closure(of: roots) { definitions[$0] }
+    }
+
+    static func closure(of roots: Set<String>, lookup: (String) -> JSON?) -> Set<String> {
         var seen = Set<String>()
         var stack = Array(roots)
         while let name = stack.popLast() {
-            guard !seen.contains(name), let def = definitions[name] else { continue }
+            guard !seen.contains(name), let def = lookup(name) else { continue }
             seen.insert(name)
             var refs = Set<String>()
             collect(in: def, into: &refs)

@@ -66,8 +66,43 @@ extension ResourceStrategy {
     }
 }
 
-/// A kind with no behaviour beyond the generic handlers'.
+/// A kind with no behaviour beyond the generic handlers' and the schema's required string fields.
 public struct GenericStrategy: ResourceStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
+
+    public func validate(_ object: JSON) -> [FieldError] {
+        guard let root = Schema.shared.node(group: info.group, version: info.version, kind: info.kind) else { return [] }
+        return SchemaRequired.missingStrings(object, root, nil)
+    }
+
+    public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] { validate(object) }
+}
+
+/// The fields a schema marks required that upstream's validation also insists on for any kind: strings
+/// (an absent string decodes to "" and fails its own check). Lists, numbers and booleans decode to valid
+/// zero values upstream, so their absence is not reported.
+enum SchemaRequired {
+    static func missingStrings(_ value: JSON, _ node: SchemaNode, _ path: FieldPath?, depth: Int = 0) -> [FieldError] {
+        guard depth < 12, node.isStruct else { return [] }
+        var errs: [FieldError] = []
+        for name in node.required where name != "apiVersion" && name != "kind" && name != "metadata" {
+            guard let child = node.property(name) else { continue }
+            let v = value[name]
+            if (v == nil || v!.isNull), child.type == "string", !child.isIntOrString {
+                errs.append(.required(path.map { $0.child(name) } ?? FieldPath(name)))
+            }
+        }
+        guard case .object(let fields) = value else { return errs }
+        for key in fields.keys.sorted() where key != "metadata" && key != "status" {
+            guard let child = node.property(key), let v = fields[key] else { continue }
+            let childPath = path.map { $0.child(key) } ?? FieldPath(key)
+            if case .array(let items) = v, let itemNode = child.items {
+                for (i, item) in items.enumerated() { errs += missingStrings(item, itemNode, childPath.index(i), depth: depth + 1) }
+            } else if v.isObject {
+                errs += missingStrings(v, child, childPath, depth: depth + 1)
+            }
+        }
+        return errs
+    }
 }

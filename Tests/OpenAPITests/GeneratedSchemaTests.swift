@@ -36,8 +36,8 @@ import Testing
         #expect(schema.definitionName(group: "autoscaling", version: "v1", kind: "Scale") == "io.k8s.api.autoscaling.v1.Scale")
         #expect(schema.definitionName(group: "policy", version: "v1", kind: "Eviction") == "io.k8s.api.policy.v1.Eviction")
         // Only served kinds and what they reach: nothing from unserved groups.
-        #expect(schema.definitionName(group: "batch", version: "v1", kind: "Job") == nil)
-        #expect(schema.definitions["io.k8s.api.batch.v1.Job"] == nil)
+        #expect(schema.definitionName(group: "storage.k8s.io", version: "v1beta1", kind: "VolumeAttributesClass") == nil)
+        #expect(schema.definitions["io.k8s.api.storage.v1beta1.VolumeAttributesClass"] == nil)
     }
 
     @Test func kindSchemasCarryTheirGroupVersionKind() throws {
@@ -90,8 +90,10 @@ import Testing
         func visit(_ v: JSON, _ path: String) {
             switch v {
             case .object(let o):
+                // Inside `properties` the keys are field names (JSONSchemaProps has fields named `$ref`).
+                let isPropertyMap = path.hasSuffix("/properties")
                 for (k, child) in o {
-                    if k == "$ref" {
+                    if k == "$ref" && !isPropertyMap {
                         let ref = child.string ?? ""
                         if !ref.hasPrefix("#/components/schemas/") { problems.append("\(path): ref \(ref)") }
                         refs.insert(String(ref.dropFirst("#/components/schemas/".count)))
@@ -127,5 +129,24 @@ import Testing
         for k in kinds {
             #expect(schema.definitions[k["definition"]?.string ?? ""] != nil)
         }
+    }
+}
+
+@Suite struct LazySchemaTests {
+    /// The bundled schema is split by byte ranges and parsed per definition: every definition and kind
+    /// must read back exactly as a whole-document parse gives them.
+    @Test func lazyDefinitionsEqualTheWholeDocument() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/APIMachinery/Resources/definitions.json")
+        let data = try Data(contentsOf: url)
+        let eager = Schema(document: try JSON.parse(data))
+        let lazy = try Schema(lazyDocument: Array(data))
+        #expect(Set(lazy.definitionNames) == Set(eager.definitionNames))
+        #expect(lazy.definitionNames.count > 400)
+        for name in eager.definitionNames {
+            #expect(lazy.definition(name) == eager.definition(name), "\(name)")
+        }
+        #expect(lazy.definitionName(group: "batch", version: "v1", kind: "Job") == "io.k8s.api.batch.v1.Job")
+        #expect(Schema.shared.definitionNames.count == eager.definitionNames.count)
     }
 }

@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func unknownGroupVersionsHaveNoDocument() {
-        #expect(docs.document(for: "apis/batch/v1") == nil)
+        #expect(docs.document(for: "apis/storage.k8s.io/v1beta1") == nil)
         #expect(docs.hash(for: "api/v2") == nil)
         #expect(docs.document(for: "") == nil)
         #expect(docs.document(for: "/apis/apps/v1") == docs.document(for: "apis/apps/v1"))

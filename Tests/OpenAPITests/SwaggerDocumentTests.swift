@@ -179,7 +179,9 @@ import Testing
     @Test func jsonFormIsSwagger20AndEncodingsAreStable() throws {
         let text = String(decoding: SwaggerDocument.shared.json, as: UTF8.self)
         #expect(!text.contains("#/components/schemas/"))
-        #expect(!text.contains("\"allOf\"") && !text.contains("\"oneOf\"") && !text.contains("\"requestBody\""))
+        // JSONSchemaProps has fields named allOf and oneOf; no schema uses the keywords.
+        let keywords = text.replacingOccurrences(of: "\"allOf\":{\"items\"", with: "").replacingOccurrences(of: "\"oneOf\":{\"items\"", with: "")
+        #expect(!keywords.contains("\"allOf\"") && !keywords.contains("\"oneOf\"") && !text.contains("\"requestBody\""))
         let json = try JSON.parse(SwaggerDocument.shared.json)
         #expect(json["swagger"] == "2.0")
         #expect(json[path: ["definitions", "io.k8s.api.core.v1.ConfigMap", "x-kubernetes-group-version-kind"]]

@@ -8,6 +8,16 @@ extension APIHandler {
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             try await ensure("/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
         }
+        // Upstream's scheduling bootstrap: the two system priority classes.
+        for (name, value, description) in [
+            ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+            ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+        ] {
+            try await ensure("/apis/scheduling.k8s.io/v1/priorityclasses", [
+                "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                "metadata": ["name": .string(name)], "value": .int(Int64(value)), "description": .string(description),
+            ])
+        }
         let port = Int64(config.port)
         try await ensure("/api/v1/namespaces/default/services", [
             "apiVersion": "v1", "kind": "Service",

@@ -40,7 +40,7 @@ final class NamespaceCleaner: Sendable {
         for ns in page.items {
             guard let name = ns.metaName else { continue }
             var remaining = 0
-            for info in Catalog.resources where info.namespaced && info.verbs.contains("delete") {
+            for info in Catalog.resources where info.namespaced && info.verbs.contains("delete") && !StorageVersions.isAlias(info) {
                 guard let store = api.store(info.group, info.resource) else { continue }
                 let items = try await store.list(namespace: name, filter: nil, limit: 0, continueToken: nil, revision: nil).items
                 for item in items {

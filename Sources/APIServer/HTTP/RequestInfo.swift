@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a request addresses, parsed from its path as upstream's `RequestInfoFactory` does.
 ///
 ///     /api/v1/namespaces/default/pods/nginx/status
@@ -16,7 +18,8 @@ public struct RequestInfo: Sendable, Equatable {
 
     /// Parses a resource path; nil when the path is not a resource request (discovery, /version, ...).
     public init?(path: String) {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // Segments are percent-decoded: `/api/v1/namespaces/%64efault/configmaps/%70robe` is default/probe.
+        var parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
         guard parts.count >= 3 else { return nil }
         apiPrefix = parts.removeFirst()
         switch apiPrefix {

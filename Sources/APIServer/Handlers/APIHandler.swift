@@ -11,6 +11,8 @@ public final class APIHandler: Sendable {
     let kv: any KeyValueStore
     let logger: Logger
     let stores: [String: ResourceStore]
+    /// Every served group-version-resource's store (several versions may share one storage).
+    let versionedStores: [String: ResourceStore]
     let strategies: [String: any ResourceStrategy]
     let serviceIPs: IPAllocator
     let nodePorts: PortAllocator
@@ -27,12 +29,18 @@ public final class APIHandler: Sendable {
         self.logger = logger
         var s: [String: ResourceStore] = [:]
         var st: [String: any ResourceStrategy] = [:]
+        var byVersion: [String: ResourceStore] = [:]
         for info in Catalog.resources {
             let k = Self.key(info.group, info.resource)
-            s[k] = ResourceStore(info: info, kv: store)
-            st[k] = Adapters.strategy(for: info)
+            // The first (preferred) version is the one internal callers get.
+            if s[k] == nil {
+                s[k] = ResourceStore(info: info, kv: store)
+                st[k] = Adapters.strategy(for: info)
+            }
+            byVersion[Self.key(info.group, info.version, info.resource)] = ResourceStore(info: info, kv: store)
         }
         stores = s
+        versionedStores = byVersion
         strategies = st
         serviceIPs = try IPAllocator(cidr: config.serviceCIDR)
         nodePorts = PortAllocator(range: config.nodePortRange)
@@ -42,6 +50,7 @@ public final class APIHandler: Sendable {
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }
+    static func key(_ group: String, _ version: String, _ resource: String) -> String { "\(group)/\(version)/\(resource)" }
 
     func store(_ group: String, _ resource: String) -> ResourceStore? { stores[Self.key(group, resource)] }
     func strategy(_ info: ResourceInfo) -> any ResourceStrategy {

@@ -48,6 +48,10 @@ extension APIHandler {
         guard let mode = FieldValidationDirective(queryValue: ctx.request.query["fieldValidation"]) else {
             throw APIError.badRequest("fieldValidation parameter unsupported: \(ctx.request.query["fieldValidation"] ?? ""); supported values: Ignore, Warn, Strict")
         }
+        if let typeError = TypeChecker(schema: .shared).firstError(in: obj, group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind) {
+            let kind = ctx.info.kind
+            throw APIError.badRequest("\(kind) in version \"\(ctx.info.version)\" cannot be handled as a \(kind): \(typeError)")
+        }
         let unknown = Adapters.unknownFields(obj, info: ctx.info)
         guard !unknown.isEmpty else { return [] }
         if mode == .strict {

@@ -40,7 +40,8 @@ struct Discovery: Sendable {
             return e
         }
         func groupEntry(_ name: String) -> JSON {
-            let versions = Array(Set(resources.filter { $0.group == name }.map(\.version))).sorted()
+            // Preferred version first, as the catalog lists them.
+            let versions = Catalog.groups.first { $0.name == name }?.versions ?? []
             return [
                 "metadata": ["name": .string(name), "creationTimestamp": .null],
                 "versions": .array(versions.map { v in

@@ -6,7 +6,7 @@ import Registry
 extension APIHandler {
     func serveResource(_ request: APIRequest, _ ri: RequestInfo) async throws -> APIResponse {
         guard let info = Catalog.lookup(group: ri.group, version: ri.version, resource: ri.resource),
-            let store = store(info.group, info.resource)
+            let store = versionedStores[Self.key(info.group, info.version, info.resource)]
         else {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -17,6 +17,9 @@ extension APIHandler {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let ctx = RequestContext(request: request, ri: ri, info: info, store: store, strategy: strategy(info))
+        if Self.isReview(info) { return try await review(ctx) }
+        if info.group.isEmpty, info.resource == "componentstatuses" { return try await componentStatuses(ctx) }
+        try validateDryRun(request)
         switch (request.method, ri.name, ri.subresource) {
         case ("GET", nil, nil):
             return request.query.bool("watch") ? try await watch(ctx) : try await list(ctx)
@@ -25,15 +28,15 @@ extension APIHandler {
             return try await get(ctx, name: name)
         case ("POST", nil, nil):
             return try await create(ctx)
-        case ("PUT", .some(let name), nil), ("PUT", .some(let name), "status"):
+        case ("PUT", .some(let name), nil), ("PUT", .some(let name), "status"), ("PUT", .some(let name), "approval"):
             return try await update(ctx, name: name)
-        case ("PATCH", .some(let name), nil), ("PATCH", .some(let name), "status"):
+        case ("PATCH", .some(let name), nil), ("PATCH", .some(let name), "status"), ("PATCH", .some(let name), "approval"):
             return try await patch(ctx, name: name)
         case ("DELETE", .some(let name), nil):
             return try await delete(ctx, name: name)
         case ("DELETE", nil, nil):
             return try await deleteCollection(ctx)
-        case ("GET", .some(let name), "status"):
+        case ("GET", .some(let name), "status"), ("GET", .some(let name), "approval"):
             return try await get(ctx, name: name)
         case (_, .some(let name), "scale"):
             return try await scale(ctx, name: name)
@@ -50,6 +53,24 @@ extension APIHandler {
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
+    }
+
+    /// `ValidateDryRun` of the verb's options: only `All` is a dry-run value (422 on
+    /// `CreateOptions.meta.k8s.io`, `UpdateOptions`, `PatchOptions` or `DeleteOptions`).
+    func validateDryRun(_ request: APIRequest) throws {
+        let values = request.query.all("dryRun")
+        guard !values.allSatisfy({ $0 == "All" }) else { return }
+        let options: String
+        switch request.method {
+        case "POST": options = "CreateOptions"
+        case "PUT": options = "UpdateOptions"
+        case "PATCH": options = "PatchOptions"
+        case "DELETE": options = "DeleteOptions"
+        default: return
+        }
+        let list = "[]string{" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "}"
+        throw APIError.invalid(kind: options, name: "", group: "meta.k8s.io",
+                               errors: [FieldError(.notSupported, "dryRun", value: list, detail: "supported values: \"All\"")])
     }
 
     // MARK: get

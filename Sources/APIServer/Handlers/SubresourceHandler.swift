@@ -4,12 +4,15 @@ import Registry
 
 /// Subresources that are not a plain view of the object: scale, binding, eviction, and the streaming ones.
 extension APIHandler {
-    /// `autoscaling/v1 Scale` view of a Deployment or ReplicaSet: read it, or write `spec.replicas` through it.
+    /// `autoscaling/v1 Scale` view of a Deployment, ReplicaSet, StatefulSet or ReplicationController: read it, or write `spec.replicas` through it.
     func scale(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         func scaleOf(_ obj: JSON) -> JSON {
             var selector = ""
             if let ml = obj[path: ["spec", "selector", "matchLabels"]]?.stringMap {
                 selector = ml.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            } else if obj["apiVersion"]?.string == "v1", let map = obj[path: ["spec", "selector"]]?.stringMap {
+                // A ReplicationController's selector is a plain map.
+                selector = map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             }
             return [
                 "kind": "Scale", "apiVersion": "autoscaling/v1",

@@ -22,8 +22,9 @@ final class WatchEventCache: Sendable {
         self.capacity = capacity
     }
 
-    func object(_ kv: KeyValue, decode: (KeyValue) throws -> JSON) -> JSON? {
-        let key = "\(kv.modRevision)\u{0}\(kv.key)"
+    /// `tag` names the version the object is decoded to (one stored object is served in several).
+    func object(_ kv: KeyValue, tag: String, decode: (KeyValue) throws -> JSON) -> JSON? {
+        let key = "\(kv.modRevision)\u{0}\(kv.key)\u{0}\(tag)"
         if let hit = state.withLock({ $0.objects[key] }) { return hit }
         guard let obj = try? decode(kv) else { return nil }
         state.withLock { s in

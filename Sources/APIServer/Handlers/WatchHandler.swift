@@ -155,7 +155,7 @@ struct WatchEventEncoder: Sendable {
     /// The watch line for a store event, or nil when the event is invisible through this watch's filter.
     func translate(_ event: WatchEvent, store: ResourceStore, filter: (JSON) -> Bool) -> Data? {
         let cache = handler.watchCache
-        guard let current = cache.object(event.kv, decode: store.decode) else { return nil }
+        guard let current = cache.object(event.kv, tag: store.info.apiVersion, decode: store.decode) else { return nil }
         let type: String
         if !filtered {
             switch event.kind {
@@ -163,7 +163,7 @@ struct WatchEventEncoder: Sendable {
             case .delete: type = "DELETED"
             }
         } else {
-            let previous = event.previous.flatMap { cache.object($0, decode: store.decode) }
+            let previous = event.previous.flatMap { cache.object($0, tag: store.info.apiVersion, decode: store.decode) }
             let wasIn = previous.map(filter) ?? false
             switch event.kind {
             case .put:

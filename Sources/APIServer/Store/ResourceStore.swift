@@ -14,7 +14,8 @@ struct ResourceStore: Sendable {
     let kv: any KeyValueStore
 
     /// `/registry/pods/` or `/registry/deployments.apps/`.
-    var resourcePrefix: String { "/registry/\(info.qualifiedResource)/" }
+    /// Versions sharing one storage (autoscaling v1 and v2, core and events.k8s.io events) share the prefix.
+    var resourcePrefix: String { "/registry/\(StorageVersions.storageResource(info))/" }
 
     /// The prefix of all objects in `namespace`, or of all objects when nil.
     func prefix(namespace: String?) -> String {
@@ -27,15 +28,21 @@ struct ResourceStore: Sendable {
     }
 
     func decode(_ kv: KeyValue) throws -> JSON {
-        var obj = try JSON.parse(kv.value)
+        var obj = StorageVersions.fromStorage(try JSON.parse(kv.value), info)
         obj.metaResourceVersion = String(kv.modRevision)
         return obj
     }
 
     func encode(_ object: JSON) -> Data {
-        var o = object
+        var o = StorageVersions.toStorage(object, info)
         o[path: ["metadata", "resourceVersion"]] = nil
         return o.serialized()
+    }
+
+    /// What a read would give back for `object`: itself, or for a resource stored in another version, its
+    /// stored form converted back (fields the storage fills show up at once).
+    func roundTripped(_ object: JSON) -> JSON {
+        StorageVersions.isAlias(info) ? StorageVersions.fromStorage(StorageVersions.toStorage(object, info), info) : object
     }
 
     func notFound(_ name: String) -> APIError {
@@ -122,7 +129,7 @@ struct ResourceStore: Sendable {
         let stored = try await mapStorageErrors(name: name) {
             try await kv.create(key(namespace: object.metaNamespace, name: name), value: encode(object))
         }
-        var out = object
+        var out = roundTripped(object)
         out.metaResourceVersion = String(stored.modRevision)
         return out
     }
@@ -133,7 +140,7 @@ struct ResourceStore: Sendable {
         let stored = try await mapStorageErrors(name: name) {
             try await kv.update(key(namespace: object.metaNamespace, name: name), value: encode(object), expectedModRevision: expectedRevision)
         }
-        var out = object
+        var out = roundTripped(object)
         out.metaResourceVersion = String(stored.modRevision)
         return out
     }

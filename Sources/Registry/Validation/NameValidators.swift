@@ -11,7 +11,8 @@ public func nameValidator(for info: ResourceInfo) -> NameValidator {
     switch (info.group, info.resource) {
     case ("", "services"): return { isDNS1035Label($0) }
     case ("", "namespaces"): return { isDNS1123Label($0) }
-    case ("", "events"): return { isValidPathSegmentName($0) }
+    case ("", "events"), ("events.k8s.io", "events"): return { isValidPathSegmentName($0) }
+    case ("rbac.authorization.k8s.io", _): return { isValidPathSegmentName($0) }
     default: return { isDNS1123Subdomain($0) }
     }
 }
