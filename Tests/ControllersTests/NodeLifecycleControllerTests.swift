@@ -39,7 +39,7 @@ struct NodeLifecycleControllerTests {
 
     /// Renews `node`'s Lease and waits until the lifecycle controller has reconciled the node with it.
     func renewAndWait(_ c: KubeClient, _ node: String) async throws {
-        let renewed = try await c.patch(Self.leases, node, ["spec": ["renewTime": .string(MicroTime.format(Date()))]])
+        let renewed = try await c.patch(Self.leases, node, ["spec": ["renewTime": .string(RFC3339.microTime(Date()))]])
         let renewTime = renewed[path: ["spec", "renewTime"]]?.string
         let nl = lifecycle
         #expect(await eventually { nl.health.withLock { $0[node]?.renewTime } == renewTime })

@@ -28,8 +28,6 @@ struct ComponentLogLine {
         // RFC 3339 wants the offset as ±HH:MM.
         let rfc = String(text.prefix(22)) + ":" + String(text.suffix(2))
         guard let seconds = RFC3339.seconds(rfc) else { return nil }
-        return RFC3339.format(Date(timeIntervalSince1970: Double(seconds))) + ".000000000Z"
+        return String(Timestamp(seconds: seconds).rfc3339.dropLast()) + ".000000000Z"
     }
 }
-
-import Foundation

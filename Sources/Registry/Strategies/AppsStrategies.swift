@@ -15,7 +15,7 @@ extension GenerationalStrategy {
     public func prepareForUpdate(_ object: inout JSON, old: JSON) {
         object["status"] = old["status"]
         let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(semanticallyEqual(object["spec"], old["spec"]) ? g : g + 1)
+        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
     }
 }
 
@@ -94,7 +94,7 @@ public struct StatefulSetStrategy: GenerationalStrategy {
             restricted[f] = nil
             oldRestricted[f] = nil
         }
-        if !semanticallyEqual(restricted, oldRestricted) {
+        if !Semantic.equal(restricted, oldRestricted) {
             errs.append(.forbidden(FieldPath("spec"), "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
         }
         return errs
@@ -217,7 +217,7 @@ public struct ControllerRevisionStrategy: ResourceStrategy {
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
-        if !semanticallyEqual(object["data"], old["data"]) {
+        if !Semantic.equal(object["data"], old["data"]) {
             errs.append(.invalid(FieldPath("data"), raw: "runtime.RawExtension{...}", Msg.immutable))
         }
         return errs

@@ -70,7 +70,7 @@ public struct JobStrategy: ResourceStrategy {
     public func prepareForUpdate(_ object: inout JSON, old: JSON) {
         object["status"] = old["status"]
         let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(semanticallyEqual(object["spec"], old["spec"]) ? g : g + 1)
+        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
@@ -101,7 +101,7 @@ public struct JobStrategy: ResourceStrategy {
                 errs.append(.required(path.child("selector")))
             } else {
                 errs += validateLabelSelector(selector, path.child("selector"))
-                if let m = LabelSelectorMatcher(selector), !m.matches(template["metadata"]?["labels"]?.stringMap ?? [:]) {
+                if let m = try? LabelSelector(labelSelector: selector), !m.matches(template["metadata"]?["labels"]?.stringMap ?? [:]) {
                     errs.append(.invalid(path.child("template", "metadata", "labels"),
                                          raw: GoSyntax.stringMap(template["metadata"]?["labels"]), "`selector` does not match template `labels`"))
                 }
@@ -119,18 +119,18 @@ public struct JobStrategy: ResourceStrategy {
         var errs = validate(object)
         let path = FieldPath("spec")
         let spec = object["spec"] ?? [:], oldSpec = old["spec"] ?? [:]
-        if !semanticallyEqual(spec["selector"], oldSpec["selector"]) {
+        if !Semantic.equal(spec["selector"], oldSpec["selector"]) {
             errs.append(.invalid(path.child("selector"), raw: GoSyntax.labelSelector(spec["selector"]), Msg.immutable))
         }
         // The template may change only while the job is suspended (upstream: and never started).
         let suspended = oldSpec["suspend"]?.bool == true
-        if !suspended, !semanticallyEqual(spec["template"], oldSpec["template"]) {
+        if !suspended, !Semantic.equal(spec["template"], oldSpec["template"]) {
             errs.append(.invalid(path.child("template"), raw: "core.PodTemplateSpec{...}", Msg.immutable))
         }
-        if !semanticallyEqual(spec["completionMode"], oldSpec["completionMode"]) {
+        if !Semantic.equal(spec["completionMode"], oldSpec["completionMode"]) {
             errs.append(.invalid(path.child("completionMode"), spec["completionMode"]?.string ?? "", Msg.immutable))
         }
-        if spec["completionMode"]?.string != "Indexed", !semanticallyEqual(spec["completions"], oldSpec["completions"]) {
+        if spec["completionMode"]?.string != "Indexed", !Semantic.equal(spec["completions"], oldSpec["completions"]) {
             errs.append(.invalid(path.child("completions"), int: spec["completions"]?.int ?? 0, Msg.immutable))
         }
         return errs
@@ -172,7 +172,7 @@ public struct CronJobStrategy: ResourceStrategy {
     public func prepareForUpdate(_ object: inout JSON, old: JSON) {
         object["status"] = old["status"]
         let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(semanticallyEqual(object["spec"], old["spec"]) ? g : g + 1)
+        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
     }
 
     public func validate(_ object: JSON) -> [FieldError] {

@@ -219,7 +219,7 @@ enum RBACValidation {
         object.defaultIfNil("roleRef", [:])
         object.editObject("roleRef") { $0.defaultIfZero("apiGroup", .string(group)) }
         object.editEach("subjects") { s in
-            if isZeroValue(s["apiGroup"]) {
+            if Semantic.isZeroValue(s["apiGroup"]) {
                 switch s["kind"]?.string {
                 case "User", "Group": s["apiGroup"] = .string(group)
                 case "ServiceAccount": s["apiGroup"] = ""
@@ -262,7 +262,7 @@ public struct RoleBindingStrategy: ResourceStrategy {
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
-        if !semanticallyEqual(object["roleRef"], old["roleRef"]) {
+        if !Semantic.equal(object["roleRef"], old["roleRef"]) {
             let r = object["roleRef"] ?? [:]
             let raw = "rbac.RoleRef{APIGroup:\(GoSyntax.quote(r["apiGroup"]?.string ?? "")), Kind:\(GoSyntax.quote(r["kind"]?.string ?? "")), Name:\(GoSyntax.quote(r["name"]?.string ?? ""))}"
             errs.append(.invalid(FieldPath("roleRef"), raw: raw, "cannot change roleRef"))
@@ -468,8 +468,8 @@ public struct CustomResourceDefinitionStrategy: GenerationalStrategy {
         object.editObject("spec") { s in
             s.defaultIfNil("conversion", ["strategy": "None"])
             s.editObject("names") { n in
-                if isZeroValue(n["singular"]), let k = n["kind"]?.string { n["singular"] = .string(k.lowercased()) }
-                if isZeroValue(n["listKind"]), let k = n["kind"]?.string { n["listKind"] = .string(k + "List") }
+                if Semantic.isZeroValue(n["singular"]), let k = n["kind"]?.string { n["singular"] = .string(k.lowercased()) }
+                if Semantic.isZeroValue(n["listKind"]), let k = n["kind"]?.string { n["listKind"] = .string(k + "List") }
             }
         }
     }

@@ -64,11 +64,11 @@ public struct PersistentVolumeClaimStrategy: ResourceStrategy {
         // What may change: the requests (to grow), a volumeName not yet set, the attributes class.
         spec["resources"] = nil; oldSpec["resources"] = nil
         spec["volumeAttributesClassName"] = nil; oldSpec["volumeAttributesClassName"] = nil
-        if isZeroValue(oldSpec["volumeName"]) { spec["volumeName"] = nil; oldSpec["volumeName"] = nil }
-        if !semanticallyEqual(spec, oldSpec) {
+        if Semantic.isZeroValue(oldSpec["volumeName"]) { spec["volumeName"] = nil; oldSpec["volumeName"] = nil }
+        if !Semantic.equal(spec, oldSpec) {
             errs.append(.forbidden(FieldPath("spec"), "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
         }
-        if let n = newStorage?.string, let o = oldStorage?.string, let nv = Quantity.parse(n), let ov = Quantity.parse(o), nv < ov {
+        if let n = newStorage?.string, let o = oldStorage?.string, let nv = try? Quantity(parsing: n), let ov = try? Quantity(parsing: o), nv < ov {
             errs.append(.forbidden(FieldPath("spec", "resources", "requests").key("storage"), "field can not be less than status.capacity"))
         }
         return errs
@@ -125,7 +125,7 @@ public struct PersistentVolumeStrategy: ResourceStrategy {
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
         for s in Self.sources where old["spec"]?.has(s) == true {
-            if !semanticallyEqual(object["spec"]?[s], old["spec"]?[s]) {
+            if !Semantic.equal(object["spec"]?[s], old["spec"]?[s]) {
                 errs.append(.forbidden(FieldPath("spec", "persistentvolumesource"), "spec.persistentvolumesource is immutable after creation"))
                 break
             }
@@ -166,7 +166,7 @@ public struct StorageClassStrategy: ResourceStrategy {
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
-        if !semanticallyEqual(object["parameters"], old["parameters"]) {
+        if !Semantic.equal(object["parameters"], old["parameters"]) {
             errs.append(.forbidden(FieldPath("parameters"), "updates to parameters are forbidden."))
         }
         if object["provisioner"] != old["provisioner"] {
@@ -212,7 +212,7 @@ public struct CSIDriverStrategy: ResourceStrategy {
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
-        for f in ["attachRequired", "podInfoOnMount", "volumeLifecycleModes"] where !semanticallyEqual(object["spec"]?[f], old["spec"]?[f]) {
+        for f in ["attachRequired", "podInfoOnMount", "volumeLifecycleModes"] where !Semantic.equal(object["spec"]?[f], old["spec"]?[f]) {
             errs.append(.invalid(FieldPath("spec", f), raw: object["spec"]?[f]?.bool.map(GoSyntax.bool) ?? GoSyntax.stringSlice(object["spec"]?[f]), Msg.immutable))
         }
         return errs
@@ -238,7 +238,7 @@ public struct VolumeAttachmentStrategy: ResourceStrategy {
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
         var errs = validate(object)
-        if !semanticallyEqual(object["spec"], old["spec"]) {
+        if !Semantic.equal(object["spec"], old["spec"]) {
             errs.append(.invalid(FieldPath("spec"), raw: "storage.VolumeAttachmentSpec{...}", Msg.immutable))
         }
         return errs
