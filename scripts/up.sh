@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build-release.sh
-SKIFF=$PWD/.build/release/skiff
+SKIFF=$PWD/bin/skiff
 if [ "${PLAIN:-}" != 1 ]; then
   "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
   images=${SKIFF_IMAGES:-/var/cache/skiff-images}
