@@ -64,17 +64,6 @@ public struct TypeChecker: Sendable {
         }
     }
 
-    private func jsonKind(_ v: JSON) -> String {
-        switch v {
-        case .null: return "null"
-        case .bool: return "bool"
-        case .int, .double: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
-
     private func mismatch(_ value: String, _ node: SchemaNode, _ structName: String, _ path: String) -> String {
         if path.isEmpty { return "json: cannot unmarshal \(value) into Go value of type \(goType(node))" }
         return "json: cannot unmarshal \(value) into Go struct field \(structName).\(path) of type \(goType(node))"
@@ -91,10 +80,10 @@ public struct TypeChecker: Sendable {
         switch node.type {
         case "string":
             if case .string = value { return nil }
-            return mismatch(jsonKind(value), node, structName, path)
+            return mismatch(GoValueFormat.jsonKind(value), node, structName, path)
         case "boolean":
             if case .bool = value { return nil }
-            return mismatch(jsonKind(value), node, structName, path)
+            return mismatch(GoValueFormat.jsonKind(value), node, structName, path)
         case "integer":
             switch value {
             case .int(let i):
@@ -105,15 +94,15 @@ public struct TypeChecker: Sendable {
             case .double(let d):
                 return mismatch("number \(Self.literal(d))", node, structName, path)
             default:
-                return mismatch(jsonKind(value), node, structName, path)
+                return mismatch(GoValueFormat.jsonKind(value), node, structName, path)
             }
         case "number":
             switch value {
             case .int, .double: return nil
-            default: return mismatch(jsonKind(value), node, structName, path)
+            default: return mismatch(GoValueFormat.jsonKind(value), node, structName, path)
             }
         case "array":
-            guard case .array(let elements) = value else { return mismatch(jsonKind(value), node, structName, path) }
+            guard case .array(let elements) = value else { return mismatch(GoValueFormat.jsonKind(value), node, structName, path) }
             guard let items = node.items else { return nil }
             for e in elements {
                 if let err = check(e, items, structName: structName, path: path) { return err }
@@ -121,7 +110,7 @@ public struct TypeChecker: Sendable {
             return nil
         default:
             // Objects: structs (declared properties) or maps (additionalProperties).
-            guard case .object(let fields) = value else { return mismatch(jsonKind(value), node, structName, path) }
+            guard case .object(let fields) = value else { return mismatch(GoValueFormat.jsonKind(value), node, structName, path) }
             if node.raw["properties"] != nil {
                 let inner = node.definitionName.map { String($0.split(separator: ".").last ?? "") } ?? structName
                 for key in fields.keys.sorted() {

@@ -5,7 +5,7 @@ import Foundation
 /// Strategic-merge-patch errors that upstream returns as plain errors reach the client verbatim as the Status
 /// message (e.g. "map: map[image:nginx] does not contain declared merge key: name"), so the values inside them
 /// are printed with Go's formatting rather than as JSON.
-enum GoValueFormat {
+public enum GoValueFormat {
     static func string(_ value: JSON) -> String {
         switch value {
         case .null: return "<nil>"
@@ -60,7 +60,7 @@ enum GoValueFormat {
     }
 
     /// The name Go's encoding/json uses for a JSON value's kind in "cannot unmarshal X into ..." messages.
-    static func jsonKind(_ value: JSON) -> String {
+    public static func jsonKind(_ value: JSON) -> String {
         switch value {
         case .null: return "null"
         case .bool: return "bool"
