@@ -15,7 +15,10 @@ PROTOC=${PROTOC:-$(command -v protoc || echo /usr/bin/protoc)}
 PROTOC_GEN_SWIFT=${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-swift")}
 
 for tool in "$PROTOC" "$PROTOC_GEN_SWIFT"; do
-  [ -x "$tool" ] || { echo "gen-openapiv2: missing executable $tool (see the header of this script)" >&2; exit 1; }
+  [ -x "$tool" ] || { # What scripts/check-generated.sh compares the .proto with, to tell the output went stale.
+(cd "$PROTO_DIR" && sha256sum OpenAPIv2.proto > OpenAPIv2.proto.generated.sha256)
+
+echo "gen-openapiv2: missing executable $tool (see the header of this script)" >&2; exit 1; }
 done
 
 PROTO_DIR=$ROOT/Sources/OpenAPI/Proto

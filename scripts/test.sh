@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Generated files must be what their generators give today (seconds; see the script).
+scripts/check-generated.sh
 swift build
 # Full log kept; failures (with their reasons) and the summary printed.
 log=$(mktemp)

@@ -13,6 +13,7 @@ import Synchronization
 /// (same source, involved object, type, reason and message) becomes a patch of that Event's `count` and
 /// `lastTimestamp`, so `kubectl describe` shows `(x3 over 2m)` rather than three lines. The Events written
 /// are remembered in an LRU cache of 4,096 keys, as upstream's: forgetting one only costs a new Event.
+/// Past 25 repeats an event is let through once per five minutes (`EventSpamFilter`).
 public final class EventBroadcaster: Sendable {
     struct Pending: Sendable {
         var involved: JSON
@@ -53,7 +54,9 @@ public final class EventBroadcaster: Sendable {
     /// and the second finds the first in `written`; separate lanes write concurrently.
     let lanes: [Lane]
     let written: Mutex<LRUCache<Correlation, Written>>
+    let spamFilter = Mutex(EventSpamFilter())
     let droppedCount = Atomic<Int>(0)
+    let filteredCount = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - queueLength: events buffered per lane before new ones are dropped (upstream: 1,000).
@@ -78,7 +81,14 @@ public final class EventBroadcaster: Sendable {
     /// Events dropped because the buffer was full.
     public var dropped: Int { droppedCount.load(ordering: .relaxed) }
 
+    /// Events dropped by the spam filter: the same event about the same object too often.
+    public var filtered: Int { filteredCount.load(ordering: .relaxed) }
+
     func enqueue(_ event: Pending) {
+        guard spamFilter.withLock({ $0.allow(event.correlation, at: event.time) }) else {
+            filteredCount.add(1, ordering: .relaxed)
+            return
+        }
         let lane = lanes.count == 1 ? 0 : Int(UInt(bitPattern: event.correlation.hashValue) % UInt(lanes.count))
         if case .dropped = lanes[lane].continuation.yield(event) {
             droppedCount.add(1, ordering: .relaxed)

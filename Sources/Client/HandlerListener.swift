@@ -50,6 +50,9 @@ final class HandlerListener: Sendable {
         counts.withLock { c in c.syncTarget.map { c.processed >= $0 } ?? false }
     }
 
+    /// Everything sent has been handled.
+    var isDrained: Bool { counts.withLock { $0.processed >= $0.enqueued } }
+
     /// Delivers notifications until cancelled or stopped.
     func run() async {
         for await n in stream {

@@ -69,6 +69,10 @@ public final class Informer: Sendable {
     /// True once the first complete list is in the cache and was passed to the handlers.
     public var hasSynced: Bool { dispatcher.hasSynced }
 
+    /// Every change cached so far has been passed to every handler and the handlers have returned: with the
+    /// reflector's resourceVersion, tells a test that controllers have seen a given write.
+    var allDelivered: Bool { dispatcher.allDelivered }
+
     /// Waits until `hasSynced`; returns false when the waiting task is cancelled first.
     @discardableResult
     public func waitForSync() async -> Bool {
@@ -140,6 +144,9 @@ final class InformerDispatcher: Sendable, ReflectorStore {
     }
 
     var hasSynced: Bool { state.withLock { $0.synced } }
+
+    /// Every notification queued so far has been handled by every handler.
+    var allDelivered: Bool { state.withLock { s in s.listeners.allSatisfy(\.isDrained) } }
 
     func waitForSync() async -> Bool {
         let id = state.withLock { s -> Int in

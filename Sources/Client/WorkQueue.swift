@@ -185,4 +185,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// How many keys have been handed to workers: with `waitingGets`, tells a test its keys were worked on.
     var handedOut: Int { state.withLock { $0.handedOut } }
+
+    /// How many keys wait for a delay (`addAfter`, `addRateLimited`) that ends within `horizon`: a test
+    /// waiting for a quiet queue counts a retry due soon as work, and a timer minutes away as none.
+    func delayed(within horizon: Duration) -> Int {
+        let limit = clock.now + horizon
+        return state.withLock { s in s.delayed.values.filter { $0.due <= limit }.count }
+    }
 }

@@ -66,15 +66,19 @@ public struct PodSyncContext: Sendable {
     public var dns: PodDNS?
     /// Where the pod's `/etc/hosts` goes; the runtime writes it once the pod has an address.
     public var hostsFile: URL?
+    /// Where the runtime reports what it did (Pulled, Created, Started, Unhealthy, BackOff, ...).
+    public var events: PodEvents
 
     public init(volumes: [String: String] = [:], environment: @escaping EnvironmentSource = { _, _ in [] },
-                reservedIP: String = "", hostIP: String = "", dns: PodDNS? = nil, hostsFile: URL? = nil) {
+                reservedIP: String = "", hostIP: String = "", dns: PodDNS? = nil, hostsFile: URL? = nil,
+                events: PodEvents = .discarding) {
         self.volumes = volumes
         self.environment = environment
         self.reservedIP = reservedIP
         self.hostIP = hostIP
         self.dns = dns
         self.hostsFile = hostsFile
+        self.events = events
     }
 }
 
@@ -105,6 +109,10 @@ public protocol ContainerRuntime: Sendable {
     /// Brings the pod towards its spec — sandbox, init containers in order, app containers, restarts
     /// per restartPolicy with back-off — and reports where it stands. Idempotent: called on every sync.
     func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus
+    /// Runs the `lifecycle.preStop` handlers of the pod's running containers, together, for at most
+    /// `gracePeriod` seconds, before the kubelet stops the pod; returns the time they took, which the stop's
+    /// grace period loses (upstream's killContainer).
+    func runPreStopHooks(_ pod: JSON, gracePeriod: Int64, events: PodEvents) async -> Duration
     /// Stops the pod's containers within the grace period (SIGTERM, then SIGKILL) and removes its sandbox.
     func killPod(uid: String, gracePeriod: Int64) async throws
     /// What the runtime has of a pod, or nil when it has nothing (never started, or already removed).
@@ -162,6 +170,9 @@ public actor SimulatedRuntime: ContainerRuntime {
     public func killPod(uid: String, gracePeriod: Int64) async throws {
         pods[uid] = nil
     }
+
+    /// Nothing runs, so no handler does either.
+    public func runPreStopHooks(_ pod: JSON, gracePeriod: Int64, events: PodEvents) async -> Duration { .zero }
 
     public func podStatus(uid: String) async -> PodRuntimeStatus? { pods[uid] }
 

@@ -46,6 +46,9 @@ public final class Kubelet: Sendable {
     let known = KnownPods()
     let volumes: VolumeManager
     let envResolver: EnvResolver
+    /// Writes the kubelet's Events (pods' Pulled/Created/Started/..., the node's Starting/NodeReady/...).
+    let events: EventBroadcaster
+    let recorder: EventRecorder
 
     public init(client: KubeClient, options: KubeletOptions, runtime: any ContainerRuntime, logger: Logger) throws {
         self.client = client
@@ -59,19 +62,25 @@ public final class Kubelet: Sendable {
         let lookup = Self.sourceLookup(client: client)
         volumes = VolumeManager(kubeletRoot: options.rootDir, tokens: Self.tokenManager(client: client), lookup: lookup)
         envResolver = EnvResolver(lookup: lookup)
+        events = EventBroadcaster(client: client, logger: logger)
+        recorder = events.recorder(component: "kubelet", host: options.node.name)
         pods = Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.node.name)", logger: logger)
     }
 
     var nodeName: String { options.node.name }
+    var nodeEvents: NodeEvents { NodeEvents(recorder: recorder, nodeName: nodeName) }
 
     public func run() async throws {
-        try await register()
         let queue = self.queue
         pods.addHandler(InformerHandlerFunctions(
             onAdd: { obj, _ in if let k = ObjectKey.of(obj) { queue.add(k) } },
             onUpdate: { _, obj in if let k = ObjectKey.of(obj) { queue.add(k) } },
             onDelete: { del in if let k = ObjectKey.of(del.object) { queue.add(k) } }))
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // The event writer first: registering records the node's first events.
+            group.addTask { await self.events.run() }
+            nodeEvents.record(.normal, "Starting", "Starting kubelet.")
+            try await register()
             group.addTask { await self.pods.run() }
             group.addTask { await self.heartbeat() }
             if runtime.needsPolling {
@@ -107,8 +116,11 @@ public final class Kubelet: Sendable {
         var backoff = Duration.milliseconds(200)
         while true {
             do {
-                try await client.create(.nodes, options.node.registration(now: now))
+                let node = options.node.registration(now: now)
+                try await client.create(.nodes, node)
                 logger.info("registered node \(nodeName)")
+                nodeEvents.record(.normal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
+                nodeEvents.recordTransitions(from: nil, to: node["status"] ?? [:])
                 return
             } catch let e as APIError where e.code == 409 {
                 // Already registered (a restart): bring labels, taints and status up to date.
@@ -120,6 +132,7 @@ public final class Kubelet: Sendable {
                 node[path: ["spec", "podCIDRs"]] = fresh[path: ["spec", "podCIDRs"]]
                 node[path: ["status", "daemonEndpoints"]] = fresh[path: ["status", "daemonEndpoints"]]
                 try await client.update(.nodes, node)
+                nodeEvents.record(.normal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
                 try await postNodeStatus()
                 logger.info("node \(nodeName) already registered; updated it")
                 return
@@ -139,6 +152,7 @@ public final class Kubelet: Sendable {
             status["images"] = .array(images.map { ["names": .array($0.names.map(JSON.string)), "sizeBytes": .int($0.sizeBytes)] })
         }
         try await client.patch(.nodes, nodeName, ["status": status], type: "application/merge-patch+json", subresource: "status")
+        nodeEvents.recordTransitions(from: current["status"], to: status)
     }
 
     /// Lease renewal and periodic node status, until cancelled.
@@ -240,7 +254,17 @@ public final class Kubelet: Sendable {
         if pod[path: ["metadata", "deletionTimestamp"]] != nil {
             let grace = pod[path: ["metadata", "deletionGracePeriodSeconds"]]?.int ?? 30
             logger.info("killing pod \(key): deletion requested (grace period \(grace)s); stopping its containers")
-            try await stopPod(uid: uid, gracePeriod: grace)
+            let podEvents = PodEvents(recorder: recorder, pod: pod)
+            for (field, kind) in [("initContainerStatuses", "init"), ("containerStatuses", "app")] {
+                for c in pod[path: ["status", field]]?.array ?? [] where c[path: ["state", "running"]] != nil {
+                    let name = c["name"]?.string ?? ""
+                    podEvents.container(name, kind: kind, .normal, "Killing", "Stopping container \(name)")
+                }
+            }
+            // preStop handlers first, within the grace period; the containers get what is left of it, at
+            // least upstream's minimum of 2 s.
+            let spent = await runtime.runPreStopHooks(pod, gracePeriod: grace, events: podEvents)
+            try await stopPod(uid: uid, gracePeriod: max(grace - spent.components.seconds, 2))
             known.remove(key)
             do {
                 try await client.delete(path, name, options: ["gracePeriodSeconds": 0, "preconditions": ["uid": .string(uid)]])
@@ -272,8 +296,13 @@ public final class Kubelet: Sendable {
         let runtimeStatus: PodRuntimeStatus
         do {
             runtimeStatus = try await runtime.syncPod(pod, context: try await syncContext(for: pod))
+        } catch let e as VolumeSetUpError {
+            // A volume that cannot be set up (a missing ConfigMap or Secret): the pod stays
+            // ContainerCreating, as upstream's volume manager holds it, and says why in FailedMount.
+            PodEvents(recorder: recorder, pod: pod).pod(.warning, "FailedMount", e.description)
+            throw e
         } catch let e as PodConfigError {
-            // A missing ConfigMap/Secret or a bad volume: the containers wait, as upstream's
+            // A missing ConfigMap/Secret key in the environment: the containers wait, as upstream's
             // CreateContainerConfigError, and the sync is retried with back-off.
             try await patchStatus(path, name, PodStatusBuilder.configError(pod: pod, message: e.message, hostIP: hostIP, now: RFC3339.time()))
             throw e
@@ -331,12 +360,7 @@ public final class Kubelet: Sendable {
     /// Volumes, environment, DNS and hosts file for one sync of `pod`.
     func syncContext(for pod: JSON) async throws -> PodSyncContext {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
-        let volumePaths: [String: String]
-        do {
-            volumePaths = try await volumes.setUp(pod: pod)
-        } catch let e as APIError {
-            throw PodConfigError(message: e.message)
-        }
+        let volumePaths = try await volumes.setUp(pod: pod)
         let resolver = envResolver
         let hostIP = options.node.internalIP
         let reserved = runtime.providesPodNetwork ? "" : (ips.allocate(for: uid) ?? "")
@@ -348,7 +372,8 @@ public final class Kubelet: Sendable {
             },
             reservedIP: reserved, hostIP: hostIP,
             dns: PodDNSPolicy.resolve(pod: pod, clusterDNS: options.clusterDNS, clusterDomain: options.clusterDomain),
-            hostsFile: volumes.podDirectory(uid: uid).appendingPathComponent("etc-hosts"))
+            hostsFile: volumes.podDirectory(uid: uid).appendingPathComponent("etc-hosts"),
+            events: PodEvents(recorder: recorder, pod: pod))
     }
 
     /// Projected service-account tokens, requested with the node's own credentials (upstream's kubelet may

@@ -61,7 +61,12 @@ public struct ProxyServer: Sendable {
         logger.info("proxy for node \(options.nodeName) programming table \(options.proxier.layout.qualified) in \(options.netns.map { "network namespace \($0)" } ?? "the current network namespace")")
         let proxier = self.proxier
         let syncPeriod = options.proxier.syncPeriod
+        // Upstream's kube-proxy announces itself on its Node: `Starting`, from kube-proxy, no message.
+        let events = EventBroadcaster(client: client, logger: logger)
+        events.recorder(component: "kube-proxy", host: options.nodeName).event(
+            regarding: ["kind": "Node", "name": .string(options.nodeName), "uid": .string(options.nodeName)], .normal, "Starting", "")
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await events.run() }
             group.addTask { await services.run() }
             group.addTask { await slices.run() }
             group.addTask {

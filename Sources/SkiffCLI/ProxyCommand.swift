@@ -1,3 +1,4 @@
+import APIMachinery
 import ArgumentParser
 import Client
 import Foundation

@@ -100,9 +100,10 @@ struct EventBroadcasterTests {
             let recorder = broadcaster.recorder(component: "test-controller")
             let a = try await subject(c, "a"), b = try await subject(c, "b")
             for o in [a, a, b, a] {
-                recorder.event(o, kind: "ConfigMap", apiVersion: "v1", .normal, "Seen", "seen")
-                // One at a time, so each write sees what the one before left in the cache.
+                // One at a time, so each write sees what the one before left in the cache. (Counted before
+                // recording: the writer may be done before a count taken after it.)
                 let written = try await events(c).reduce(0) { $0 + ($1["count"]?.int ?? 0) }
+                recorder.event(o, kind: "ConfigMap", apiVersion: "v1", .normal, "Seen", "seen")
                 #expect(try await eventually { try await events(c).reduce(0) { $0 + ($1["count"]?.int ?? 0) } == written + 1 })
             }
             let counts = try await events(c).map { "\($0[path: ["involvedObject", "name"]]?.string ?? ""):\($0["count"]?.int ?? 0)" }.sorted()
@@ -144,5 +145,24 @@ struct EventBroadcasterTests {
         #expect(cache.get(2) == 2 && cache.get(3) == 3 && cache.get(4) == 4)
         for i in 0..<1000 { cache.set(i, i) }
         #expect(cache.count == 3 && cache.get(999) == 999 && cache.get(996) == nil)
+    }
+
+    /// client-go's spam filter: 25 of the same event about the same object pass, then one per five minutes.
+    @Test func theSpamFilterLetsABurstThroughThenOnePerFiveMinutes() {
+        var filter = EventSpamFilter()
+        let key = EventBroadcaster.Correlation(
+            component: "kubelet", host: "n", kind: "Pod", namespace: "t", name: "p", fieldPath: "", uid: "u",
+            apiVersion: "v1", type: "Warning", reason: "BackOff", message: "Back-off restarting failed container")
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let first = (0..<30).map { filter.allow(key, at: start.addingTimeInterval(Double($0))) }
+        #expect(first.filter { $0 }.count == 25 && first.prefix(25).allSatisfy { $0 })
+        // Refilled at one token per 300 s, counted from the last event seen.
+        let later = [200.0, 530, 531].map { filter.allow(key, at: start.addingTimeInterval($0)) }
+        #expect(later == [false, true, false])
+        // Another object has its own bucket.
+        var other = key
+        other.name = "q"
+        let otherAllowed = filter.allow(other, at: start.addingTimeInterval(531))
+        #expect(otherAllowed)
     }
 }

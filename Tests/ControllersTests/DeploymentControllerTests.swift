@@ -15,6 +15,8 @@ struct DeploymentControllerTests {
             let rsc = ReplicaSetController(client: client, informers: informers, recorder: events.recorder(component: "replicaset-controller"))
             let dc = DeploymentController(client: client, informers: informers, recorder: events.recorder(component: "deployment-controller"))
             let kubelet = FakeKubelet(client: client)
+            ControllerQueues.track(rsc.queue, workers: 2)
+            ControllerQueues.track(dc.queue, workers: 2)
             var runs: [@Sendable () async -> Void] = [{ await rsc.run(workers: 2) }, { await dc.run(workers: 2) }]
             if ready { runs.append { await kubelet.run() } }
             return runs
@@ -181,9 +183,7 @@ struct DeploymentControllerTests {
                 let p = condition(try await c.get(deploymentsInT, "nginx"), "Progressing")
                 return p?["reason"] == "DeploymentPaused" && p?["status"] == "Unknown" && p?["message"] == "Deployment is paused"
             })
-            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
-            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await cluster.quiesced())
             #expect(try await ownedReplicaSets(c, d).count == 1)
             try await c.patch(deploymentsInT, "nginx", ["spec": ["paused": false]])
             #expect(try await eventually { try await ownedReplicaSets(c, d).count == 2 })

@@ -11,6 +11,8 @@ struct EndpointsControllerTests {
     func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let ep = EndpointsController(client: client, informers: informers)
         let eps = EndpointSliceController(client: client, informers: informers)
+        ControllerQueues.track(ep.queue, workers: 2)
+        ControllerQueues.track(eps.queue, workers: 2)
         return [{ await ep.run(workers: 2) }, { await eps.run(workers: 2) }]
     }
 
@@ -148,9 +150,7 @@ struct EndpointsControllerTests {
             #expect((placeholder["endpoints"]?.array ?? []).isEmpty)
             #expect(try await eventually { (try? await c.get(Self.endpointsInT, "empty")) != nil })
             #expect(try await c.get(Self.endpointsInT, "empty")["subsets"] == nil)
-            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
-            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await cluster.quiesced())
             #expect(try await slices(c, "manual").isEmpty)
             await #expect(throws: APIError.self) { try await c.get(Self.endpointsInT, "manual") }
             // Deleting the Service deletes its Endpoints.

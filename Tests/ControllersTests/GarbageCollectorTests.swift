@@ -12,6 +12,9 @@ struct GarbageCollectorTests {
         let rsc = ReplicaSetController(client: client, informers: informers, recorder: events.recorder(component: "replicaset-controller"))
         let dc = DeploymentController(client: client, informers: informers, recorder: events.recorder(component: "deployment-controller"))
         let gc = GarbageCollector(client: client, informers: informers)
+        ControllerQueues.track(rsc.queue, workers: 2)
+        ControllerQueues.track(dc.queue, workers: 2)
+        ControllerQueues.track(gc.queue, workers: 4)
         return [{ await rsc.run(workers: 2) }, { await dc.run(workers: 2) }, { await gc.run(workers: 4) }]
     }
 
@@ -54,9 +57,7 @@ struct GarbageCollectorTests {
                 let left = try await c.get(replicaSetsInT, rs.name)
                 return left.ownerReferences.isEmpty
             })
-            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
-            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await cluster.quiesced())
             let pods = try await c.items(podsInT)
             #expect(pods.count == 2 && pods.allSatisfy { $0.controllerRef?.uid == rs.uid })
             #expect(try await c.get(replicaSetsInT, rs.name).uid == rs.uid)

@@ -10,6 +10,7 @@ import TestSupport
 struct ReplicaSetControllerTests {
     func rsController(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let rsc = ReplicaSetController(client: client, informers: informers, recorder: events.recorder(component: "replicaset-controller"))
+        ControllerQueues.track(rsc.queue, workers: 2)
         return [{ await rsc.run(workers: 2) }]
     }
 
@@ -23,9 +24,7 @@ struct ReplicaSetControllerTests {
             let rs = try await c.create(replicaSetsInT, replicaSet("web", replicas: 3))
             #expect(try await eventually { try await ownedPods(c, rs).count == 3 })
             // No double creation: the count stays at 3 once reached.
-            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
-            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await cluster.quiesced())
             let pods = try await ownedPods(c, rs)
             #expect(pods.count == 3)
             for p in pods {

@@ -10,6 +10,7 @@ import TestSupport
 struct ServiceAccountControllerTests {
     func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let c = ServiceAccountController(client: client, informers: informers)
+        ControllerQueues.track(c.queue, workers: 1)
         return [{ await c.run(workers: 1) }]
     }
 
@@ -33,9 +34,7 @@ struct ServiceAccountControllerTests {
             // Other accounts are left alone.
             try await c.create(sa.inNamespace("t"), ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "builder"]])
             try await c.delete(sa.inNamespace("t"), "builder")
-            // Stays for now: a grace period for a wrong extra write to show up. This controller exposes no "queue idle"
-            // signal to wait on instead (NodeLifecycleControllerTests.settled shows the way); not converted yet.
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await cluster.quiesced())
             await #expect(throws: APIError.self) { try await c.get(sa.inNamespace("t"), "builder") }
         }
     }

@@ -1,6 +1,6 @@
 import APIMachinery
 import APIServer
-import Client
+@testable import Client
 import Foundation
 import Logging
 import Storage
@@ -14,6 +14,8 @@ import TestSupport
 final class TestCluster: Sendable {
     let client: KubeClient
     let server: Task<Void, Error>
+    /// What `withControllers` runs against this cluster: what `quiesced()` watches.
+    let running = Mutex<(informers: SharedInformers?, queues: ControllerQueues?)>((nil, nil))
 
     static func start(namespaces: [String] = ["t"]) async throws -> TestCluster {
         let server = try await TestAPIServer.start()
@@ -45,7 +47,9 @@ func withControllers(
     let cluster = try await TestCluster.start(namespaces: namespaces)
     let informers = SharedInformers(client: cluster.client)
     let events = EventBroadcaster(client: cluster.client)
-    let runs = setup(cluster.client, informers, events)
+    let queues = ControllerQueues()
+    let runs = ControllerQueues.$current.withValue(queues) { setup(cluster.client, informers, events) }
+    cluster.running.withLock { $0 = (informers, queues) }
     let background = Background {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await informers.run() }
@@ -62,6 +66,64 @@ func withControllers(
     }
     await background.stop()
     await cluster.stop()
+}
+
+/// The work queues of the controllers a test runs: each setup function registers the controllers it
+/// builds, so that the test can wait until they are quiet instead of sleeping.
+final class ControllerQueues: Sendable {
+    @TaskLocal static var current: ControllerQueues?
+    let queues = Mutex<[(queue: WorkQueue<String>, workers: Int)]>([])
+
+    /// Registers `queue`, worked on by `workers` workers, with the test being set up (if any).
+    static func track(_ queue: WorkQueue<String>, workers: Int) {
+        current?.queues.withLock { $0.append((queue, workers)) }
+    }
+
+    /// Every queue empty, no retry due within a minute, every worker parked in `get`.
+    var idle: Bool {
+        queues.withLock { qs in
+            qs.allSatisfy { $0.queue.len == 0 && $0.queue.delayed(within: .seconds(60)) == 0 && $0.queue.waitingGets == $0.workers }
+        }
+    }
+}
+
+extension TestCluster {
+    /// Waits until the controllers have reacted to every write made so far: the signal "nothing else
+    /// happened" checks wait for, instead of a grace period. Each informer has cached the newest object of
+    /// its collection and handed every change to its handlers, and every controller queue is idle; then
+    /// the collections are read again, and when nothing changed meanwhile (a last sync may have written)
+    /// the controllers are quiet: only a new write or a timer (a minute or more away) can make them act again.
+    func quiesced(timeout: Duration = .seconds(10)) async throws -> Bool {
+        let (shared, queues) = running.withLock { $0 }
+        guard let shared, let queues else { return false }
+        let informers = shared.all
+        let client = self.client
+        func versions() async throws -> [[String: Int]] {
+            var all: [[String: Int]] = []
+            for informer in informers {
+                let items = try await client.list(informer.resource)["items"]?.array ?? []
+                var byKey: [String: Int] = [:]
+                for o in items { byKey[o.namespace + "/" + o.name] = Int(o.resourceVersion) ?? 0 }
+                all.append(byKey)
+            }
+            return all
+        }
+        var before = try await versions()
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            let newest = before.map { $0.values.max() ?? 0 }
+            let caughtUp = await eventually(timeout: end - ContinuousClock.now) {
+                zip(informers, newest).allSatisfy { informer, rv in
+                    (Int(informer.reflector.lastSyncResourceVersion) ?? 0) >= rv && informer.allDelivered
+                } && queues.idle
+            }
+            guard caughtUp else { return false }
+            let after = try await versions()
+            if after == before { return true }
+            before = after
+        }
+        return false
+    }
 }
 
 /// Plays the kubelets: pods in `namespace` that `shouldRun` accepts get phase Running, an IP and a

@@ -39,10 +39,13 @@ struct VolumeManagerTests {
         #expect(!FileManager.default.fileExists(atPath: manager.podDirectory(uid: "u1").path))
     }
 
-    @Test func missingConfigMapIsAnError() async {
+    @Test func missingConfigMapIsAFailedMountNamingTheVolume() async {
         let manager = VolumeManager(kubeletRoot: URL(fileURLWithPath: "/tmp/skiff-vol-none")) { _, _, _ in nil }
         let pod: JSON = ["metadata": ["uid": "u2"], "spec": ["volumes": [["name": "c", "configMap": ["name": "gone"]]]]]
-        await #expect(throws: APIError.self) { _ = try await manager.setUp(pod: pod) }
+        // Upstream's FailedMount message, word for word.
+        await #expect(throws: VolumeSetUpError(volume: "c", message: "configmap \"gone\" not found")) { _ = try await manager.setUp(pod: pod) }
+        #expect(VolumeSetUpError(volume: "c", message: "configmap \"gone\" not found").description
+                == "MountVolume.SetUp failed for volume \"c\" : configmap \"gone\" not found")
         try? FileManager.default.removeItem(atPath: "/tmp/skiff-vol-none")
     }
 }

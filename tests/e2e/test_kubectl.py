@@ -109,6 +109,8 @@ def test_get_watch_sees_changes(kubectl):
     proc = subprocess.Popen(["kubectl", "--cache-dir", kubectl.cache_dir, "get", "configmaps", "-w", "--no-headers"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=kubectl.env)
     try:
+        # Stays: kubectl -w with --no-headers prints nothing until a change, so nothing signals that its watch
+        # is open; a change made before it would be seen as part of the list instead.
         time.sleep(1.0)
         kubectl.run("create", "configmap", "watched", "--from-literal=a=b")
         lines = []

@@ -221,6 +221,7 @@ def test_delete_leaves_nothing_even_after_a_crash(cluster):
         for who in ("supervisor", f"containerd-{node}"):
             with open(os.path.join(run, who + ".pid")) as f:
                 os.kill(int(f.read().strip()), 9)
+        # Stays: lets the kernel reap the killed processes before delete looks for them.
         time.sleep(0.3)
         out = subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, text=True, timeout=180)
         assert out.returncode == 0, out.stdout + out.stderr

@@ -154,9 +154,95 @@ def test_pod_that_is_not_ready_is_left_out_of_its_service(cluster):
     bad = eventually(lambda: status(cluster, "ready-no").get("podIP"))
     ready = lambda: kubectl(cluster, "get", "endpoints", "readiness", "-o", "jsonpath={.subsets[*].addresses[*].ip}").split()
     assert eventually(lambda: ready() == [good], 30), ready()
-    time.sleep(2)
+    # The signal that "ready-no" was probed and failed again and again (rather than a grace period):
+    # the kubelet's Unhealthy event about it, counted up to 3.
+    assert eventually(lambda: unhealthy_count(cluster, "ready-no") >= 3, 30), kubectl(cluster, "get", "events", "-o", "yaml")
     assert ready() == [good] and bad not in ready()
     assert status(cluster, "ready-no")["containerStatuses"][0]["ready"] is False
+
+
+def pod_events(env, name):
+    out = kubectl(env, "get", "events", "--field-selector", f"involvedObject.kind=Pod,involvedObject.name={name}", "-o", "json")
+    return json.loads(out)["items"]
+
+
+def unhealthy_count(env, name):
+    return sum(e.get("count", 1) for e in pod_events(env, name)
+               if e["reason"] == "Unhealthy" and e["message"] == "Readiness probe failed: HTTP probe failed with statuscode: 404")
+
+
+def described_events(env, name):
+    """The rows of `kubectl describe pod`'s Events table: (type, reason, from, message)."""
+    text = kubectl(env, "describe", "pod", name)
+    rows = []
+    in_events = False
+    for line in text.splitlines():
+        if line.startswith("Events:"):
+            in_events = True
+            continue
+        if in_events and line.strip() and not line.strip().startswith(("Type", "----")):
+            parts = line.split(None, 4)
+            if len(parts) == 5:
+                rows.append((parts[0], parts[1], parts[3], parts[4]))
+    return rows
+
+
+def test_describe_pod_shows_what_the_scheduler_and_the_kubelet_did(cluster):
+    apply(cluster, pod("described", "nginx:alpine"))
+    assert eventually(lambda: status(cluster, "described").get("phase") == "Running", 60), status(cluster, "described")
+    want = [
+        ("Normal", "Scheduled", "default-scheduler", f"Successfully assigned default/described to {NODE}"),
+        ("Normal", "Pulled", "kubelet", 'Container image "nginx:alpine" already present on machine'),
+        ("Normal", "Created", "kubelet", "Created container c"),
+        ("Normal", "Started", "kubelet", "Started container c"),
+    ]
+    assert eventually(lambda: described_events(cluster, "described") == want, 20), described_events(cluster, "described")
+    started = next(e for e in pod_events(cluster, "described") if e["reason"] == "Started")
+    assert started["involvedObject"]["fieldPath"] == "spec.containers{c}"
+    assert started["source"] == {"component": "kubelet", "host": NODE}
+    kubectl(cluster, "delete", "pod", "described", "--wait=true")
+    assert eventually(lambda: any(e["reason"] == "Killing" and e["message"] == "Stopping container c"
+                                  for e in pod_events(cluster, "described")), 20)
+
+
+def test_the_nodes_events_tell_how_it_started(cluster):
+    def node_events():
+        out = kubectl(cluster, "get", "events", "-A", "--field-selector", f"involvedObject.kind=Node,involvedObject.name={NODE}", "-o", "json")
+        return {(e["reason"], e["source"].get("component", ""), e["message"]) for e in json.loads(out)["items"]}
+    want = {
+        ("Starting", "kubelet", "Starting kubelet."),
+        ("NodeHasSufficientMemory", "kubelet", f"Node {NODE} status is now: NodeHasSufficientMemory"),
+        ("NodeHasNoDiskPressure", "kubelet", f"Node {NODE} status is now: NodeHasNoDiskPressure"),
+        ("NodeHasSufficientPID", "kubelet", f"Node {NODE} status is now: NodeHasSufficientPID"),
+        ("NodeAllocatableEnforced", "kubelet", "Updated Node Allocatable limit across pods"),
+        ("NodeReady", "kubelet", f"Node {NODE} status is now: NodeReady"),
+        ("RegisteredNode", "node-controller", f"Node {NODE} event: Registered Node {NODE} in Controller"),
+        ("Starting", "kube-proxy", ""),
+    }
+    assert eventually(lambda: want <= node_events(), 30), node_events()
+    # Node events are in the default namespace, as upstream puts events about cluster-scoped objects.
+    listed = kubectl(cluster, "get", "events", "-n", "default", "--field-selector", "reason=RegisteredNode", "-o", "name")
+    assert listed.strip()
+
+
+def test_lifecycle_hooks_run_after_start_and_before_stop(cluster, tmp_path):
+    data = tmp_path / "hooks"
+    p = pod("hooks", "busybox:1.35", ["sleep", "3600"],
+            volumeMounts=[{"name": "data", "mountPath": "/data"}],
+            lifecycle={"postStart": {"exec": {"command": ["sh", "-c", "echo started > /data/poststart"]}},
+                       "preStop": {"exec": {"command": ["sh", "-c", "echo stopping > /data/prestop"]}}})
+    p["spec"]["volumes"] = [{"name": "data", "hostPath": {"path": str(data), "type": "DirectoryOrCreate"}}]
+    apply(cluster, p)
+    assert eventually(lambda: (data / "poststart").exists(), 60), status(cluster, "hooks")
+    assert not (data / "prestop").exists()
+    kubectl(cluster, "delete", "pod", "hooks", "--wait=true", timeout=90)
+    assert (data / "prestop").read_text() == "stopping\n"
+
+    failing = pod("hook-fails", "busybox:1.35", ["sleep", "3600"], lifecycle={"preStop": {"exec": {"command": ["false"]}}})
+    running(cluster, "hook-fails", failing)
+    kubectl(cluster, "delete", "pod", "hook-fails", "--wait=true", timeout=90)
+    assert eventually(lambda: any(e["reason"] == "FailedPreStopHook" and e["message"] == "PreStopHook failed"
+                                  and e["type"] == "Warning" for e in pod_events(cluster, "hook-fails")), 20)
 
 
 def test_restarted_kubelet_adopts_running_containers(cluster):
@@ -169,6 +255,8 @@ def test_restarted_kubelet_adopts_running_containers(cluster):
     os.kill(pid, signal.SIGKILL)
     # The supervisor starts a new kubelet; it must find the container, not start another.
     assert eventually(lambda: int(open(pid_file).read().strip()) != pid, 30)
+    # Stays: a grace period for a wrong restart to show up. A kubelet that finds the container fine writes
+    # nothing, so there is no signal of its first sync to wait for instead.
     time.sleep(3)
     c = status(cluster, "steady")["containerStatuses"][0]
     assert c["containerID"] == before and c["restartCount"] == 0 and "running" in c["state"]

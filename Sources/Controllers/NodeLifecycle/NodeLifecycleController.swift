@@ -107,6 +107,12 @@ public final class NodeLifecycleController: Reconciler, Sendable {
             _ = health.withLock { $0.removeValue(forKey: name) }
             return
         }
+        if health.withLock({ $0[name] == nil }) {
+            // First seen by this controller (a new node, or this controller manager just started), as
+            // upstream's knownNodeSet: the event is about the Node itself, with its uid.
+            recorder.event(regarding: ["kind": "Node", "name": .string(name), "uid": .string(node.uid)],
+                           .normal, "RegisteredNode", "Node \(name) event: Registered Node \(name) in Controller")
+        }
         let silent = isSilent(node, now: clock.now)
         if silent {
             // Re-checked soon: the taints must follow.

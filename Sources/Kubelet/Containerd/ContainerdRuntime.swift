@@ -1,7 +1,9 @@
 import APIMachinery
 import CRI
+import Client
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs pods for real through CRI on containerd, the way upstream's kuberuntime manager does: one sandbox
 /// per pod (pause container, network namespace from CNI), then init containers one at a time in order,
@@ -24,6 +26,10 @@ public final class ContainerdRuntime: ContainerRuntime {
     let restarts = RestartBackoff()
     let pulls = RestartBackoff()
     let probes: ProbeManager
+    let hooks: LifecycleHookRunner
+    /// The restarts whose back-off has been reported (`uid/container#attempt`): one BackOff event per
+    /// wait, not one per sync during it.
+    let announcedBackoffs = Mutex<Set<String>>([])
 
     /// Connects to the runtime and reads its version (retrying while containerd starts up).
     public init(endpoint: String, kubeletRoot: URL, cgroupRoot: String, networkNamespace: String?, logger: Logger) async throws {
@@ -35,6 +41,7 @@ public final class ContainerdRuntime: ContainerRuntime {
         self.cgroupRoot = cgroupRoot
         self.logger = logger
         self.probes = ProbeManager(cri: cri, networkNamespace: networkNamespace, logger: logger)
+        self.hooks = LifecycleHookRunner(cri: cri, prober: probes.prober)
     }
 
     public func close() async { await cri.close() }
@@ -90,8 +97,12 @@ public final class ContainerdRuntime: ContainerRuntime {
             if state.isRunning {
                 let verdict = await probes.check(pod: pod, container: spec, containerID: state.containerID, podIP: podIP, startedAt: state.phase)
                 state.ready = verdict.ready
-                if verdict.restart {
-                    logger.info("pod \(id.namespace)/\(id.name): container \(name) failed its liveness probe; restarting it")
+                for failure in verdict.failures {
+                    context.events.container(name, kind: "app", .warning, "Unhealthy", "\(failure.probe) probe failed: \(failure.message)")
+                }
+                if let failed = verdict.restart {
+                    logger.info("pod \(id.namespace)/\(id.name): container \(name) failed its \(failed.lowercased()) probe; restarting it")
+                    context.events.container(name, kind: "app", .normal, "Killing", "Container \(name) failed \(failed.lowercased()) probe, will be restarted")
                     try? await stop(containerID: String(state.containerID.dropFirst("containerd://".count)), gracePeriod: pod[path: ["spec", "terminationGracePeriodSeconds"]]?.int ?? 30)
                 }
             } else {
@@ -172,6 +183,7 @@ public final class ContainerdRuntime: ContainerRuntime {
         let name = spec["name"]?.string ?? ""
         let image = spec["image"]?.string ?? ""
         let key = "\(id.uid)/\(name)"
+        let note = { (type: EventType, reason: String, message: String) in context.events.container(name, kind: kind, type, reason, message) }
         var lastTermination: ContainerState.Phase?
         var attempt: UInt32 = 0
         if let current = attempts?.current {
@@ -186,6 +198,7 @@ public final class ContainerdRuntime: ContainerRuntime {
                 start.containerID = current.id
                 _ = try await cri.startContainer(start)
                 logger.info("pod \(id.namespace)/\(id.name): started container \(name) (created earlier, attempt \(current.metadata.attempt))")
+                note(.normal, "Started", "Started container \(name)")
                 var status = Runtime_V1_ContainerStatusRequest()
                 status.containerID = current.id
                 return withPrevious(Self.state(of: try await cri.containerStatus(status).status, spec: spec),
@@ -200,6 +213,9 @@ public final class ContainerdRuntime: ContainerRuntime {
             lastTermination = state.phase
             attempt = current.metadata.attempt + 1
             if let wait = restarts.remaining(key) {
+                if announcedBackoffs.withLock({ $0.insert("\(key)#\(attempt)").inserted }) {
+                    note(.warning, "BackOff", "Back-off restarting failed container \(name) in pod \(context.events.formatted)")
+                }
                 var waiting = state
                 waiting.phase = .waiting(reason: "CrashLoopBackOff",
                                          message: "back-off \(Self.backoffText(restarts.currentDelay(key) ?? wait)) restarting failed container=\(name) pod=\(id.name)_\(id.namespace)(\(id.uid))")
@@ -213,16 +229,23 @@ public final class ContainerdRuntime: ContainerRuntime {
 
         // Start (or restart) it: image first, then configuration, then create and start.
         let imageRef: String
-        switch try await ensureImage(image, policy: Self.pullPolicy(spec), key: key) {
+        switch try await ensureImage(image, policy: Self.pullPolicy(spec), key: key, note: note) {
         case .ready(let ref): imageRef = ref
         case .failed(let reason, let message):
+            note(.warning, "Failed", "Error: \(reason)")
             var s = waitingState(spec, reason: reason)
             s.phase = .waiting(reason: reason, message: message)
             s.lastTermination = lastTermination
             s.restartCount = Int(attempt)
             return s
         }
-        let env = try await context.environment(spec, sandbox.network.ip)
+        let env: [(name: String, value: String)]
+        do {
+            env = try await context.environment(spec, sandbox.network.ip)
+        } catch let e as PodConfigError {
+            note(.warning, "Failed", "Error: \(e.message)")
+            throw e
+        }
         var mounts = try VolumeManager.mounts(container: spec, volumes: context.volumes)
         if let hosts = context.hostsFile, !mounts.contains(where: { $0.containerPath == "/etc/hosts" }),
            pod[path: ["spec", "hostNetwork"]]?.bool != true {
@@ -239,17 +262,20 @@ public final class ContainerdRuntime: ContainerRuntime {
         do {
             containerID = try await cri.createContainer(create).containerID
         } catch {
+            note(.warning, "Failed", "Error: \(error.message)")
             var s = waitingState(spec, reason: "CreateContainerError")
             s.phase = .waiting(reason: "CreateContainerError", message: "\(error)")
             s.lastTermination = lastTermination
             s.restartCount = Int(attempt)
             return s
         }
+        note(.normal, "Created", "Created container \(name)")
         var start = Runtime_V1_StartContainerRequest()
         start.containerID = containerID
         do {
             _ = try await cri.startContainer(start)
         } catch {
+            note(.warning, "Failed", "Error: \(error.message)")
             var s = waitingState(spec, reason: "RunContainerError")
             s.phase = .waiting(reason: "RunContainerError", message: "\(error)")
             s.lastTermination = lastTermination
@@ -259,6 +285,14 @@ public final class ContainerdRuntime: ContainerRuntime {
         }
         probes.forget(containerID: "containerd://\(containerID)")
         logger.info("pod \(id.namespace)/\(id.name): started container \(name) (image \(image), attempt \(attempt))")
+        note(.normal, "Started", "Started container \(name)")
+        if let hook = spec[path: ["lifecycle", "postStart"]],
+           let failure = await hooks.run(hook, containerID: containerID, podIP: sandbox.network.ip, timeout: nil) {
+            // Upstream kills a container whose postStart hook failed; its restart policy decides what next.
+            logger.warning("pod \(id.namespace)/\(id.name): postStart hook of \(name) failed: \(failure)")
+            note(.warning, "FailedPostStartHook", "PostStartHook failed")
+            try? await stop(containerID: containerID, gracePeriod: pod[path: ["spec", "terminationGracePeriodSeconds"]]?.int ?? 30)
+        }
         var status = Runtime_V1_ContainerStatusRequest()
         status.containerID = containerID
         let now = try await cri.containerStatus(status).status
@@ -302,29 +336,53 @@ public final class ContainerdRuntime: ContainerRuntime {
 
     /// The image, pulled per the container's pull policy; a failed pull is `ErrImagePull` the first time
     /// and `ImagePullBackOff` while its back-off runs, with upstream's messages.
-    func ensureImage(_ image: String, policy: String, key: String) async throws -> ImageOutcome {
-        if policy != "Always", let present = try? await cri.imageStatus(image) {
-            return .ready(present.id)
+    ///
+    /// `note` records upstream's image events: Pulled ("already present on machine" or "Successfully
+    /// pulled ... in 1.2s"), Pulling, BackOff and Failed.
+    func ensureImage(_ image: String, policy: String, key: String,
+                     note: (EventType, String, String) -> Void = { _, _, _ in }) async throws -> ImageOutcome {
+        let present = "Container image \"\(image)\" already present on machine"
+        if policy != "Always", let found = try? await cri.imageStatus(image) {
+            note(.normal, "Pulled", present)
+            return .ready(found.id)
         }
         if policy == "Never" {
-            return .failed(reason: "ErrImageNeverPull",
-                           message: "Container image \"\(image)\" is not present with pull policy of Never")
+            let message = "Container image \"\(image)\" is not present with pull policy of Never"
+            note(.warning, "ErrImageNeverPull", message)
+            return .failed(reason: "ErrImageNeverPull", message: message)
         }
         if pulls.remaining("pull/" + key) != nil {
+            note(.normal, "BackOff", "Back-off pulling image \"\(image)\"")
             return .failed(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
         }
+        note(.normal, "Pulling", "Pulling image \"\(image)\"")
+        let started = ContinuousClock.now
         do {
             let ref = try await cri.pullImage(image)
             pulls.forget(prefix: "pull/" + key)
+            let took = GoDuration.format(Self.truncatedToMilliseconds(ContinuousClock.now - started))
+            let size = (try? await cri.imageStatus(ref))?.size ?? 0
+            note(.normal, "Pulled", "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.")
             return .ready(ref)
         } catch {
             // Offline machines: an image that is already here serves even under `Always` (kind's nodes
             // behave the same with images loaded by `kind load`).
-            if let present = try? await cri.imageStatus(image) { return .ready(present.id) }
+            if let found = try? await cri.imageStatus(image) {
+                note(.normal, "Pulled", present)
+                return .ready(found.id)
+            }
             pulls.recordRestart("pull/" + key, ranFor: .zero)
             logger.warning("pulling image \(image) failed: \(error)")
-            return .failed(reason: "ErrImagePull", message: "failed to pull and unpack image \"\(image)\": \(error.message)")
+            let message = "failed to pull and unpack image \"\(image)\": \(error.message)"
+            note(.warning, "Failed", "Failed to pull image \"\(image)\": \(message)")
+            return .failed(reason: "ErrImagePull", message: message)
         }
+    }
+
+    /// Upstream prints pull times truncated to the millisecond.
+    static func truncatedToMilliseconds(_ d: Duration) -> Duration {
+        let (seconds, attoseconds) = d.components
+        return .seconds(seconds) + .milliseconds(attoseconds / 1_000_000_000_000_000)
     }
 
     // MARK: State
@@ -355,6 +413,33 @@ public final class ContainerdRuntime: ContainerRuntime {
 
     // MARK: Kill
 
+    public func runPreStopHooks(_ pod: JSON, gracePeriod: Int64, events: PodEvents) async -> Duration {
+        let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
+        let specs = (pod[path: ["spec", "containers"]]?.array ?? []).filter { $0[path: ["lifecycle", "preStop"]] != nil }
+        guard !specs.isEmpty, let sandbox = try? await cri.listPodSandboxes(labels: [CRILabels.podUID: uid])
+            .first(where: { $0.state == .sandboxReady }) else { return .zero }
+        guard let running = try? await cri.listContainers(podSandboxID: sandbox.id).filter({ $0.state == .containerRunning }) else { return .zero }
+        var status = Runtime_V1_PodSandboxStatusRequest()
+        status.podSandboxID = sandbox.id
+        let podIP = (try? await cri.podSandboxStatus(status).status.network.ip) ?? ""
+        let started = ContinuousClock.now
+        let hooks = self.hooks, logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for spec in specs {
+                let name = spec["name"]?.string ?? ""
+                guard let container = running.first(where: { $0.metadata.name == name }),
+                      let hook = spec[path: ["lifecycle", "preStop"]] else { continue }
+                group.addTask {
+                    if let failure = await hooks.run(hook, containerID: container.id, podIP: podIP, timeout: .seconds(gracePeriod)) {
+                        logger.warning("pod \(events.formatted): preStop hook of \(name) failed: \(failure)")
+                        events.container(name, kind: "app", .warning, "FailedPreStopHook", "PreStopHook failed")
+                    }
+                }
+            }
+        }
+        return ContinuousClock.now - started
+    }
+
     public func killPod(uid: String, gracePeriod: Int64) async throws {
         let sandboxes = try await cri.listPodSandboxes(labels: [CRILabels.podUID: uid])
         for sandbox in sandboxes {
@@ -362,6 +447,7 @@ public final class ContainerdRuntime: ContainerRuntime {
         }
         restarts.forget(prefix: uid)
         pulls.forget(prefix: "pull/" + uid)
+        announcedBackoffs.withLock { $0 = $0.filter { !$0.hasPrefix(uid) } }
         removePodCgroup(uid)
     }
 

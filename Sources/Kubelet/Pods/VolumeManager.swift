@@ -32,8 +32,8 @@ public struct VolumeManager: Sendable {
 
     public func podDirectory(uid: String) -> URL { root.appendingPathComponent(uid, isDirectory: true) }
 
-    /// Prepares every volume of `pod` and returns the host path of each, by volume name. Throws with a message
-    /// fit for the pod's `CreateContainerConfigError` when a required ConfigMap or Secret is missing.
+    /// Prepares every volume of `pod` and returns the host path of each, by volume name. Throws
+    /// `VolumeSetUpError` (the kubelet's FailedMount) when a required ConfigMap or Secret is missing.
     public func setUp(pod: JSON) async throws -> [String: String] {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         let namespace = pod[path: ["metadata", "namespace"]]?.string ?? "default"
@@ -50,7 +50,7 @@ public struct VolumeManager: Sendable {
                 } else if type == "FileOrCreate", !FileManager.default.fileExists(atPath: path) {
                     _ = FileManager.default.createFile(atPath: path, contents: nil)
                 } else if !type.isEmpty, !FileManager.default.fileExists(atPath: path) {
-                    throw APIError.badRequest("hostPath type check failed: \(path) is not a \(type)")
+                    throw VolumeSetUpError(volume: name, message: "hostPath type check failed: \(path) is not a \(type)")
                 }
                 paths[name] = path
                 continue
@@ -58,8 +58,12 @@ public struct VolumeManager: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             paths[name] = dir.path
             if volume["emptyDir"] != nil { continue }
-            if let files = try await files(of: volume, pod: pod, namespace: namespace) {
-                try Self.writeAtomically(files, into: dir)
+            do {
+                if let files = try await files(of: volume, pod: pod, namespace: namespace) {
+                    try Self.writeAtomically(files, into: dir)
+                }
+            } catch let e as APIError {
+                throw VolumeSetUpError(volume: name, message: e.message)
             }
         }
         return paths

@@ -20,7 +20,23 @@ public final class ProbeManager: Sendable {
 
     public struct Verdict: Sendable, Equatable {
         public var ready: Bool
-        public var restart: Bool
+        /// The probe ("Liveness", "Startup") whose failures mean the container must be restarted.
+        public var restart: String?
+        /// Each probe run by this check that failed, with upstream's message (`HTTP probe failed with
+        /// statuscode: 404`): the kubelet's Unhealthy events.
+        public var failures: [ProbeFailure] = []
+
+        init(ready: Bool, restart: String? = nil, failures: [ProbeFailure] = []) {
+            self.ready = ready
+            self.restart = restart
+            self.failures = failures
+        }
+    }
+
+    public struct ProbeFailure: Sendable, Equatable {
+        /// "Startup", "Liveness" or "Readiness", as upstream's events name them.
+        public var probe: String
+        public var message: String
     }
 
     let cri: CRIClient
@@ -45,44 +61,51 @@ public final class ProbeManager: Sendable {
         let startup = container["startupProbe"]
         let liveness = container["livenessProbe"]
         let readiness = container["readinessProbe"]
-        if startup == nil && liveness == nil && readiness == nil { return Verdict(ready: true, restart: false) }
+        if startup == nil && liveness == nil && readiness == nil { return Verdict(ready: true) }
+        var failures: [ProbeFailure] = []
+        func note(_ probe: String, _ result: (Outcome, String?)) -> Outcome {
+            if let message = result.1 { failures.append(ProbeFailure(probe: probe, message: message)) }
+            return result.0
+        }
         var started = state.withLock { $0[containerID]?.started ?? false } || startup == nil
         var startedTime = ContinuousClock.now
         if case .running(let at) = startedAt, let date = RFC3339.parse(at) {
             startedTime = .now - .seconds(max(0, Date().timeIntervalSince(date)))
         }
         if !started, let startup {
-            switch await run("startup", startup, containerID: containerID, podIP: podIP, since: startedTime) {
+            switch note("Startup", await run("startup", startup, containerID: containerID, podIP: podIP, since: startedTime)) {
             case .success: started = true; state.withLock { $0[containerID, default: Counters()].started = true }
-            case .failure: return Verdict(ready: false, restart: true)
-            case .pending: return Verdict(ready: false, restart: false)
+            case .failure: return Verdict(ready: false, restart: "Startup", failures: failures)
+            case .pending: return Verdict(ready: false, failures: failures)
             }
         }
-        if started, let liveness, await run("liveness", liveness, containerID: containerID, podIP: podIP, since: startedTime) == .failure {
-            return Verdict(ready: false, restart: true)
+        if started, let liveness,
+           note("Liveness", await run("liveness", liveness, containerID: containerID, podIP: podIP, since: startedTime)) == .failure {
+            return Verdict(ready: false, restart: "Liveness", failures: failures)
         }
-        guard let readiness else { return Verdict(ready: started, restart: false) }
-        guard started else { return Verdict(ready: false, restart: false) }
-        switch await run("readiness", readiness, containerID: containerID, podIP: podIP, since: startedTime) {
+        guard let readiness else { return Verdict(ready: started, failures: failures) }
+        guard started else { return Verdict(ready: false, failures: failures) }
+        switch note("Readiness", await run("readiness", readiness, containerID: containerID, podIP: podIP, since: startedTime)) {
         case .success: state.withLock { $0[containerID, default: Counters()].ready = true }
         case .failure: state.withLock { $0[containerID, default: Counters()].ready = false }
         case .pending: break
         }
-        return Verdict(ready: state.withLock { $0[containerID]?.ready ?? false }, restart: false)
+        return Verdict(ready: state.withLock { $0[containerID]?.ready ?? false }, failures: failures)
     }
 
     enum Outcome: Equatable { case success, failure, pending }
 
     /// One probe kind: runs it when due and turns the streak into success (≥ successThreshold),
-    /// failure (≥ failureThreshold) or pending (no verdict yet / not due).
-    func run(_ kind: String, _ probe: JSON, containerID: String, podIP: String, since started: ContinuousClock.Instant) async -> Outcome {
+    /// failure (≥ failureThreshold) or pending (no verdict yet / not due); with the failure message when
+    /// this call ran the probe and it failed.
+    func run(_ kind: String, _ probe: JSON, containerID: String, podIP: String, since started: ContinuousClock.Instant) async -> (Outcome, String?) {
         let delay = Duration.seconds(probe["initialDelaySeconds"]?.int ?? 0)
         let period = Duration.seconds(max(1, probe["periodSeconds"]?.int ?? 10))
         let timeout = Duration.seconds(max(1, probe["timeoutSeconds"]?.int ?? 1))
         let successThreshold = Int(probe["successThreshold"]?.int ?? 1)
         let failureThreshold = Int(probe["failureThreshold"]?.int ?? 3)
         let now = ContinuousClock.now
-        if now < started + delay { return .pending }
+        if now < started + delay { return (.pending, nil) }
         let due = state.withLock { s -> Bool in
             let last = s[containerID]?.lastRun[kind]
             if let last, now - last < period { return false }
@@ -90,15 +113,16 @@ public final class ProbeManager: Sendable {
             return true
         }
         if !due {
-            return state.withLock { s in
+            return (state.withLock { s -> Outcome in
                 let c = s[containerID] ?? Counters()
                 if c.failures[kind, default: 0] >= failureThreshold { return .failure }
                 if c.successes[kind, default: 0] >= successThreshold { return .success }
                 return .pending
-            }
+            }, nil)
         }
-        let ok = await execute(probe, containerID: containerID, podIP: podIP, timeout: timeout)
-        return state.withLock { s in
+        let result = await execute(probe, containerID: containerID, podIP: podIP, timeout: timeout)
+        let ok = result == .success
+        let outcome = state.withLock { s -> Outcome in
             var c = s[containerID] ?? Counters()
             if ok {
                 c.successes[kind, default: 0] += 1
@@ -112,16 +136,25 @@ public final class ProbeManager: Sendable {
             if c.successes[kind, default: 0] >= successThreshold { return .success }
             return .pending
         }
+        if case .failure(let message) = result { return (outcome, message) }
+        return (outcome, nil)
     }
 
-    func execute(_ probe: JSON, containerID: String, podIP: String, timeout: Duration) async -> Bool {
+    func execute(_ probe: JSON, containerID: String, podIP: String, timeout: Duration) async -> ProbeResult {
         if let command = probe[path: ["exec", "command"]]?.array {
             var req = Runtime_V1_ExecSyncRequest()
             req.containerID = String(containerID.dropFirst("containerd://".count))
             req.cmd = command.compactMap(\.string)
             req.timeout = timeout.components.seconds
-            guard let response = try? await cri.execSync(req, timeout: timeout + .seconds(5)) else { return false }
-            return response.exitCode == 0
+            let response: Runtime_V1_ExecSyncResponse
+            do {
+                response = try await cri.execSync(req, timeout: timeout + .seconds(5))
+            } catch {
+                return .failure(error.message)
+            }
+            // Upstream's exec prober reports what the command printed, stdout then stderr.
+            if response.exitCode == 0 { return .success }
+            return .failure(String(decoding: response.stdout + response.stderr, as: UTF8.self))
         }
         if let http = probe["httpGet"] {
             let port = Self.port(http["port"])
@@ -131,7 +164,7 @@ public final class ProbeManager: Sendable {
         if let tcp = probe["tcpSocket"] {
             return await prober.tcpConnect(host: tcp["host"]?.string ?? podIP, port: Self.port(tcp["port"]), timeout: timeout)
         }
-        return true
+        return .success
     }
 
     static func port(_ value: JSON?) -> Int {

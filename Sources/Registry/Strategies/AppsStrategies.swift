@@ -1,24 +1,5 @@
 import APIMachinery
 
-/// Generation 1 on create, +1 on a spec change, status kept: what every workload strategy does.
-public protocol GenerationalStrategy: ResourceStrategy {
-    /// The status a new object starts with (upstream's non-omitempty counters).
-    var initialStatus: JSON { get }
-}
-
-extension GenerationalStrategy {
-    public func prepareForCreate(_ object: inout JSON) {
-        object["status"] = initialStatus
-        object[path: ["metadata", "generation"]] = 1
-    }
-
-    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
-        object["status"] = old["status"]
-        let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
-    }
-}
-
 /// StatefulSets (apps/v1): `SetDefaults_StatefulSet`, `statefulSetStrategy` and `ValidateStatefulSet`
 /// (selector, serviceName, volumeClaimTemplates and podManagementPolicy immutable).
 public struct StatefulSetStrategy: GenerationalStrategy {

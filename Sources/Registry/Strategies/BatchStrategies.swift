@@ -2,9 +2,11 @@ import APIMachinery
 
 /// Jobs (batch/v1): `SetDefaults_Job`, `jobStrategy` (generated selector and the controller-uid /
 /// job-name labels on create, status kept on update) and `ValidateJob` / `ValidateJobUpdate`.
-public struct JobStrategy: ResourceStrategy {
+public struct JobStrategy: GenerationalStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
+
+    public var initialStatus: JSON { [:] }
 
     static let controllerUID = "batch.kubernetes.io/controller-uid"
     static let jobName = "batch.kubernetes.io/job-name"
@@ -38,8 +40,7 @@ public struct JobStrategy: ResourceStrategy {
     }
 
     public func prepareForCreate(_ object: inout JSON) {
-        object["status"] = [:]
-        object[path: ["metadata", "generation"]] = 1
+        startGeneration(&object)
         // generateSelector: unless the user manages the selector, the job's uid selects its pods.
         if object[path: ["spec", "manualSelector"]]?.bool != true {
             let uid = JSON.string(object[path: ["metadata", "uid"]]?.string ?? "")
@@ -65,12 +66,6 @@ public struct JobStrategy: ResourceStrategy {
             let tl = object[path: ["spec", "template", "metadata", "labels"]], !(tl.object ?? [:]).isEmpty {
             object[path: ["metadata", "labels"]] = tl
         }
-    }
-
-    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
-        object["status"] = old["status"]
-        let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
@@ -144,9 +139,11 @@ public struct JobStrategy: ResourceStrategy {
 }
 
 /// CronJobs (batch/v1): `SetDefaults_CronJob`, the job template's pod defaults, `ValidateCronJob`.
-public struct CronJobStrategy: ResourceStrategy {
+public struct CronJobStrategy: GenerationalStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
+
+    public var initialStatus: JSON { [:] }
 
     public func applyDefaults(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
@@ -162,17 +159,6 @@ public struct CronJobStrategy: ResourceStrategy {
             jt.editObject("spec") { WorkloadDefaults.applyTemplateDefaults(&$0) }
         }
         object["spec"] = spec
-    }
-
-    public func prepareForCreate(_ object: inout JSON) {
-        object["status"] = [:]
-        object[path: ["metadata", "generation"]] = 1
-    }
-
-    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
-        object["status"] = old["status"]
-        let g = old["metadata"]?["generation"]?.int ?? 0
-        object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
     }
 
     public func validate(_ object: JSON) -> [FieldError] {

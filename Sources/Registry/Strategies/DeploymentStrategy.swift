@@ -3,9 +3,13 @@ import APIMachinery
 /// Deployments (apps/v1): `SetDefaults_Deployment`, `deploymentStrategy` (generation 1 on create and
 /// +1 on spec or annotation changes, status kept on update, selector immutable) and
 /// `ValidateDeployment`.
-public struct DeploymentStrategy: ResourceStrategy, StatusValidatingStrategy {
+public struct DeploymentStrategy: GenerationalStrategy, StatusValidatingStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
+
+    public var initialStatus: JSON { [:] }
+    /// Annotations count too: they are copied to the replica sets.
+    public var annotationsBumpGeneration: Bool { true }
 
     public func applyDefaults(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
@@ -24,23 +28,6 @@ public struct DeploymentStrategy: ResourceStrategy, StatusValidatingStrategy {
         spec.defaultIfNil("progressDeadlineSeconds", 600)
         WorkloadDefaults.applyTemplateDefaults(&spec)
         object["spec"] = spec
-    }
-
-    public func prepareForCreate(_ object: inout JSON) {
-        object["status"] = [:]
-        object[path: ["metadata", "generation"]] = 1
-    }
-
-    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
-        object["status"] = old["status"]
-        let oldGeneration = old["metadata"]?["generation"]?.int ?? 0
-        // Annotations count too: they are copied to the replica sets.
-        if !Semantic.equal(object["spec"], old["spec"])
-            || !Semantic.equal(object["metadata"]?["annotations"], old["metadata"]?["annotations"]) {
-            object[path: ["metadata", "generation"]] = .int(oldGeneration + 1)
-        } else {
-            object[path: ["metadata", "generation"]] = .int(oldGeneration)
-        }
     }
 
     public func prepareForStatusUpdate(_ object: inout JSON, old: JSON) {

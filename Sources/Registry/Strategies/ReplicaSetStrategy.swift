@@ -2,28 +2,18 @@ import APIMachinery
 
 /// ReplicaSets (apps/v1): `SetDefaults_ReplicaSet`, `rsStrategy` (generation 1 on create and +1 on
 /// spec changes, selector immutable) and `ValidateReplicaSet`. Field selector: `status.replicas`.
-public struct ReplicaSetStrategy: ResourceStrategy, StatusValidatingStrategy {
+public struct ReplicaSetStrategy: GenerationalStrategy, StatusValidatingStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
+
+    /// ReplicaSetStatus.replicas has no omitempty upstream: an empty status reads `{replicas: 0}`.
+    public var initialStatus: JSON { ["replicas": 0] }
 
     public func applyDefaults(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
         spec.defaultIfNil("replicas", 1)
         WorkloadDefaults.applyTemplateDefaults(&spec)
         object["spec"] = spec
-    }
-
-    public func prepareForCreate(_ object: inout JSON) {
-        // ReplicaSetStatus.replicas has no omitempty upstream: an empty status reads `{replicas: 0}`.
-        object["status"] = ["replicas": 0]
-        object[path: ["metadata", "generation"]] = 1
-    }
-
-    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
-        object["status"] = old["status"]
-        let oldGeneration = old["metadata"]?["generation"]?.int ?? 0
-        let changed = !Semantic.equal(object["spec"], old["spec"])
-        object[path: ["metadata", "generation"]] = .int(changed ? oldGeneration + 1 : oldGeneration)
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
