@@ -7,6 +7,8 @@ scripts/install-deps.sh
 # Generated files must be what their generators give today (seconds; see the script).
 scripts/check-generated.sh
 swift build
+# The release build's function order must not have gone stale (see the script).
+scripts/check-order-file.sh .build/debug/skiff
 # Full log kept; failures (with their reasons) and the summary printed.
 log=$(mktemp)
 if ! swift test > "$log" 2>&1; then
