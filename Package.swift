@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "APIMachinery", "Storage", "Registry", "Printers", "OpenAPI", "PKI", "KubeStreaming",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

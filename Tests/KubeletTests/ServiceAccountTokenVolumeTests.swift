@@ -116,9 +116,10 @@ struct ServiceAccountTokenVolumeTests {
         #expect(try await tokens.token(pod: pod, audience: "", expirationSeconds: 7 * 24 * 3600) == "token-2")
     }
 
-    @Test func withoutATokenSourceTheVolumeIsAConfigError() async {
+    @Test func withoutATokenSourceTheVolumeFailsToMount() async {
         let volumes = VolumeManager(kubeletRoot: URL(fileURLWithPath: "/tmp/skiff-satoken-none")) { _, _, _ in ["ca.crt": "x"] }
-        await #expect(throws: APIError.self) { _ = try await volumes.setUp(pod: pod) }
+        let error = await #expect(throws: VolumeSetUpError.self) { _ = try await volumes.setUp(pod: pod) }
+        #expect(error?.volume == "kube-api-access-abcde")
         try? FileManager.default.removeItem(atPath: "/tmp/skiff-satoken-none")
     }
 }

@@ -22,6 +22,10 @@ public final class APIHandler: Sendable {
     let kubeletConnector: KubeletConnector
     /// Signs `serviceaccounts/token` requests; nil when the server has no signing key.
     let serviceAccountTokens: ServiceAccountTokenIssuer?
+    /// `/metrics`: every request counted as upstream counts it.
+    let metrics = APIServerMetrics()
+    /// `/healthz`, `/livez`, `/readyz` and their single checks.
+    let health: HealthChecks
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -47,6 +51,7 @@ public final class APIHandler: Sendable {
         discovery = Discovery()
         kubeletConnector = try KubeletConnector(config: config)
         serviceAccountTokens = try ServiceAccountTokenIssuer(config: config)
+        health = HealthChecks(storeReachable: { (try? await store.currentRevision()) != nil })
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }
@@ -67,24 +72,43 @@ public final class APIHandler: Sendable {
 
     /// Answers one request. Never throws: every failure becomes a `Status`.
     public func handle(_ request: APIRequest) async -> APIResponse {
+        let start = ContinuousClock.now
+        let response: APIResponse
         do {
-            return try await route(request)
+            response = try await route(request)
         } catch let e as APIError {
-            return .error(e)
+            response = .error(e)
         } catch let e as FieldError {
-            return .error(.badRequest(e.message))
+            response = .error(.badRequest(e.message))
         } catch {
             logger.error("internal error serving \(request.method) \(request.path): \(error)")
-            return .error(.internalError("\(error)"))
+            response = .error(.internalError("\(error)"))
         }
+        let elapsed = ContinuousClock.now - start
+        var longRunning = false
+        if case .stream = response.body { longRunning = true }
+        metrics.observe(request, status: response.status,
+                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                        longRunning: longRunning)
+        return response
+    }
+
+    /// `/metrics`, with the stored objects counted now (upstream counts them once a minute).
+    func metricsText() async -> String {
+        var counts: [String: Int] = [:]
+        for store in stores.values {
+            guard let n = try? await kv.range(prefix: store.resourcePrefix, startKey: nil, revision: nil, limit: 1).count else { continue }
+            let name = store.info.group.isEmpty ? store.info.resource : "\(store.info.resource).\(store.info.group)"
+            counts[name] = n
+        }
+        return metrics.render(storedObjects: counts)
     }
 
     private func route(_ request: APIRequest) async throws -> APIResponse {
         let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
         switch path {
-        case "/healthz", "/livez", "/readyz", "/healthz/ping", "/livez/ping", "/readyz/ping":
-            _ = try await kv.currentRevision()
-            return APIResponse(status: 200, contentType: "text/plain; charset=utf-8", body: .data(Data("ok".utf8)))
+        case "/metrics":
+            return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .data(Data(await metricsText().utf8)))
         case "/version":
             return .json(Self.version)
         case "/api", "/apis":
@@ -93,6 +117,9 @@ public final class APIHandler: Sendable {
             return OpenAPIV2Endpoint.serve(accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
         default:
             break
+        }
+        if let answer = await health.answer(path: path, query: request.query) {
+            return answer
         }
         if path == SelfSubjectReview.path {
             return try SelfSubjectReview.answer(request)
