@@ -106,6 +106,30 @@ public struct DaemonSetStrategy: GenerationalStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
     public var initialStatus: JSON { ["currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0] }
+    /// apps/v1's view of the internal `spec.templateGeneration`: 1 on create, +1 whenever the template
+    /// changes, never set by clients (the DaemonSet controller labels pods `pod-template-generation` with it).
+    static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+    public func prepareForCreate(_ object: inout JSON) {
+        object["status"] = initialStatus
+        object[path: ["metadata", "generation"]] = 1
+        let given = Int64(object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]]?.string ?? "") ?? 0
+        object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]] = .string(String(max(1, given)))
+    }
+
+    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
+        object["status"] = old["status"]
+        let g = old["metadata"]?["generation"]?.int ?? 0
+        let oldTemplateGeneration = Int64(old[path: ["metadata", "annotations", Self.templateGenerationAnnotation]]?.string ?? "") ?? 1
+        var templateGeneration = oldTemplateGeneration
+        if !Semantic.equal(object["spec"]?["template"], old["spec"]?["template"]) {
+            templateGeneration += 1
+            object[path: ["metadata", "generation"]] = .int(g + 1)
+        } else {
+            object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
+        }
+        object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]] = .string(String(templateGeneration))
+    }
 
     public func applyDefaults(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
