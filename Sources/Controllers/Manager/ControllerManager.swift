@@ -37,6 +37,10 @@ public final class ControllerManager: Sendable {
             let c = DaemonSetController(client: client, informers: informers, recorder: events.recorder(component: "daemonset-controller"), logger: logger("daemonset"))
             runs.append { await c.run(workers: options.daemonSetWorkers) }
         }
+        if on.contains("pod-garbage-collector-controller") {
+            let c = PodGarbageCollector(client: client, informers: informers, logger: logger("podgc"))
+            runs.append { await c.run(workers: 1) }
+        }
         if on.contains("endpoints-controller") {
             let c = EndpointsController(client: client, informers: informers, logger: logger("endpoints"))
             runs.append { await c.run(workers: options.endpointsWorkers) }

@@ -8,7 +8,7 @@ public struct ControllerManagerOptions: Sendable {
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
         "taint-eviction-controller", "root-ca-certificate-publisher-controller",
-        "statefulset-controller", "daemonset-controller",
+        "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller",
     ]
 
     /// Which controllers run.

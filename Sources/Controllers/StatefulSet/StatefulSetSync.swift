@@ -33,7 +33,7 @@ final class StatefulSetSync {
     }
 
     var control: StatefulPodControl { c.podControl }
-    var minReadySeconds: Int64 { set.integer(at: ["spec", "minReadySeconds"]) }
+    var minReadySeconds: Int64 { self.set.integer(at: ["spec", "minReadySeconds"]) }
 
     /// Runs the sync; returns the status it computed (nil when it failed before one).
     func run() async throws -> StatefulSetStatus? {
