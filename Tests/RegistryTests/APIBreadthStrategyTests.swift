@@ -98,6 +98,22 @@ import Testing
         #expect(s.validate(ds).isEmpty)
     }
 
+    @Test func daemonSetTemplateGenerationFollowsTheTemplate() throws {
+        let s = DaemonSetStrategy(info: try info("daemonsets", "apps"))
+        let ds = created(try json(#"{"metadata":{"name":"ds"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)
+        let key = "deprecated.daemonset.template.generation"
+        #expect(ds[path: ["metadata", "annotations", key]] == "1" && ds[path: ["metadata", "generation"]] == 1)
+        var same = ds
+        same[path: ["spec", "minReadySeconds"]] = 5
+        same[path: ["metadata", "annotations", key]] = "9"
+        s.prepareForUpdate(&same, old: ds)
+        #expect(same[path: ["metadata", "annotations", key]] == "1" && same[path: ["metadata", "generation"]] == 2)
+        var changed = same
+        changed[path: ["spec", "template", "spec", "containers"]] = [["name": "c", "image": "y"]]
+        s.prepareForUpdate(&changed, old: same)
+        #expect(changed[path: ["metadata", "annotations", key]] == "2" && changed[path: ["metadata", "generation"]] == 3)
+    }
+
     @Test func replicationControllerSelectorFromTemplate() throws {
         let s = ReplicationControllerStrategy(info: try info("replicationcontrollers", ""))
         let rc = created(try json(#"{"metadata":{"name":"rc"},"spec":{"template":{"metadata":{"labels":{"app":"rc"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)
