@@ -98,6 +98,15 @@ import Testing
         #expect(s.validate(ds).isEmpty)
     }
 
+    @Test func statefulSetContainersMountTheirClaimTemplates() throws {
+        let s = StatefulSetStrategy(info: try info("statefulsets", "apps"))
+        let sts = created(try json(#"{"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x","volumeMounts":[{"name":"data","mountPath":"/data"}]}]}},"volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}"#), s)
+        #expect(s.validate(sts).isEmpty)
+        var missing = sts
+        missing[path: ["spec", "volumeClaimTemplates"]] = nil
+        #expect(messages(s.validate(missing)).contains { $0.contains("volumeMounts[0].name: Not found: \"data\"") })
+    }
+
     @Test func daemonSetTemplateGenerationFollowsTheTemplate() throws {
         let s = DaemonSetStrategy(info: try info("daemonsets", "apps"))
         let ds = created(try json(#"{"metadata":{"name":"ds"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)

@@ -81,8 +81,24 @@ public struct StatefulSetStrategy: GenerationalStrategy {
                 errs.append(.notSupported(path.child("persistentVolumeClaimRetentionPolicy", f), v, ["Retain", "Delete"]))
             }
         }
-        errs += WorkloadValidation.validateSelectorAndTemplate(spec, kind: "StatefulSet", path)
+        errs += WorkloadValidation.validateSelectorAndTemplate(Self.withClaimVolumes(spec), kind: "StatefulSet", path)
         return errs
+    }
+
+    /// The spec with a volume for each `volumeClaimTemplates` entry the template does not already name:
+    /// containers mount the claims by template name, and the controller adds those volumes to each pod
+    /// (upstream leaves a StatefulSet's pod spec unvalidated for this reason).
+    static func withClaimVolumes(_ spec: JSON) -> JSON {
+        let claims = (spec["volumeClaimTemplates"]?.array ?? []).compactMap { $0["metadata"]?["name"]?.string }
+        guard !claims.isEmpty else { return spec }
+        var volumes = spec["template"]?["spec"]?["volumes"]?.array ?? []
+        let existing = Set(volumes.compactMap { $0["name"]?.string })
+        for c in claims where !existing.contains(c) {
+            volumes.append(["name": .string(c), "persistentVolumeClaim": ["claimName": .string(c)]])
+        }
+        var copy = spec
+        copy[path: ["template", "spec", "volumes"]] = .array(volumes)
+        return copy
     }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
