@@ -172,6 +172,28 @@ struct StatefulSetControllerTests {
         }
     }
 
+    @Test func deletingTheSetCollectsItsPodsRevisionsAndDeletableClaims() async throws {
+        try await withControllers({ client, informers, events in
+            let c = StatefulSetController(client: client, informers: informers, recorder: events.recorder(component: "statefulset-controller"))
+            let gc = GarbageCollector(client: client, informers: informers)
+            let k = FakeKubelet(client: client)
+            return [{ await c.run(workers: 2) }, { await gc.run(workers: 2) }, { await k.run() }]
+        }) { cluster in
+            let c = cluster.client
+            try await c.create(statefulSetsInT, statefulSet("web", replicas: 2, claims: ["www"],
+                                                             retention: ["whenDeleted": "Delete", "whenScaled": "Delete"]))
+            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
+            // Scaled down: web-1's claim goes with web-1.
+            try await c.patch(statefulSetsInT, "web", ["spec": ["replicas": 1]])
+            #expect(try await eventually { try await c.items(claimsInT).map(\.name) == ["www-web-0"] })
+            try await c.delete(statefulSetsInT, "web")
+            #expect(try await eventually {
+                let pods = try await c.items(podsInT), revisions = try await c.items(revisionsInT), claims = try await c.items(claimsInT)
+                return pods.isEmpty && revisions.isEmpty && claims.isEmpty
+            })
+        }
+    }
+
     @Test func onDeleteWaitsForPodsToBeDeleted() async throws {
         try await withControllers(controller(kubelet: true)) { cluster in
             let c = cluster.client
