@@ -26,7 +26,7 @@ func nodeObject(_ name: String, labels: [String: String] = [:], taints: JSON? = 
     return n
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct DaemonSetControllerTests {
     func controller(kubelet: Bool) -> (KubeClient, SharedInformers, EventBroadcaster) -> [@Sendable () async -> Void] {
         { client, informers, events in
@@ -57,7 +57,7 @@ struct DaemonSetControllerTests {
             try await c.create(.nodes, nodeObject("w2"))
             let ds = try await c.create(daemonSetsInT, daemonSet("agent"))
             #expect(ds.annotations["deprecated.daemonset.template.generation"] == "1")
-            #expect(try await eventually { try await podsByNode(c, "agent").mapValues(\.count) == ["w1": 1, "w2": 1] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "agent").mapValues(\.count) == ["w1": 1, "w2": 1] })
             let pod = try #require(try await podsByNode(c, "agent")["w1"]?.first)
             #expect(pod.name.hasPrefix("agent-") && pod.controllerRef?.uid == ds.uid)
             #expect(pod.labels["pod-template-generation"] == "1")
@@ -66,21 +66,21 @@ struct DaemonSetControllerTests {
             #expect(revisions.first?.name == "agent-\(pod.labels["controller-revision-hash"] ?? "")")
             let tolerations = (pod[path: ["spec", "tolerations"]]?.array ?? []).compactMap { $0["key"]?.string }
             #expect(tolerations.contains("node.kubernetes.io/unschedulable") && tolerations.contains("node.kubernetes.io/not-ready"))
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(daemonSetsInT, "agent")["status"]
                 return s?["desiredNumberScheduled"] == 2 && s?["currentNumberScheduled"] == 2 && s?["numberReady"] == 2
                     && s?["numberAvailable"] == 2 && s?["updatedNumberScheduled"] == 2 && s?["numberMisscheduled"] == 0
                     && s?["observedGeneration"] == 1
             })
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 try await c.eventMessages(about: "agent").filter { $0.0 == "SuccessfulCreate" && $0.1.hasPrefix("Created pod: agent-") }.count == 2
             })
             // A new node gets its pod; a removed node no longer counts.
             try await c.create(.nodes, nodeObject("w3"))
-            #expect(try await eventually { try await podsByNode(c, "agent")["w3"]?.count == 1 })
-            #expect(try await eventually { try await c.get(daemonSetsInT, "agent")[path: ["status", "desiredNumberScheduled"]] == 3 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "agent")["w3"]?.count == 1 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(daemonSetsInT, "agent")[path: ["status", "desiredNumberScheduled"]] == 3 })
             try await c.delete(.nodes, "w3")
-            #expect(try await eventually { try await c.get(daemonSetsInT, "agent")[path: ["status", "desiredNumberScheduled"]] == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(daemonSetsInT, "agent")[path: ["status", "desiredNumberScheduled"]] == 2 })
         }
     }
 
@@ -93,14 +93,14 @@ struct DaemonSetControllerTests {
             let tolerateAll: JSON = [["key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"]]
             try await c.create(daemonSetsInT, daemonSet("everywhere", tolerations: tolerateAll))
             try await c.create(daemonSetsInT, daemonSet("ssd", nodeSelector: ["disk": "ssd"]))
-            #expect(try await eventually { try await podsByNode(c, "everywhere").mapValues(\.count) == ["cp": 1, "w1": 1, "w2": 1] })
-            #expect(try await eventually { try await podsByNode(c, "ssd").mapValues(\.count) == ["w1": 1] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "everywhere").mapValues(\.count) == ["cp": 1, "w1": 1, "w2": 1] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "ssd").mapValues(\.count) == ["w1": 1] })
             // Relabelled nodes gain and lose the pod.
             try await c.patch(.nodes, "w2", ["metadata": ["labels": ["disk": "ssd"]]])
-            #expect(try await eventually { try await podsByNode(c, "ssd").mapValues(\.count) == ["w1": 1, "w2": 1] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "ssd").mapValues(\.count) == ["w1": 1, "w2": 1] })
             try await c.patch(.nodes, "w1", ["metadata": ["labels": ["disk": nil]]])
-            #expect(try await eventually { try await podsByNode(c, "ssd").mapValues(\.count) == ["w2": 1] })
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) { try await podsByNode(c, "ssd").mapValues(\.count) == ["w2": 1] })
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(daemonSetsInT, "ssd")["status"]
                 return s?["desiredNumberScheduled"] == 1 && s?["currentNumberScheduled"] == 1
             })
@@ -112,11 +112,11 @@ struct DaemonSetControllerTests {
             let c = cluster.client
             for n in ["w1", "w2", "w3"] { try await c.create(.nodes, nodeObject(n)) }
             try await c.create(daemonSetsInT, daemonSet("agent"))
-            #expect(try await eventually { try await c.get(daemonSetsInT, "agent")[path: ["status", "numberAvailable"]] == 3 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(daemonSetsInT, "agent")[path: ["status", "numberAvailable"]] == 3 })
             try await c.patch(daemonSetsInT, "agent", ["spec": ["template": ["spec": ["containers": [["name": "web", "image": "busybox:1.36"]]]]]])
             let updated = try await c.get(daemonSetsInT, "agent")
             #expect(updated.annotations["deprecated.daemonset.template.generation"] == "2")
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(daemonSetsInT, "agent")["status"]
                 let byNode = try await podsByNode(c, "agent")
                 return s?["updatedNumberScheduled"] == 3 && s?["numberAvailable"] == 3 && s?["observedGeneration"] == 2

@@ -27,7 +27,7 @@ func statefulSet(_ name: String, replicas: Int64, policy: String = "OrderedReady
     return s
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct StatefulSetControllerTests {
     func controller(kubelet: Bool) -> (KubeClient, SharedInformers, EventBroadcaster) -> [@Sendable () async -> Void] {
         { client, informers, events in
@@ -48,7 +48,7 @@ struct StatefulSetControllerTests {
             let c = cluster.client
             let set = try await c.create(statefulSetsInT, statefulSet("web", replicas: 3))
             let kubelet = FakeKubelet(client: c)
-            #expect(try await eventually { try await podNames(c) == ["web-0"] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podNames(c) == ["web-0"] })
             let web0 = try await c.get(podsInT, "web-0")
             #expect(web0[path: ["spec", "hostname"]] == "web-0" && web0[path: ["spec", "subdomain"]] == "nginx")
             #expect(web0.labels["statefulset.kubernetes.io/pod-name"] == "web-0")
@@ -63,17 +63,17 @@ struct StatefulSetControllerTests {
             // web-1 only once web-0 is Running and Ready; web-2 only once web-1 is.
             try await kubelet.markRunning(web0, ready: false)
             try await kubelet.markRunning(try await c.get(podsInT, "web-0"), ready: true)
-            #expect(try await eventually { try await podNames(c) == ["web-0", "web-1"] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podNames(c) == ["web-0", "web-1"] })
             try await kubelet.markRunning(try await c.get(podsInT, "web-1"), ready: true)
-            #expect(try await eventually { try await podNames(c) == ["web-0", "web-1", "web-2"] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podNames(c) == ["web-0", "web-1", "web-2"] })
             try await kubelet.markRunning(try await c.get(podsInT, "web-2"), ready: true)
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(statefulSetsInT, "web")["status"]
                 return s?["replicas"] == 3 && s?["readyReplicas"] == 3 && s?["currentReplicas"] == 3 && s?["updatedReplicas"] == 3
                     && s?["availableReplicas"] == 3 && s?["currentRevision"] == s?["updateRevision"] && s?["observedGeneration"] == 1
                     && s?["collisionCount"] == 0
             })
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 try await c.eventMessages(about: "web").filter { $0.0 == "SuccessfulCreate" }.map(\.1)
                     == ["create Pod web-0 in StatefulSet web successful", "create Pod web-1 in StatefulSet web successful",
                         "create Pod web-2 in StatefulSet web successful"]
@@ -85,7 +85,7 @@ struct StatefulSetControllerTests {
         try await withControllers(controller(kubelet: false)) { cluster in
             let c = cluster.client
             try await c.create(statefulSetsInT, statefulSet("web", replicas: 3, policy: "Parallel"))
-            #expect(try await eventually { try await podNames(c) == ["web-0", "web-1", "web-2"] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await podNames(c) == ["web-0", "web-1", "web-2"] })
         }
     }
 
@@ -93,16 +93,19 @@ struct StatefulSetControllerTests {
         try await withControllers(controller(kubelet: true)) { cluster in
             let c = cluster.client
             try await c.create(statefulSetsInT, statefulSet("web", replicas: 3))
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
             let old = try await c.get(podsInT, "web-1")
             try await c.delete(podsInT, "web-1")
-            #expect(await eventually { (try? await c.get(podsInT, "web-1"))?.uid ?? old.uid != old.uid })
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
+            #expect(await eventually(timeout: .seconds(30)) { (try? await c.get(podsInT, "web-1"))?.uid ?? old.uid != old.uid })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
             try await c.patch(statefulSetsInT, "web", ["spec": ["replicas": 1]])
-            #expect(try await eventually { try await podNames(c) == ["web-0"] })
-            let deletes = try await c.eventMessages(about: "web").filter { $0.0 == "SuccessfulDelete" }.map(\.1)
-            #expect(deletes.contains("delete Pod web-2 in StatefulSet web successful"))
-            #expect(deletes.contains("delete Pod web-1 in StatefulSet web successful"))
+            #expect(try await eventually(timeout: .seconds(30)) { try await podNames(c) == ["web-0"] })
+            // Events are written in the background: wait for both.
+            #expect(try await eventually(timeout: .seconds(30)) {
+                let deletes = try await c.eventMessages(about: "web").filter { $0.0 == "SuccessfulDelete" }.map(\.1)
+                return deletes.contains("delete Pod web-2 in StatefulSet web successful")
+                    && deletes.contains("delete Pod web-1 in StatefulSet web successful")
+            })
         }
     }
 
@@ -110,10 +113,10 @@ struct StatefulSetControllerTests {
         try await withControllers(controller(kubelet: true)) { cluster in
             let c = cluster.client
             try await c.create(statefulSetsInT, statefulSet("web", replicas: 3, partition: 2))
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 3 })
             let first = try #require(try await c.get(statefulSetsInT, "web")[path: ["status", "currentRevision"]]?.string)
             try await c.patch(statefulSetsInT, "web", ["spec": ["template": ["spec": ["containers": [["name": "web", "image": "nginx:1.27"]]]]]])
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(statefulSetsInT, "web")["status"]
                 return s?["updatedReplicas"] == 1 && s?["readyReplicas"] == 3 && s?["currentRevision"]?.string == first
                     && s?["updateRevision"]?.string != first && s?["observedGeneration"] == 2
@@ -131,7 +134,7 @@ struct StatefulSetControllerTests {
 
             // Partition 0: the rest follow, highest ordinal first, and the update revision becomes current.
             try await c.patch(statefulSetsInT, "web", ["spec": ["updateStrategy": ["rollingUpdate": ["partition": 0]]]])
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(statefulSetsInT, "web")["status"]
                 return s?["currentRevision"]?.string == second && s?["updatedReplicas"] == 3 && s?["readyReplicas"] == 3
             })
@@ -139,7 +142,7 @@ struct StatefulSetControllerTests {
 
             // Back to the first template: the first revision is renumbered, not duplicated.
             try await c.patch(statefulSetsInT, "web", ["spec": ["template": ["spec": ["containers": [["name": "web", "image": "nginx:alpine"]]]]]])
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let s = try await c.get(statefulSetsInT, "web")["status"]
                 return s?["currentRevision"]?.string == first && s?["updatedReplicas"] == 3 && s?["readyReplicas"] == 3
             })
@@ -153,19 +156,19 @@ struct StatefulSetControllerTests {
             let c = cluster.client
             let set = try await c.create(statefulSetsInT, statefulSet("web", replicas: 2, claims: ["www"],
                                                                       retention: ["whenDeleted": "Delete", "whenScaled": "Delete"]))
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
             let claim = try await c.get(claimsInT, "www-web-1")
             #expect(claim.labels["app"] == "web")
             #expect(claim.ownerReferences.map(\.uid) == [set.uid])
             let pod = try await c.get(podsInT, "web-1")
             let volume = (pod[path: ["spec", "volumes"]]?.array ?? []).first { $0["name"] == "www" }
             #expect(volume?[path: ["persistentVolumeClaim", "claimName"]] == "www-web-1")
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 try await c.eventMessages(about: "web").contains { $0 == ("SuccessfulCreate", "create Claim www-web-0 Pod web-0 in StatefulSet web success") }
             })
             // Scaled away: the claim now belongs to its pod (and goes with it).
             try await c.patch(statefulSetsInT, "web", ["spec": ["replicas": 1]])
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let refs = try await c.get(claimsInT, "www-web-1").ownerReferences
                 return refs.count == 1 && refs[0].kind == "Pod" && refs[0].uid == pod.uid
             })
@@ -182,12 +185,12 @@ struct StatefulSetControllerTests {
             let c = cluster.client
             try await c.create(statefulSetsInT, statefulSet("web", replicas: 2, claims: ["www"],
                                                              retention: ["whenDeleted": "Delete", "whenScaled": "Delete"]))
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
             // Scaled down: web-1's claim goes with web-1.
             try await c.patch(statefulSetsInT, "web", ["spec": ["replicas": 1]])
-            #expect(try await eventually { try await c.items(claimsInT).map(\.name) == ["www-web-0"] })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.items(claimsInT).map(\.name) == ["www-web-0"] })
             try await c.delete(statefulSetsInT, "web")
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 let pods = try await c.items(podsInT), revisions = try await c.items(revisionsInT), claims = try await c.items(claimsInT)
                 return pods.isEmpty && revisions.isEmpty && claims.isEmpty
             })
@@ -200,12 +203,12 @@ struct StatefulSetControllerTests {
             var spec = statefulSet("web", replicas: 2)
             spec[path: ["spec", "updateStrategy"]] = ["type": "OnDelete"]
             try await c.create(statefulSetsInT, spec)
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "readyReplicas"]] == 2 })
             try await c.patch(statefulSetsInT, "web", ["spec": ["template": ["spec": ["containers": [["name": "web", "image": "nginx:1.27"]]]]]])
-            #expect(try await eventually { try await c.get(statefulSetsInT, "web")[path: ["status", "observedGeneration"]] == 2 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await c.get(statefulSetsInT, "web")[path: ["status", "observedGeneration"]] == 2 })
             #expect(try await c.get(podsInT, "web-1")[path: ["spec", "containers"]]?[0]?["image"] == "nginx:alpine")
             try await c.delete(podsInT, "web-1")
-            #expect(try await eventually {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 (try? await c.get(podsInT, "web-1"))?[path: ["spec", "containers"]]?[0]?["image"] == "nginx:1.27"
             })
         }
