@@ -42,6 +42,10 @@ public struct ResourcePath: Sendable, Hashable {
     public static let serviceaccounts = ResourcePath(resource: "serviceaccounts")
     public static let deployments = ResourcePath(group: "apps", resource: "deployments")
     public static let replicasets = ResourcePath(group: "apps", resource: "replicasets")
+    public static let statefulsets = ResourcePath(group: "apps", resource: "statefulsets")
+    public static let daemonsets = ResourcePath(group: "apps", resource: "daemonsets")
+    public static let controllerrevisions = ResourcePath(group: "apps", resource: "controllerrevisions")
+    public static let persistentvolumeclaims = ResourcePath(resource: "persistentvolumeclaims")
     public static let endpointslices = ResourcePath(group: "discovery.k8s.io", resource: "endpointslices")
     public static let leases = ResourcePath(group: "coordination.k8s.io", resource: "leases")
 }

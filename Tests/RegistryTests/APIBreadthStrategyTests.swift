@@ -98,6 +98,31 @@ import Testing
         #expect(s.validate(ds).isEmpty)
     }
 
+    @Test func statefulSetContainersMountTheirClaimTemplates() throws {
+        let s = StatefulSetStrategy(info: try info("statefulsets", "apps"))
+        let sts = created(try json(#"{"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x","volumeMounts":[{"name":"data","mountPath":"/data"}]}]}},"volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}"#), s)
+        #expect(s.validate(sts).isEmpty)
+        var missing = sts
+        missing[path: ["spec", "volumeClaimTemplates"]] = nil
+        #expect(messages(s.validate(missing)).contains { $0.contains("volumeMounts[0].name: Not found: \"data\"") })
+    }
+
+    @Test func daemonSetTemplateGenerationFollowsTheTemplate() throws {
+        let s = DaemonSetStrategy(info: try info("daemonsets", "apps"))
+        let ds = created(try json(#"{"metadata":{"name":"ds"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)
+        let key = "deprecated.daemonset.template.generation"
+        #expect(ds[path: ["metadata", "annotations", key]] == "1" && ds[path: ["metadata", "generation"]] == 1)
+        var same = ds
+        same[path: ["spec", "minReadySeconds"]] = 5
+        same[path: ["metadata", "annotations", key]] = "9"
+        s.prepareForUpdate(&same, old: ds)
+        #expect(same[path: ["metadata", "annotations", key]] == "1" && same[path: ["metadata", "generation"]] == 2)
+        var changed = same
+        changed[path: ["spec", "template", "spec", "containers"]] = [["name": "c", "image": "y"]]
+        s.prepareForUpdate(&changed, old: same)
+        #expect(changed[path: ["metadata", "annotations", key]] == "2" && changed[path: ["metadata", "generation"]] == 3)
+    }
+
     @Test func replicationControllerSelectorFromTemplate() throws {
         let s = ReplicationControllerStrategy(info: try info("replicationcontrollers", ""))
         let rc = created(try json(#"{"metadata":{"name":"rc"},"spec":{"template":{"metadata":{"labels":{"app":"rc"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)

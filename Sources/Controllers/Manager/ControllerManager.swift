@@ -29,6 +29,18 @@ public final class ControllerManager: Sendable {
             let c = DeploymentController(client: client, informers: informers, recorder: events.recorder(component: "deployment-controller"), logger: logger("deployment"))
             runs.append { await c.run(workers: options.deploymentWorkers) }
         }
+        if on.contains("statefulset-controller") {
+            let c = StatefulSetController(client: client, informers: informers, recorder: events.recorder(component: "statefulset-controller"), logger: logger("statefulset"))
+            runs.append { await c.run(workers: options.statefulSetWorkers) }
+        }
+        if on.contains("daemonset-controller") {
+            let c = DaemonSetController(client: client, informers: informers, recorder: events.recorder(component: "daemonset-controller"), logger: logger("daemonset"))
+            runs.append { await c.run(workers: options.daemonSetWorkers) }
+        }
+        if on.contains("pod-garbage-collector-controller") {
+            let c = PodGarbageCollector(client: client, informers: informers, logger: logger("podgc"))
+            runs.append { await c.run(workers: 1) }
+        }
         if on.contains("endpoints-controller") {
             let c = EndpointsController(client: client, informers: informers, logger: logger("endpoints"))
             runs.append { await c.run(workers: options.endpointsWorkers) }

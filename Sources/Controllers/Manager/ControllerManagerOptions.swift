@@ -8,6 +8,7 @@ public struct ControllerManagerOptions: Sendable {
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
         "taint-eviction-controller", "root-ca-certificate-publisher-controller",
+        "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller",
     ]
 
     /// Which controllers run.
@@ -22,6 +23,8 @@ public struct ControllerManagerOptions: Sendable {
     public var garbageCollectorWorkers = 20
     public var nodeLifecycleWorkers = 1
     public var taintEvictionWorkers = 1
+    public var statefulSetWorkers = 5
+    public var daemonSetWorkers = 2
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true

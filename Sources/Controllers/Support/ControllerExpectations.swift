@@ -49,6 +49,12 @@ final class ControllerExpectations: Sendable {
         records.withLock { $0[key] = Record(add: 0, del: podKeys.count, timestamp: now, deleting: Set(podKeys)) }
     }
 
+    /// Creations and deletions at once (upstream's `SetExpectations`, as the DaemonSet controller uses it).
+    func expect(_ key: String, creations: Int, deletions podKeys: [String]) {
+        let now = clock.now
+        records.withLock { $0[key] = Record(add: creations, del: podKeys.count, timestamp: now, deleting: Set(podKeys)) }
+    }
+
     func creationObserved(_ key: String) {
         records.withLock { r in
             guard var rec = r[key] else { return }

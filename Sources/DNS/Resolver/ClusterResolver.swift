@@ -147,14 +147,37 @@ public struct ClusterResolver: Sendable {
     func serviceShorthand(_ q: DNSQuestion, _ snap: ClusterSnapshot) -> Outcome? {
         guard q.name.labels.count == 2 else { return nil }
         let l = q.name.labels.map { String(decoding: $0.map(DNSName.lower), as: UTF8.self) }
-        guard snap.namespaceExists(l[1]), snap.services[ClusterSnapshot.key(l[1], l[0])] != nil,
-              let full = try? config.zone.prepending([l[0], l[1], "svc"]) else { return nil }
+        let labels: [String]
+        if snap.namespaceExists(l[1]), snap.services[ClusterSnapshot.key(l[1], l[0])] != nil {
+            labels = [l[0], l[1], "svc"]
+        } else if let ns = endpointShorthandNamespace(host: l[0], service: l[1], snap) {
+            labels = [l[0], l[1], ns, "svc"]
+        } else {
+            return nil
+        }
+        guard let full = try? config.zone.prepending(labels) else { return nil }
         let cname = DNSRecord(name: q.name, ttl: config.ttl, data: .cname(full))
-        switch lookupInZone(DNSQuestion(name: full, type: q.type), [l[0], l[1], "svc"], snap) {
+        switch lookupInZone(DNSQuestion(name: full, type: q.type), labels, snap) {
         case .answer(let records, let extra): return .answer([cname] + records, additional: extra)
         case .noData: return .answer([cname], additional: [])
         default: return nil
         }
+    }
+
+    /// `<hostname>.<service>` asked as written (busybox's `nslookup web-0.nginx` asks nothing else): the
+    /// namespace whose Service of that name has a published endpoint of that hostname, when exactly one
+    /// does (`default` when several do). A StatefulSet pod's name under its governing Service then
+    /// resolves as it does through a search path.
+    func endpointShorthandNamespace(host: String, service: String, _ snap: ClusterSnapshot) -> String? {
+        var found: [String] = []
+        for (key, svc) in snap.services where svc.name.lowercased() == service && svc.externalName == nil {
+            let published = snap.endpoints(ofService: key).contains {
+                ($0.endpoint.ready || svc.publishNotReady) && endpointHostname($0.endpoint) == host
+            }
+            if published { found.append(svc.namespace.lowercased()) }
+        }
+        if found.count == 1 { return found[0] }
+        return found.contains("default") ? "default" : nil
     }
 
     func lookupInZone(_ q: DNSQuestion, _ l: [String], _ snap: ClusterSnapshot) -> Outcome {

@@ -62,8 +62,24 @@ public struct StatefulSetStrategy: GenerationalStrategy {
                 errs.append(.notSupported(path.child("persistentVolumeClaimRetentionPolicy", f), v, ["Retain", "Delete"]))
             }
         }
-        errs += WorkloadValidation.validateSelectorAndTemplate(spec, kind: "StatefulSet", path)
+        errs += WorkloadValidation.validateSelectorAndTemplate(Self.withClaimVolumes(spec), kind: "StatefulSet", path)
         return errs
+    }
+
+    /// The spec with a volume for each `volumeClaimTemplates` entry the template does not already name:
+    /// containers mount the claims by template name, and the controller adds those volumes to each pod
+    /// (upstream leaves a StatefulSet's pod spec unvalidated for this reason).
+    static func withClaimVolumes(_ spec: JSON) -> JSON {
+        let claims = (spec["volumeClaimTemplates"]?.array ?? []).compactMap { $0["metadata"]?["name"]?.string }
+        guard !claims.isEmpty else { return spec }
+        var volumes = spec["template"]?["spec"]?["volumes"]?.array ?? []
+        let existing = Set(volumes.compactMap { $0["name"]?.string })
+        for c in claims where !existing.contains(c) {
+            volumes.append(["name": .string(c), "persistentVolumeClaim": ["claimName": .string(c)]])
+        }
+        var copy = spec
+        copy[path: ["template", "spec", "volumes"]] = .array(volumes)
+        return copy
     }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
@@ -87,6 +103,30 @@ public struct DaemonSetStrategy: GenerationalStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
     public var initialStatus: JSON { ["currentNumberScheduled": 0, "desiredNumberScheduled": 0, "numberMisscheduled": 0, "numberReady": 0] }
+    /// apps/v1's view of the internal `spec.templateGeneration`: 1 on create, +1 whenever the template
+    /// changes, never set by clients (the DaemonSet controller labels pods `pod-template-generation` with it).
+    static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+    public func prepareForCreate(_ object: inout JSON) {
+        object["status"] = initialStatus
+        object[path: ["metadata", "generation"]] = 1
+        let given = Int64(object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]]?.string ?? "") ?? 0
+        object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]] = .string(String(max(1, given)))
+    }
+
+    public func prepareForUpdate(_ object: inout JSON, old: JSON) {
+        object["status"] = old["status"]
+        let g = old["metadata"]?["generation"]?.int ?? 0
+        let oldTemplateGeneration = Int64(old[path: ["metadata", "annotations", Self.templateGenerationAnnotation]]?.string ?? "") ?? 1
+        var templateGeneration = oldTemplateGeneration
+        if !Semantic.equal(object["spec"]?["template"], old["spec"]?["template"]) {
+            templateGeneration += 1
+            object[path: ["metadata", "generation"]] = .int(g + 1)
+        } else {
+            object[path: ["metadata", "generation"]] = .int(Semantic.equal(object["spec"], old["spec"]) ? g : g + 1)
+        }
+        object[path: ["metadata", "annotations", Self.templateGenerationAnnotation]] = .string(String(templateGeneration))
+    }
 
     public func applyDefaults(_ object: inout JSON) {
         var spec = object["spec"] ?? [:]
