@@ -60,6 +60,11 @@ public final class ControllerManager: Sendable {
             let c = TaintEvictionController(client: client, informers: informers, recorder: events.recorder(component: "taint-eviction-controller"), logger: logger("tainteviction"))
             runs.append { await c.run(workers: options.taintEvictionWorkers) }
         }
+        if on.contains("disruption-controller") {
+            // Upstream's disruption controller records its events as "controllermanager".
+            let c = DisruptionController(client: client, informers: informers, recorder: events.recorder(component: "controllermanager"), logger: logger("disruption"))
+            runs.append { await c.run(workers: options.disruptionWorkers) }
+        }
         self.runs = runs
     }
 

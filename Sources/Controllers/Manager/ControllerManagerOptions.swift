@@ -7,7 +7,7 @@ public struct ControllerManagerOptions: Sendable {
     public static let allControllers: Set<String> = [
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
-        "taint-eviction-controller", "root-ca-certificate-publisher-controller",
+        "taint-eviction-controller", "root-ca-certificate-publisher-controller", "disruption-controller",
     ]
 
     /// Which controllers run.
@@ -22,6 +22,8 @@ public struct ControllerManagerOptions: Sendable {
     public var garbageCollectorWorkers = 20
     public var nodeLifecycleWorkers = 1
     public var taintEvictionWorkers = 1
+    /// Upstream runs one disruption worker.
+    public var disruptionWorkers = 1
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true
