@@ -170,3 +170,44 @@ import Testing
         #expect(!(await isDeleting(s, "a")))
     }
 }
+
+/// Quota admission on create, against quotas whose status the tests write as the controller would.
+@Suite struct QuotaAdmissionTests {
+    let pods = "/api/v1/namespaces/default/pods"
+    let quotas = "/api/v1/namespaces/default/resourcequotas"
+
+    func quota(_ s: TestServer, _ name: String, hard: JSON, used: JSON?) async {
+        #expect(await s.send("POST", quotas, body: ["apiVersion": "v1", "kind": "ResourceQuota", "metadata": ["name": .string(name)],
+                                                     "spec": ["hard": hard]]).status == 201)
+        var status: JSON = ["hard": hard]
+        if let used { status["used"] = used }
+        #expect(await s.send("PATCH", "\(quotas)/\(name)/status", body: ["status": status], contentType: "application/merge-patch+json").status == 200)
+    }
+
+    @Test func podsPastTheQuotaAreForbiddenWithUpstreamsMessage() async throws {
+        let s = try await TestServer()
+        await quota(s, "q", hard: ["pods": "2"], used: ["pods": "1"])
+        #expect(await s.send("POST", pods, body: pod("a")).status == 201)
+        // The admitted pod was charged at once.
+        #expect(await s.send("GET", "\(quotas)/q").json?[path: ["status", "used", "pods"]]?.string == "2")
+        let r = await s.send("POST", pods, body: pod("b"))
+        #expect(r.status == 403)
+        #expect(r.json?["reason"]?.string == "Forbidden")
+        #expect(r.json?["message"]?.string == "pods \"b\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2")
+        #expect(await s.send("GET", "\(pods)/b").status == 404)
+        // Other kinds are not limited by it.
+        #expect(await s.send("POST", "/api/v1/namespaces/default/configmaps", body: configMap("c")).status == 201)
+    }
+
+    @Test func unknownUsageAndMissingRequestsAreForbidden() async throws {
+        let s = try await TestServer()
+        await quota(s, "fresh", hard: ["count/configmaps": "3"], used: nil)
+        let r = await s.send("POST", "/api/v1/namespaces/default/configmaps", body: configMap("c"))
+        #expect(r.status == 403)
+        #expect(r.json?["message"]?.string == "configmaps \"c\" is forbidden: status unknown for quota: fresh, resources: count/configmaps")
+        await quota(s, "cpu", hard: ["requests.cpu": "1", "limits.memory": "1Gi"], used: ["requests.cpu": "0", "limits.memory": "0"])
+        let p = await s.send("POST", pods, body: pod("nolimits"))
+        #expect(p.status == 403)
+        #expect(p.json?["message"]?.string == "pods \"nolimits\" is forbidden: failed quota: cpu: must specify limits.memory for: c; requests.cpu for: c")
+    }
+}

@@ -8,6 +8,7 @@ public struct ControllerManagerOptions: Sendable {
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
         "taint-eviction-controller", "root-ca-certificate-publisher-controller", "disruption-controller",
+        "replicationcontroller-controller", "resourcequota-controller",
     ]
 
     /// Which controllers run.
@@ -15,6 +16,7 @@ public struct ControllerManagerOptions: Sendable {
 
     /// Workers per controller (upstream's `--concurrent-*-syncs`).
     public var replicaSetWorkers = 5
+    public var replicationControllerWorkers = 5
     public var deploymentWorkers = 5
     public var endpointsWorkers = 5
     public var endpointSliceWorkers = 5
@@ -24,6 +26,9 @@ public struct ControllerManagerOptions: Sendable {
     public var taintEvictionWorkers = 1
     /// Upstream runs one disruption worker.
     public var disruptionWorkers = 1
+    /// `--concurrent-resource-quota-syncs` and `--resource-quota-sync-period`.
+    public var resourceQuotaWorkers = 5
+    public var resourceQuotaSyncPeriod: Duration = .seconds(300)
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true
