@@ -52,7 +52,7 @@ public final class ResourceQuotaController: Reconciler, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await ReconcileLoop(name: "resourcequota", queue: queue, reconciler: self, logger: self.logger)
-                    .run(workers: workers, informers: [quotas] + self.counted.map(\.informer))
+                    .run(workers: workers, informers: [quotas] + self.counted.map { $0.informer })
             }
             group.addTask {
                 // The full resync: usage that changed without an event we count (e.g. a pod's grace
