@@ -163,11 +163,13 @@ import Testing
         let mismatch = await s.send("POST", "\(pods)/a/eviction", body: eviction("b"))
         #expect(mismatch.status == 400)
         #expect(mismatch.json?["message"]?.string == "name in URL does not match name in Eviction object")
-        let noKind = await s.send("POST", "\(pods)/a/eviction", body: ["metadata": ["name": "a"]])
-        #expect(noKind.status == 400)
-        #expect(noKind.json?["message"]?.string?.hasPrefix("Object 'Kind' is missing in") == true)
+        let wrongKind = await s.send("POST", "\(pods)/a/eviction", body: ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "a"]])
+        #expect(wrongKind.status == 400)
         #expect(await s.send("POST", "\(pods)/missing/eviction", body: eviction("missing")).status == 404)
         #expect(!(await isDeleting(s, "a")))
+        // A body without type meta is an Eviction of the endpoint's version, as the Python client sends it.
+        #expect(await s.send("POST", "\(pods)/a/eviction", body: ["metadata": ["name": "a"]]).status == 201)
+        #expect(await isDeleting(s, "a"))
     }
 }
 

@@ -101,10 +101,10 @@ extension APIHandler {
     func evictionOptions(_ ctx: RequestContext, podName: String) throws -> EvictionOptions {
         let body = try ctx.request.decodeBody(apiVersion: "policy/v1", kind: "Eviction")
         guard body.isObject else { throw APIError.badRequest("the body of an eviction must be an Eviction object") }
-        guard let kind = body["kind"]?.string, !kind.isEmpty else {
-            throw APIError.badRequest("Object 'Kind' is missing in '\(String(decoding: body.serialized(), as: UTF8.self))'")
-        }
-        let apiVersion = body["apiVersion"]?.string ?? ""
+        // What the body leaves out is the endpoint's kind, as upstream's decoder defaults it (the Python
+        // client sends no type meta).
+        let kind = body["kind"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "Eviction"
+        let apiVersion = body["apiVersion"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "policy/v1"
         guard kind == "Eviction", apiVersion == "policy/v1" || apiVersion == "policy/v1beta1" else {
             throw APIError.badRequest("not a Eviction object: \(apiVersion), Kind=\(kind)")
         }
