@@ -103,6 +103,7 @@ public enum QuotaUsage {
         }
         for c in pod[path: ["spec", "containers"]]?.array ?? [] { add(of(c), into: &sum) }
         var sidecars: [String: Quantity] = [:]
+        var initPeak: [String: Quantity] = [:]
         for c in pod[path: ["spec", "initContainers"]]?.array ?? [] {
             let r = of(c)
             if c["restartPolicy"]?.string == "Always" {
@@ -113,8 +114,9 @@ public enum QuotaUsage {
             // A regular init container runs alone next to the sidecars started before it.
             var peak = sidecars
             add(r, into: &peak)
-            for (k, q) in peak where sum[k] == nil || sum[k]! < q { sum[k] = q }
+            for (k, q) in peak where initPeak[k] == nil || initPeak[k]! < q { initPeak[k] = q }
         }
+        for (k, q) in initPeak where sum[k] == nil || sum[k]! < q { sum[k] = q }
         if let overhead = pod[path: ["spec", "overhead"]]?.object {
             for (k, v) in overhead {
                 if let q = try? Quantity(json: v), sum[k] != nil || kind == "requests" { sum[k] = (sum[k] ?? .zero) + q }
