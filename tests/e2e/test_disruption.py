@@ -195,3 +195,23 @@ def test_replication_controller_scales_with_kubectl(cluster):
     assert owner["kind"] == "ReplicationController" and owner["name"] == "legacy"
     kubectl(cluster, "scale", "rc", "legacy", "--replicas=0")
     assert eventually(lambda: pods(cluster, "app=legacy") == [])
+
+
+def test_resource_quota_counts_and_refuses_pods_past_it(cluster):
+    kubectl(cluster, "create", "namespace", "quota")
+    kubectl(cluster, "create", "quota", "q", "-n", "quota", "--hard=pods=2,count/configmaps=4")
+
+    def used():
+        return json.loads(kubectl(cluster, "get", "quota", "q", "-n", "quota", "-o", "json")).get("status", {}).get("used", {})
+    # kube-root-ca.crt is a configmap of every namespace.
+    assert eventually(lambda: used() == {"pods": "0", "count/configmaps": "1"}), used()
+    for name in ("p1", "p2"):
+        kubectl(cluster, "run", name, "-n", "quota", "--image=nginx:alpine")
+    p = subprocess.run(["kubectl", "run", "p3", "-n", "quota", "--image=nginx:alpine"], env=cluster, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert ('Error from server (Forbidden): pods "p3" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, '
+            'limited: pods=2') in p.stderr, p.stderr
+    assert eventually(lambda: used().get("pods") == "2")
+    # A pod that goes frees its share.
+    kubectl(cluster, "delete", "pod", "p1", "-n", "quota", "--wait=false")
+    assert eventually(lambda: used().get("pods") == "1", 60), used()
