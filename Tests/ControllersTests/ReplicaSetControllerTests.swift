@@ -158,3 +158,40 @@ struct ReplicaSetControllerTests {
         #expect(order.sorted([a, b], related: []).map(\.name) == ["b", "a"])
     }
 }
+
+/// The same controller over ReplicationControllers (upstream's replication manager).
+@Suite(.timeLimit(.minutes(1)))
+struct ReplicationControllerTests {
+    static let rcs = ResourcePath(resource: "replicationcontrollers", namespace: "t")
+
+    func rcController(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
+        let rm = ReplicaSetController.replicationManager(client: client, informers: informers, recorder: events.recorder(component: "replication-controller"))
+        let kubelet = FakeKubelet(client: client)
+        return [{ await rm.run(workers: 2) }, { await kubelet.run() }]
+    }
+
+    @Test func keepsReplicasOfAReplicationControllerAndReportsStatus() async throws {
+        try await withControllers(rcController) { cluster in
+            let c = cluster.client
+            let rc = try await c.create(Self.rcs, [
+                "apiVersion": "v1", "kind": "ReplicationController", "metadata": ["name": "rc"],
+                "spec": ["replicas": 2, "selector": ["app": "rc"], "template": podTemplate(labels: ["app": "rc"])],
+            ])
+            let owned = { try await c.items(podsInT).filter { $0.controllerRef?.uid == rc.uid && !$0.isBeingDeleted } }
+            #expect(try await eventually { try await owned().count == 2 })
+            let ref = try #require(try await owned().first?.controllerRef)
+            #expect(ref.kind == "ReplicationController" && ref.apiVersion == "v1" && ref.name == "rc")
+            #expect(try await eventually {
+                let s = try await c.get(Self.rcs, "rc")["status"]
+                return s?["replicas"]?.int == 2 && s?["readyReplicas"]?.int == 2 && s?["availableReplicas"]?.int == 2
+                    && s?["fullyLabeledReplicas"]?.int == 2
+            })
+            try await c.patch(Self.rcs, "rc", ["spec": ["replicas": 0]])
+            #expect(try await eventually { try await owned().isEmpty })
+            #expect(try await eventually {
+                let events = try await c.eventMessages(about: "rc")
+                return events.filter { $0.0 == "SuccessfulCreate" }.count == 2 && events.filter { $0.0 == "SuccessfulDelete" }.count == 2
+            })
+        }
+    }
+}

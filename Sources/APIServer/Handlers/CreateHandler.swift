@@ -9,6 +9,7 @@ extension APIHandler {
         var obj = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
         let warnings = try checkFields(ctx, &obj)
         obj = try await admitNew(ctx, obj)
+        try await admitQuota(ctx, obj)
         if ctx.request.isDryRun { return try respond(ctx, object: obj, status: 201, warnings: warnings) }
         let created: JSON
         do {

@@ -2,7 +2,7 @@ import APIMachinery
 import Foundation
 import Registry
 
-/// Subresources that are not a plain view of the object: scale, binding, eviction, and the streaming ones.
+/// Subresources that are not a plain view of the object: scale, binding, and the streaming ones (eviction: EvictionHandler).
 extension APIHandler {
     /// `autoscaling/v1 Scale` view of a Deployment, ReplicaSet, StatefulSet or ReplicationController: read it, or write `spec.replicas` through it.
     func scale(_ ctx: RequestContext, name: String) async throws -> APIResponse {
@@ -85,17 +85,6 @@ extension APIHandler {
             next[path: ["status", "conditions"]] = .array(conditions)
             return next
         }
-        return .json(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
-    }
-
-    /// `pods/eviction`: a delete that honours the pod's grace period (disruption budgets are not served).
-    func evict(_ ctx: RequestContext, podName: String) async throws -> APIResponse {
-        var options = try DeleteOptions(APIRequest(method: "DELETE", path: "", query: nil, headers: [:], body: Data()))
-        if let body = try? ctx.request.decodeBody(), let g = body[path: ["deleteOptions", "gracePeriodSeconds"]]?.int {
-            options.gracePeriodSeconds = g
-        }
-        let mainCtx = RequestContext(request: ctx.request, ri: ctx.ri, info: ctx.info, store: ctx.store, strategy: ctx.strategy)
-        _ = try await deleteObject(mainCtx, name: podName, options: options)
         return .json(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
     }
 }

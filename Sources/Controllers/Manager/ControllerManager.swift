@@ -25,6 +25,10 @@ public final class ControllerManager: Sendable {
             let c = ReplicaSetController(client: client, informers: informers, recorder: events.recorder(component: "replicaset-controller"), logger: logger("replicaset"))
             runs.append { await c.run(workers: options.replicaSetWorkers) }
         }
+        if on.contains("replicationcontroller-controller") {
+            let c = ReplicaSetController.replicationManager(client: client, informers: informers, recorder: events.recorder(component: "replication-controller"), logger: logger("replicationcontroller"))
+            runs.append { await c.run(workers: options.replicationControllerWorkers) }
+        }
         if on.contains("deployment-controller") {
             let c = DeploymentController(client: client, informers: informers, recorder: events.recorder(component: "deployment-controller"), logger: logger("deployment"))
             runs.append { await c.run(workers: options.deploymentWorkers) }
@@ -71,6 +75,15 @@ public final class ControllerManager: Sendable {
         if on.contains("taint-eviction-controller") {
             let c = TaintEvictionController(client: client, informers: informers, recorder: events.recorder(component: "taint-eviction-controller"), logger: logger("tainteviction"))
             runs.append { await c.run(workers: options.taintEvictionWorkers) }
+        }
+        if on.contains("disruption-controller") {
+            // Upstream's disruption controller records its events as "controllermanager".
+            let c = DisruptionController(client: client, informers: informers, recorder: events.recorder(component: "controllermanager"), logger: logger("disruption"))
+            runs.append { await c.run(workers: options.disruptionWorkers) }
+        }
+        if on.contains("resourcequota-controller") {
+            let c = ResourceQuotaController(client: client, informers: informers, resyncPeriod: options.resourceQuotaSyncPeriod, logger: logger("resourcequota"))
+            runs.append { await c.run(workers: options.resourceQuotaWorkers) }
         }
         self.runs = runs
     }

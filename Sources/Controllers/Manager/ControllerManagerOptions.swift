@@ -8,7 +8,8 @@ public struct ControllerManagerOptions: Sendable {
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
         "taint-eviction-controller", "root-ca-certificate-publisher-controller",
-        "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller",
+        "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
+        "replicationcontroller-controller", "resourcequota-controller",
     ]
 
     /// Which controllers run.
@@ -16,6 +17,7 @@ public struct ControllerManagerOptions: Sendable {
 
     /// Workers per controller (upstream's `--concurrent-*-syncs`).
     public var replicaSetWorkers = 5
+    public var replicationControllerWorkers = 5
     public var deploymentWorkers = 5
     public var endpointsWorkers = 5
     public var endpointSliceWorkers = 5
@@ -25,6 +27,11 @@ public struct ControllerManagerOptions: Sendable {
     public var taintEvictionWorkers = 1
     public var statefulSetWorkers = 5
     public var daemonSetWorkers = 2
+    /// Upstream runs one disruption worker.
+    public var disruptionWorkers = 1
+    /// `--concurrent-resource-quota-syncs` and `--resource-quota-sync-period`.
+    public var resourceQuotaWorkers = 5
+    public var resourceQuotaSyncPeriod: Duration = .seconds(300)
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true

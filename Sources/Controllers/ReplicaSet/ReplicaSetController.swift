@@ -3,19 +3,20 @@ import Client
 import Foundation
 import Logging
 
-/// Keeps `spec.replicas` pods running for every ReplicaSet (upstream's `ReplicaSetController`).
+/// Keeps `spec.replicas` pods running for every ReplicaSet (upstream's `ReplicaSetController`), or for
+/// every ReplicationController when built with `.replicationController` (upstream's replication manager,
+/// which is this controller over another kind).
 ///
 /// Level-triggered: every change of a ReplicaSet or of a pod it owns (or could adopt) queues the
 /// ReplicaSet's key; `reconcile` then compares the pods in the cache with the spec, creates or deletes
 /// the difference, and writes the status. `ControllerExpectations` keep it from acting again before the
 /// cache has seen its own creations and deletions.
 public final class ReplicaSetController: Reconciler, Sendable {
-    static let kind = "ReplicaSet"
-    static let apiVersion = "apps/v1"
     /// Upstream's `BurstReplicas`: at most this many creates or deletes per sync.
     static let burstReplicas = 500
 
     let client: KubeClient
+    let target: ReplicatedKind
     let replicaSets: Informer
     let pods: Informer
     let queue = WorkQueue<String>()
@@ -23,11 +24,22 @@ public final class ReplicaSetController: Reconciler, Sendable {
     let recorder: EventRecorder
     let logger: Logger
 
-    public init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "replicaset-controller")) {
+    public convenience init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "replicaset-controller")) {
+        self.init(kind: .replicaSet, client: client, informers: informers, recorder: recorder, logger: logger)
+    }
+
+    /// The ReplicationController manager: this controller over ReplicationControllers.
+    public static func replicationManager(client: KubeClient, informers: SharedInformers, recorder: EventRecorder,
+                                          logger: Logger = Logger(label: "replicationcontroller-controller")) -> ReplicaSetController {
+        ReplicaSetController(kind: .replicationController, client: client, informers: informers, recorder: recorder, logger: logger)
+    }
+
+    init(kind: ReplicatedKind, client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger) {
         self.client = client
+        target = kind
         self.recorder = recorder
         self.logger = logger
-        replicaSets = informers.informer(.replicasets)
+        replicaSets = informers.informer(kind.resource)
         pods = informers.informer(.pods, indexers: [Indexes.controllerUID: Indexes.controllerUIDFunc])
         replicaSets.addHandler(InformerHandlerFunctions(
             onAdd: { [weak self] rs, _ in self?.queue.add(rs.key) },
@@ -41,7 +53,7 @@ public final class ReplicaSetController: Reconciler, Sendable {
 
     /// Runs `workers` reconcilers once the caches have synced, until cancelled.
     public func run(workers: Int) async {
-        await ReconcileLoop(name: "replicaset", queue: queue, reconciler: self, logger: logger)
+        await ReconcileLoop(name: target.loopName, queue: queue, reconciler: self, logger: logger)
             .run(workers: workers, informers: [replicaSets, pods])
     }
 
@@ -49,7 +61,7 @@ public final class ReplicaSetController: Reconciler, Sendable {
 
     /// The ReplicaSet a controller reference names, if it is in the cache with that UID.
     func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
-        guard ref.kind == Self.kind, ref.group == "apps" else { return nil }
+        guard ref.kind == target.kind, target.groups.contains(ref.group) else { return nil }
         guard let rs = replicaSets.store.get(namespace: namespace, name: ref.name), rs.uid == ref.uid else { return nil }
         return rs
     }
@@ -59,7 +71,7 @@ public final class ReplicaSetController: Reconciler, Sendable {
         let labels = pod.labels
         guard !labels.isEmpty else { return [] }
         return ((try? replicaSets.store.byIndex(Indexer.namespaceIndex, pod.namespace)) ?? []).filter { rs in
-            guard let sel = try? LabelSelector(labelSelector: rs[path: ["spec", "selector"]]), !sel.isEverything else { return false }
+            guard let sel = try? target.selector(rs), !sel.isEverything else { return false }
             return sel.matches(labels)
         }
     }
@@ -122,16 +134,16 @@ public final class ReplicaSetController: Reconciler, Sendable {
         let needsSync = expectations.satisfied(key)
         let selector: LabelSelector
         do {
-            selector = try LabelSelector(labelSelector: rs[path: ["spec", "selector"]])
+            selector = try target.selector(rs)
         } catch {
             // Invalid selectors are rejected by validation; nothing sensible can be done with one.
-            logger.error("replicaset \(key) has an invalid selector: \(error)")
+            logger.error("\(target.loopName) \(key) has an invalid selector: \(error)")
             return
         }
         let inNamespace = (try? pods.store.byIndex(Indexer.namespaceIndex, rs.namespace)) ?? []
         let active = inNamespace.filter(PodState.isActive)
         let claimed = try await ControllerRefManager(
-            client: client, resource: .pods, owner: rs, ownerKind: Self.kind, ownerAPIVersion: Self.apiVersion,
+            client: client, resource: .pods, owner: rs, ownerKind: target.kind, ownerAPIVersion: target.apiVersion,
             matches: { selector.matches($0.labels) }, logger: logger
         ).claim(active)
 
@@ -182,13 +194,13 @@ public final class ReplicaSetController: Reconciler, Sendable {
                     group.addTask { [self] in
                         do {
                             try await client.delete(ResourcePath.pods.inNamespace(pod.namespace), pod.name)
-                            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .normal, "SuccessfulDelete", "Deleted pod: \(pod.name)")
+                            recorder.event(rs, kind: target.kind, apiVersion: target.apiVersion, .normal, "SuccessfulDelete", "Deleted pod: \(pod.name)")
                             return nil
                         } catch {
                             // This deletion will never be observed.
                             expectations.deletionObserved(key, podKey: pod.key)
                             if let e = error as? APIError, e.code == 404 { return nil }
-                            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .warning, "FailedDelete", "Error deleting: \(error)")
+                            recorder.event(rs, kind: target.kind, apiVersion: target.apiVersion, .warning, "FailedDelete", "Error deleting: \(error)")
                             return error
                         }
                     }
@@ -201,12 +213,12 @@ public final class ReplicaSetController: Reconciler, Sendable {
     }
 
     func createPod(_ rs: JSON) async throws {
-        let pod = try PodTemplate.pod(from: rs, kind: Self.kind, apiVersion: Self.apiVersion)
+        let pod = try PodTemplate.pod(from: rs, kind: target.kind, apiVersion: target.apiVersion)
         do {
             let created = try await client.create(.pods.inNamespace(rs.namespace), pod)
-            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .normal, "SuccessfulCreate", "Created pod: \(created.name)")
+            recorder.event(rs, kind: target.kind, apiVersion: target.apiVersion, .normal, "SuccessfulCreate", "Created pod: \(created.name)")
         } catch {
-            recorder.event(rs, kind: Self.kind, apiVersion: Self.apiVersion, .warning, "FailedCreate", "Error creating: \(error)")
+            recorder.event(rs, kind: target.kind, apiVersion: target.apiVersion, .warning, "FailedCreate", "Error creating: \(error)")
             throw error
         }
     }
@@ -222,9 +234,9 @@ public final class ReplicaSetController: Reconciler, Sendable {
             var next = current
             next["status"] = wanted
             do {
-                return try await client.update(.replicasets.inNamespace(rs.namespace), next, subresource: "status")
+                return try await client.update(target.resource.inNamespace(rs.namespace), next, subresource: "status")
             } catch let e as APIError where e.code == 409 && attempt == 0 {
-                current = try await client.get(.replicasets.inNamespace(rs.namespace), rs.name)
+                current = try await client.get(target.resource.inNamespace(rs.namespace), rs.name)
             }
         }
         return current
