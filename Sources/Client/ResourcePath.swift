@@ -44,4 +44,6 @@ public struct ResourcePath: Sendable, Hashable {
     public static let replicasets = ResourcePath(group: "apps", resource: "replicasets")
     public static let endpointslices = ResourcePath(group: "discovery.k8s.io", resource: "endpointslices")
     public static let leases = ResourcePath(group: "coordination.k8s.io", resource: "leases")
+    public static let jobs = ResourcePath(group: "batch", resource: "jobs")
+    public static let cronjobs = ResourcePath(group: "batch", resource: "cronjobs")
 }

@@ -60,6 +60,22 @@ public final class ControllerManager: Sendable {
             let c = TaintEvictionController(client: client, informers: informers, recorder: events.recorder(component: "taint-eviction-controller"), logger: logger("tainteviction"))
             runs.append { await c.run(workers: options.taintEvictionWorkers) }
         }
+        if on.contains("job-controller") {
+            let c = JobController(client: client, informers: informers, recorder: events.recorder(component: "job-controller"), logger: logger("job"))
+            runs.append { await c.run(workers: options.jobWorkers) }
+        }
+        if on.contains("cronjob-controller") {
+            let c = CronJobController(client: client, informers: informers, recorder: events.recorder(component: "cronjob-controller"), logger: logger("cronjob"))
+            runs.append { await c.run(workers: options.cronJobWorkers) }
+        }
+        if on.contains("ttl-after-finished-controller") {
+            let c = TTLAfterFinishedController(client: client, informers: informers, logger: logger("ttlafterfinished"))
+            runs.append { await c.run(workers: options.ttlAfterFinishedWorkers) }
+        }
+        if on.contains("pod-garbage-collector-controller") {
+            let c = PodGCController(client: client, informers: informers, terminatedPodThreshold: options.terminatedPodGCThreshold, logger: logger("podgc"))
+            runs.append { await c.run() }
+        }
         self.runs = runs
     }
 

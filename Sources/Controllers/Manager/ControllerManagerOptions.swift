@@ -8,6 +8,7 @@ public struct ControllerManagerOptions: Sendable {
         "replicaset-controller", "deployment-controller", "endpoints-controller", "endpointslice-controller",
         "serviceaccount-controller", "garbage-collector-controller", "node-lifecycle-controller",
         "taint-eviction-controller", "root-ca-certificate-publisher-controller",
+        "job-controller", "cronjob-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller",
     ]
 
     /// Which controllers run.
@@ -22,6 +23,12 @@ public struct ControllerManagerOptions: Sendable {
     public var garbageCollectorWorkers = 20
     public var nodeLifecycleWorkers = 1
     public var taintEvictionWorkers = 1
+    /// `--concurrent-job-syncs`, `--concurrent-cron-job-syncs`, `--concurrent-ttl-after-finished-syncs`.
+    public var jobWorkers = 5
+    public var cronJobWorkers = 5
+    public var ttlAfterFinishedWorkers = 5
+    /// `--terminated-pod-gc-threshold`: finished pods kept before the oldest are deleted (0: never).
+    public var terminatedPodGCThreshold = 12500
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true
