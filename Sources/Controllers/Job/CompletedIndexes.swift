@@ -3,12 +3,14 @@
 struct CompletedIndexes: Equatable, Sendable {
     private(set) var indexes: Set<Int> = []
 
-    init(_ indexes: some Sequence<Int> = []) { self.indexes = Set(indexes) }
+    init() {}
+
+    init(_ indexes: [Int]) { self.indexes = Set(indexes) }
 
     /// Parses upstream's text, keeping only indexes below `completions`; malformed parts are skipped.
     init(parsing text: String, completions: Int) {
         for part in text.split(separator: ",") {
-            let bounds = part.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: " ")) }
+            let bounds = part.split(separator: "-", maxSplits: 1).map { Int(String($0).filter { $0 != " " }) }
             guard let first = bounds.first ?? nil, first >= 0 else { continue }
             let last = bounds.count == 2 ? (bounds[1] ?? first) : first
             guard last >= first else { continue }
@@ -33,14 +35,5 @@ struct CompletedIndexes: Equatable, Sendable {
             i = j + 1
         }
         return parts.joined(separator: ",")
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: Character) -> Substring {
-        var s = self
-        while s.first == set { s.removeFirst() }
-        while s.last == set { s.removeLast() }
-        return s
     }
 }

@@ -93,9 +93,9 @@ extension JobController {
         guard diff > 0 else { return ManageOutcome(active: active) }
         expectations.expectCreations(key, diff)
         logger.debug("too few pods running for job \(key): need \(want), creating \(diff)")
-        let pending = Mutex(indexes)
+        let pending = PendingIndexes(indexes)
         let (created, error) = await SlowStart.run(count: diff) { [self] in
-            let index = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            let index = pending.next()
             try await createPod(job, index: index)
         }
         for _ in 0..<(diff - created) { expectations.creationObserved(key) }
@@ -213,4 +213,11 @@ extension JobController {
             throw error
         }
     }
+}
+
+/// The completion indexes a batch of pod creations hands out, one per created pod.
+final class PendingIndexes: Sendable {
+    private let indexes: Mutex<[Int]>
+    init(_ indexes: [Int]) { self.indexes = Mutex(indexes) }
+    func next() -> Int? { indexes.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
 }

@@ -27,8 +27,15 @@ extension JobController {
             backoff.remove(key)
             return
         }
-        // A finished Job is left alone; its pods' finalizers went before it was marked finished.
-        if JobFacts.isFinished(job) { return }
+        // A finished Job is left alone; its pods' finalizers went before it was marked finished, and any
+        // left (a pod adopted late) go through the orphan path.
+        if JobFacts.isFinished(job) {
+            backoff.remove(key)
+            for pod in (try? pods.store.byIndex(Indexes.controllerUID, job.uid)) ?? [] where JobFacts.hasTrackingFinalizer(pod) {
+                queue.add(Self.orphanPrefix + pod.key)
+            }
+            return
+        }
 
         let expectedRemovals = finalizerExpectations.expectedUIDs(key)
         let satisfied = expectations.satisfied(key) && expectedRemovals.isEmpty
