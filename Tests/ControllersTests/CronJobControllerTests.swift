@@ -13,13 +13,13 @@ import TestSupport
 struct CronJobControllerTests {
     let clock = ManualClock()
     let wall: WallClock
-    let running = Mutex<CronJobController?>(nil)
+    let running = Holder<CronJobController>()
 
     init() { wall = WallClock(clock: clock) }
 
     func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let cc = CronJobController(client: client, informers: informers, recorder: events.recorder(component: "cronjob-controller"), clock: wall)
-        running.withLock { $0 = cc }
+        running.set(cc)
         return [{ await cc.run(workers: 1) }]
     }
 
@@ -111,14 +111,17 @@ struct CronJobControllerTests {
             #expect(try await eventually { try await jobs(c).count == 1 })
             let first = try await jobs(c)[0]
             _ = await advanceToWakeUp()
-            #expect(try await eventually { try await jobs(c).map(\.name).filter { $0 != first.name }.count == 1 && !(try await jobs(c).contains { $0.name == first.name }) })
+            #expect(try await eventually {
+                let names = try await jobs(c).map(\.name)
+                return names.count == 1 && names[0] != first.name
+            })
             try await c.patch(Self.cronJobsInT, "rep", ["spec": ["suspend": true]])
-            let cc = running.withLock { $0! }
+            let cc = running.get()!
             #expect(await eventually { cc.cronJobs.store.get("t/rep")?[path: ["spec", "suspend"]]?.bool == true })
             let before = try await jobs(c).count
             clock.advance(by: .seconds(120))
             // Nothing more is made while suspended (the sync after the change leaves no wake-up behind).
-            #expect(try await eventually { clock.pendingSleeps.isEmpty })
+            #expect(await eventually { clock.pendingSleeps.isEmpty })
             #expect(try await jobs(c).count == before)
         }
     }
@@ -141,4 +144,11 @@ struct CronJobControllerTests {
             #expect(try await jobs(c)[0].name == "late-\(due / 60)")
         }
     }
+}
+
+/// The controller a test's setup made, for the test body to read.
+final class Holder<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    func set(_ v: T) { value.withLock { $0 = v } }
+    func get() -> T? { value.withLock { $0 } }
 }

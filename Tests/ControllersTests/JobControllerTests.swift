@@ -103,9 +103,12 @@ import TestSupport
         s.uncountedFailed = ["x"]
         #expect(s.json == ["ready": 0, "terminating": 0, "succeeded": 2, "uncountedTerminatedPods": ["failed": ["x"]]])
         let now = Date(timeIntervalSince1970: 0)
-        #expect(s.ensureCondition(JobCondition(type: "Suspended", status: "False", reason: "JobResumed", message: "Job resumed", time: now)) == false)
-        #expect(s.ensureCondition(.backoffLimitExceeded(now)))
-        #expect(s.ensureCondition(.backoffLimitExceeded(now)) == false)
+        let addedFalse = s.ensureCondition(JobCondition(type: "Suspended", status: "False", reason: "JobResumed", message: "Job resumed", time: now))
+        #expect(!addedFalse)
+        let added = s.ensureCondition(.backoffLimitExceeded(now))
+        #expect(added)
+        let again = s.ensureCondition(.backoffLimitExceeded(now))
+        #expect(!again)
         #expect(s.conditions.first?["message"]?.string == "Job has reached the specified backoff limit")
         #expect(JobCondition.backoffLimitExceeded(now).final(now).type == "Failed")
         #expect(JobCondition.completionsReached(now).final(now).type == "Complete")
@@ -118,13 +121,13 @@ import TestSupport
 struct JobControllerTests {
     let clock = ManualClock()
     let wall: WallClock
-    let running = Mutex<JobController?>(nil)
+    let running = Holder<JobController>()
 
     init() { wall = WallClock(clock: clock) }
 
     func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
         let jc = JobController(client: client, informers: informers, recorder: events.recorder(component: "job-controller"), clock: wall)
-        running.withLock { $0 = jc }
+        running.set(jc)
         return [{ await jc.run(workers: 2) }]
     }
 
@@ -312,7 +315,10 @@ struct JobControllerTests {
             // Ignored: not counted toward backoffLimit; replaced after the back-off.
             await clock.waitForSleepers { $0.contains { $0 > .seconds(9) } }
             clock.advance(by: .seconds(10))
-            #expect(try await eventually { try await active(c, job).count == 1 && (try await active(c, job))[0].name != first.name })
+            #expect(try await eventually {
+                let now = try await active(c, job)
+                return now.count == 1 && now[0].name != first.name
+            })
             #expect(try await self.job(c, "pfp")[path: ["status", "failed"]] == nil)
             try await finish(c, try await active(c, job)[0], exitCode: 42)
             #expect(try await eventually { JobFacts.hasTrueCondition(try await self.job(c, "pfp"), "Failed") })

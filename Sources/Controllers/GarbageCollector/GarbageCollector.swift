@@ -21,6 +21,8 @@ public struct GCResource: Sendable, Hashable {
         GCResource(.pods, kind: "Pod"),
         GCResource(.replicasets, kind: "ReplicaSet"),
         GCResource(.deployments, kind: "Deployment"),
+        GCResource(.jobs, kind: "Job"),
+        GCResource(.cronjobs, kind: "CronJob"),
         GCResource(.services, kind: "Service"),
         GCResource(.endpointslices, kind: "EndpointSlice"),
         GCResource(.endpoints, kind: "Endpoints"),

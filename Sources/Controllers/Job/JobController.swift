@@ -167,12 +167,19 @@ public final class JobController: Reconciler, Sendable {
         try await removeTrackingFinalizer(pod)
     }
 
-    /// Strategic-merge removal of the finalizer, as upstream patches it (no resourceVersion: other
-    /// finalizers and fields are untouched whatever changed meanwhile).
+    /// Removes the finalizer with a JSON patch that first tests the list it was computed from: other
+    /// finalizers added meanwhile are never lost (the test fails and the sync retries), and an emptied list
+    /// is removed rather than left as `[]`, as upstream's objects show no empty `finalizers`.
     func removeTrackingFinalizer(_ pod: JSON) async throws {
-        let patch: JSON = ["metadata": ["$deleteFromPrimitiveList/finalizers": [.string(JobFacts.trackingFinalizer)]]]
+        let current = pod.finalizers
+        let remaining = current.filter { $0 != JobFacts.trackingFinalizer }
+        guard remaining.count != current.count else { return }
+        let test: JSON = ["op": "test", "path": "/metadata/finalizers", "value": .array(current.map(JSON.string))]
+        let change: JSON = remaining.isEmpty
+            ? ["op": "remove", "path": "/metadata/finalizers"]
+            : ["op": "replace", "path": "/metadata/finalizers", "value": .array(remaining.map(JSON.string))]
         do {
-            try await client.patch(.pods.inNamespace(pod.namespace), pod.name, patch, type: "application/strategic-merge-patch+json")
+            try await client.patch(.pods.inNamespace(pod.namespace), pod.name, [test, change], type: "application/json-patch+json")
         } catch let e as APIError where e.code == 404 {
             // Gone already: nothing holds it.
         }
