@@ -53,7 +53,7 @@ struct CronExpression: Sendable, Equatable {
             return
         }
         let fields = spec.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard fields.count == 5 else { throw ParseError(description: "expected exactly 5 fields, found \(fields.count): \(fields)") }
+        guard fields.count == 5 else { throw ParseError(description: "expected exactly 5 fields, found \(fields.count): [\(fields.joined(separator: " "))]") }
         minute = try Self.field(fields[0], Self.minutes)
         hour = try Self.field(fields[1], Self.hours)
         dom = try Self.field(fields[2], Self.doms)
