@@ -48,4 +48,6 @@ public struct ResourcePath: Sendable, Hashable {
     public static let persistentvolumeclaims = ResourcePath(resource: "persistentvolumeclaims")
     public static let endpointslices = ResourcePath(group: "discovery.k8s.io", resource: "endpointslices")
     public static let leases = ResourcePath(group: "coordination.k8s.io", resource: "leases")
+    public static let jobs = ResourcePath(group: "batch", resource: "jobs")
+    public static let cronjobs = ResourcePath(group: "batch", resource: "cronjobs")
 }

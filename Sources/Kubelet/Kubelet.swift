@@ -266,6 +266,11 @@ public final class Kubelet: Sendable {
             let spent = await runtime.runPreStopHooks(pod, gracePeriod: grace, events: podEvents)
             try await stopPod(uid: uid, gracePeriod: max(grace - spent.components.seconds, 2))
             known.remove(key)
+            if !pod.metaFinalizersIsEmpty {
+                // Finalizers (a Job's tracking finalizer) keep the pod in the API after this: like upstream's
+                // kubelet, leave it terminal with its containers' ends recorded, so its owner can count it.
+                try? await patchStatus(path, name, PodStatusBuilder.killed(pod: pod, now: RFC3339.time()))
+            }
             do {
                 try await client.delete(path, name, options: ["gracePeriodSeconds": 0, "preconditions": ["uid": .string(uid)]])
                 logger.info("deleted pod \(key): containers stopped, sandbox removed")
@@ -489,6 +494,10 @@ public final class Kubelet: Sendable {
             try await patchStatus(path, name, status)
         }
     }
+}
+
+extension JSON {
+    var metaFinalizersIsEmpty: Bool { (self[path: ["metadata", "finalizers"]]?.array ?? []).isEmpty }
 }
 
 /// key → uid of the pods this kubelet started.

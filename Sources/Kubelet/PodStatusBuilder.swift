@@ -122,3 +122,59 @@ extension PodStatusBuilder {
         return s
     }
 }
+
+extension PodStatusBuilder {
+    /// The final status of a pod whose containers the kubelet killed because it is being deleted (upstream's
+    /// terminal status for a deleted pod): a running container ends with exit code 137 (`Error`), one that
+    /// never ran with `ContainerStatusUnknown`; the pod is Succeeded only if every container had exited 0,
+    /// otherwise Failed. An already terminal pod keeps its status.
+    public static func killed(pod: JSON, now: String) -> JSON {
+        var status = pod["status"] ?? [:]
+        let phase = status["phase"]?.string ?? "Pending"
+        if phase == "Succeeded" || phase == "Failed" { return status }
+        var allSucceeded = true
+        func end(_ s: JSON) -> JSON {
+            var s = s
+            if let t = s[path: ["state", "terminated"]] {
+                if t["exitCode"]?.int != 0 { allSucceeded = false }
+                return s
+            }
+            allSucceeded = false
+            if let started = s[path: ["state", "running", "startedAt"]]?.string {
+                s["state"] = ["terminated": ["exitCode": 137, "reason": "Error", "startedAt": .string(started), "finishedAt": .string(now)]]
+            } else {
+                s["state"] = ["terminated": ["exitCode": 137, "reason": "ContainerStatusUnknown",
+                                             "message": "The container could not be located when the pod was terminated"]]
+            }
+            s["ready"] = false
+            s["started"] = false
+            return s
+        }
+        let statuses = (status["containerStatuses"]?.array ?? []).map(end)
+        if statuses.isEmpty { allSucceeded = false }
+        status["containerStatuses"] = .array(statuses)
+        if let inits = status["initContainerStatuses"]?.array {
+            status["initContainerStatuses"] = .array(inits.map { s in
+                var s = s
+                if s[path: ["state", "terminated"]] == nil {
+                    s["state"] = ["terminated": ["exitCode": 137, "reason": "ContainerStatusUnknown",
+                                                 "message": "The container could not be located when the pod was terminated"]]
+                }
+                return s
+            })
+        }
+        status["phase"] = .string(allSucceeded ? "Succeeded" : "Failed")
+        let reason = JSON.string("PodCompleted")
+        status["conditions"] = .array((status["conditions"]?.array ?? []).map { c in
+            var c = c
+            let type = c["type"]?.string ?? ""
+            if ["Ready", "ContainersReady", "PodReadyToStartContainers"].contains(type), c["status"]?.string != "False" {
+                c["status"] = "False"
+                c["lastTransitionTime"] = .string(now)
+                if type != "PodReadyToStartContainers" { c["reason"] = reason }
+            }
+            return c
+        })
+        return status
+    }
+}

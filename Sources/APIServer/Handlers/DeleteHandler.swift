@@ -114,7 +114,10 @@ extension APIHandler {
     @discardableResult
     func finishDeletionIfReady(_ ctx: RequestContext, _ object: JSON) async throws -> Bool {
         guard object.metaDeletionTimestamp != nil, object.metaFinalizers.isEmpty else { return false }
-        if ctx.info.resource == "pods" { return false }
+        // A pod waits for its kubelet, unless its grace period is already 0 (upstream's
+        // `shouldDeleteDuringUpdate`): a finished Job pod whose last finalizer goes is removed at once.
+        if ctx.info.resource == "pods", ctx.info.group.isEmpty,
+           (object[path: ["metadata", "deletionGracePeriodSeconds"]]?.int ?? 0) != 0 { return false }
         if ctx.info.resource == "namespaces", !(object[path: ["spec", "finalizers"]]?.array ?? []).isEmpty { return false }
         let rv = Int64(object.metaResourceVersion ?? "") ?? 0
         do {

@@ -25,6 +25,8 @@ public struct GCResource: Sendable, Hashable {
         GCResource(.daemonsets, kind: "DaemonSet"),
         GCResource(.controllerrevisions, kind: "ControllerRevision"),
         GCResource(.persistentvolumeclaims, kind: "PersistentVolumeClaim"),
+        GCResource(.jobs, kind: "Job"),
+        GCResource(.cronjobs, kind: "CronJob"),
         GCResource(.services, kind: "Service"),
         GCResource(.endpointslices, kind: "EndpointSlice"),
         GCResource(.endpoints, kind: "Endpoints"),

@@ -41,10 +41,6 @@ public final class ControllerManager: Sendable {
             let c = DaemonSetController(client: client, informers: informers, recorder: events.recorder(component: "daemonset-controller"), logger: logger("daemonset"))
             runs.append { await c.run(workers: options.daemonSetWorkers) }
         }
-        if on.contains("pod-garbage-collector-controller") {
-            let c = PodGarbageCollector(client: client, informers: informers, logger: logger("podgc"))
-            runs.append { await c.run(workers: 1) }
-        }
         if on.contains("endpoints-controller") {
             let c = EndpointsController(client: client, informers: informers, logger: logger("endpoints"))
             runs.append { await c.run(workers: options.endpointsWorkers) }
@@ -84,6 +80,22 @@ public final class ControllerManager: Sendable {
         if on.contains("resourcequota-controller") {
             let c = ResourceQuotaController(client: client, informers: informers, resyncPeriod: options.resourceQuotaSyncPeriod, logger: logger("resourcequota"))
             runs.append { await c.run(workers: options.resourceQuotaWorkers) }
+        }
+        if on.contains("job-controller") {
+            let c = JobController(client: client, informers: informers, recorder: events.recorder(component: "job-controller"), logger: logger("job"))
+            runs.append { await c.run(workers: options.jobWorkers) }
+        }
+        if on.contains("cronjob-controller") {
+            let c = CronJobController(client: client, informers: informers, recorder: events.recorder(component: "cronjob-controller"), logger: logger("cronjob"))
+            runs.append { await c.run(workers: options.cronJobWorkers) }
+        }
+        if on.contains("ttl-after-finished-controller") {
+            let c = TTLAfterFinishedController(client: client, informers: informers, logger: logger("ttlafterfinished"))
+            runs.append { await c.run(workers: options.ttlAfterFinishedWorkers) }
+        }
+        if on.contains("pod-garbage-collector-controller") {
+            let c = PodGCController(client: client, informers: informers, terminatedPodThreshold: options.terminatedPodGCThreshold, logger: logger("podgc"))
+            runs.append { await c.run() }
         }
         self.runs = runs
     }

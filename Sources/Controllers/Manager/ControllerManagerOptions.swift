@@ -10,6 +10,7 @@ public struct ControllerManagerOptions: Sendable {
         "taint-eviction-controller", "root-ca-certificate-publisher-controller",
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
+        "job-controller", "cronjob-controller", "ttl-after-finished-controller",
     ]
 
     /// Which controllers run.
@@ -32,6 +33,12 @@ public struct ControllerManagerOptions: Sendable {
     /// `--concurrent-resource-quota-syncs` and `--resource-quota-sync-period`.
     public var resourceQuotaWorkers = 5
     public var resourceQuotaSyncPeriod: Duration = .seconds(300)
+    /// `--concurrent-job-syncs`, `--concurrent-cron-job-syncs`, `--concurrent-ttl-after-finished-syncs`.
+    public var jobWorkers = 5
+    public var cronJobWorkers = 5
+    public var ttlAfterFinishedWorkers = 5
+    /// `--terminated-pod-gc-threshold`: finished pods kept before the oldest are deleted (0: never).
+    public var terminatedPodGCThreshold = 12500
 
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true

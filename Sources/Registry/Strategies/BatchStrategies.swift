@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 
 /// Jobs (batch/v1): `SetDefaults_Job`, `jobStrategy` (generated selector and the controller-uid /
 /// job-name labels on create, status kept on update) and `ValidateJob` / `ValidateJobUpdate`.
@@ -177,6 +178,9 @@ public struct CronJobStrategy: GenerationalStrategy {
         if schedule.contains("TZ=") || schedule.contains("CRON_TZ=") {
             errs.append(.invalid(path.child("schedule"), schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
         }
+        if let tz = spec["timeZone"]?.string {
+            errs += Self.validateTimeZone(tz, path.child("timeZone"))
+        }
         if let p = spec["concurrencyPolicy"]?.string, !["Allow", "Forbid", "Replace"].contains(p) {
             errs.append(.notSupported(path.child("concurrencyPolicy"), p, ["Allow", "Forbid", "Replace"]))
         }
@@ -188,6 +192,22 @@ public struct CronJobStrategy: GenerationalStrategy {
     }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] { validate(object) }
+
+    /// Upstream's `validateTimeZone`: an IANA name from the system's time zone database, not `Local`.
+    static func validateTimeZone(_ tz: String, _ path: FieldPath) -> [FieldError] {
+        if tz.isEmpty { return [.invalid(path, tz, "timeZone must be nil or non-empty string")] }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+")
+        for part in tz.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." || part == ".." || part.hasPrefix("-") || part.isEmpty || part.count > 14 || !part.allSatisfy(allowed.contains) {
+                return [.invalid(path, tz, "unknown time zone \(tz)")]
+            }
+        }
+        if tz.lowercased() == "local" {
+            return [.invalid(path, tz, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones")]
+        }
+        if TimeZone(identifier: tz) == nil { return [.invalid(path, tz, "unknown time zone \(tz)")] }
+        return []
+    }
 }
 
 /// A five-field cron schedule or one of the `@` descriptors (robfig/cron's standard parser).
