@@ -1,8 +1,10 @@
 /// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
-/// Tests of level-triggered components wait for a state, never for a fixed time.
+/// Tests of level-triggered components wait for a state, never for a fixed time. The timeout is patience,
+/// not a bound under test: the whole suite runs its tests in parallel on two cores, where a controller's
+/// few seconds of work can take twenty.
 @discardableResult
 public func eventually(
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     interval: Duration = .milliseconds(25),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
