@@ -53,11 +53,24 @@ public struct CustomResourceStrategy: StatusValidatingStrategy {
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
-        (validator?.validate(object) ?? []) + (rules?.validate(object, old: nil) ?? [])
+        validate(object, old: nil)
     }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
-        (validator?.validate(object) ?? []) + (rules?.validate(object, old: old) ?? [])
+        validate(object, old: old)
+    }
+
+    /// Schema validation, then the rules — unless a type or enum error makes evaluating them meaningless
+    /// (upstream's `hasBlockingErr`), which is said in one more error.
+    private func validate(_ object: JSON, old: JSON?) -> [FieldError] {
+        let errs = validator?.validate(object) ?? []
+        guard let rules else { return errs }
+        let blocking = errs.contains { $0.kind == .notSupported || ($0.kind == .invalid && $0.detail.contains(" in body must be of type ")) }
+        if blocking {
+            return errs + [FieldError(.invalid, "<nil>", value: "null",
+                                      detail: "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation")]
+        }
+        return errs + rules.validate(object, old: old)
     }
 
     public func validateStatusUpdate(_ object: JSON, old: JSON) -> [FieldError] {
