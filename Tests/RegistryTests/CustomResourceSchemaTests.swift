@@ -61,6 +61,24 @@ import Testing
         #expect(errors(["image": "a", "when": "2024-01-02T03:04:05Z"]).isEmpty)
     }
 
+    @Test func embeddedResourcesNameTheirKind() {
+        #expect(errors(["image": "a", "template": ["metadata": ["name": "x"]]]) == [
+            "spec.template.apiVersion: Required value: must not be empty", "spec.template.kind: Required value: must not be empty",
+        ])
+        #expect(errors(["image": "a", "template": ["apiVersion": "v1", "kind": "Pod"]]).isEmpty)
+    }
+
+    @Test func selectableFieldsJoinMetadataFields() throws {
+        let crd: JSON = ["metadata": ["name": "foos.example.com"], "spec": [
+            "group": "example.com", "scope": "Namespaced", "names": ["plural": "foos", "kind": "Foo"],
+            "versions": [["name": "v1", "served": true, "storage": true, "schema": ["openAPIV3Schema": schema],
+                          "selectableFields": [["jsonPath": ".spec.size"]]]]]]
+        let model = try #require(CustomResourceDefinitionModel(crd))
+        let s = CustomResourceStrategy(info: model.resourceInfo(model.versions[0]), version: model.versions[0])
+        let fields = s.selectableFields(["metadata": ["name": "a", "namespace": "ns"], "spec": ["size": "M"]])
+        #expect(fields == ["metadata.name": "a", "metadata.namespace": "ns", "spec.size": "M"])
+    }
+
     @Test func pruningKeepsWhatTheSchemaAllows() {
         let object: JSON = [
             "apiVersion": "x/v1", "kind": "K", "metadata": ["name": "a", "bogus": 1],

@@ -260,6 +260,24 @@ def test_cluster_scoped_and_versions(client, kubectl):
     kubectl.run("delete", "crd", "paints.colors.example.com")
 
 
+def test_namespace_deletion_removes_custom_resources(crd, client):
+    core = k8s.CoreV1Api(client)
+    api = k8s.CustomObjectsApi(client)
+    core.create_namespace({"metadata": {"name": "crd-ns"}})
+    api.create_namespaced_custom_object(GROUP, "v1", "crd-ns", "crontabs", {
+        "apiVersion": f"{GROUP}/v1", "kind": "CronTab", "metadata": {"name": "inner"}, "spec": {"cronSpec": "* * * * *"}})
+    core.delete_namespace("crd-ns")
+
+    def gone():
+        try:
+            core.read_namespace("crd-ns")
+            return False
+        except ApiException as e:
+            return e.status == 404
+    wait_for(gone, timeout=15)
+    assert api.list_cluster_custom_object(GROUP, "v1", "crontabs", field_selector="metadata.namespace=crd-ns")["items"] == []
+
+
 def test_crd_deletion_cleans_up(crd, client, kubectl):
     api = k8s.CustomObjectsApi(client)
     api.create_namespaced_custom_object(GROUP, "v1", "default", "crontabs", {

@@ -26,6 +26,8 @@ public struct CustomResourceDefinitionModel: Sendable, Equatable {
         public var printerColumns: [PrinterColumn]
         public var deprecated: Bool
         public var deprecationWarning: String?
+        /// `selectableFields` JSON paths (".spec.color"): field selectors beside metadata.name/namespace.
+        public var selectableFields: [String] = []
     }
 
     public struct Scale: Sendable, Equatable {
@@ -74,7 +76,8 @@ public struct CustomResourceDefinitionModel: Sendable, Equatable {
                 name: v["name"]?.string ?? "", served: v["served"]?.bool ?? false, storage: v["storage"]?.bool ?? false,
                 schema: v["schema"]?["openAPIV3Schema"], statusSubresource: sub?["status"]?.isObject == true,
                 scale: scale, printerColumns: columns, deprecated: v["deprecated"]?.bool ?? false,
-                deprecationWarning: v["deprecationWarning"]?.string)
+                deprecationWarning: v["deprecationWarning"]?.string,
+                selectableFields: (v["selectableFields"]?.array ?? []).compactMap { $0["jsonPath"]?.string })
         }
     }
 

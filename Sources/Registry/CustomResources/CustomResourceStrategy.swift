@@ -10,10 +10,16 @@ public struct CustomResourceStrategy: StatusValidatingStrategy {
     public let rules: SchemaRuleValidator?
     public let pruner: SchemaPruner?
     public let defaulter: SchemaDefaulter?
+    /// The CRD version's `selectableFields`, as field-selector names ("spec.color") and object paths.
+    public let selectable: [(name: String, path: [String])]
 
     public init(info: ResourceInfo, version: CustomResourceDefinitionModel.Version) {
         self.info = info
         hasStatus = version.statusSubresource
+        selectable = version.selectableFields.map { p in
+            let trimmed = p.hasPrefix(".") ? String(p.dropFirst()) : p
+            return (trimmed, trimmed.split(separator: ".").map(String.init))
+        }
         if let schema = version.schema {
             validator = SchemaValueValidator(schema: schema)
             let r = SchemaRuleValidator(schema: schema)
@@ -27,6 +33,20 @@ public struct CustomResourceStrategy: StatusValidatingStrategy {
             pruner = nil
             defaulter = nil
         }
+    }
+
+    /// metadata.name, metadata.namespace and the CRD's `selectableFields` (upstream formats their scalar values).
+    public func selectableFields(_ object: JSON) -> [String: String] {
+        var f = defaultSelectableFields(object)
+        for (name, path) in selectable {
+            switch object[path: path] {
+            case .string(let s)?: f[name] = s
+            case .int(let i)?: f[name] = String(i)
+            case .bool(let b)?: f[name] = b ? "true" : "false"
+            default: f[name] = ""
+            }
+        }
+        return f
     }
 
     public func applyDefaults(_ object: inout JSON) {

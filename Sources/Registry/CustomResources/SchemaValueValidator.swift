@@ -114,6 +114,12 @@ public struct SchemaValueValidator: Sendable {
             for name in (schema["required"]?.array ?? []).compactMap(\.string) where fields[name] == nil {
                 errs.append(FieldError(.required, "\(path).\(name)"))
             }
+            // An embedded object is a resource of its own: it names its apiVersion and kind.
+            if schema["x-kubernetes-embedded-resource"]?.bool == true {
+                for key in ["apiVersion", "kind"] where fields[key] == nil {
+                    errs.append(FieldError(.required, "\(path).\(key)", detail: "must not be empty"))
+                }
+            }
             let props = schema["properties"]?.object
             let extra = schema["additionalProperties"]
             for key in fields.keys.sorted() {
