@@ -24,12 +24,26 @@ public final class Schema: Sendable {
     private let cache = Mutex<[String: JSON]>([:])
     /// "group/version/Kind" (group empty for core) → definition name.
     private let kinds: [String: String]
+    /// The schema this one extends (custom resources' definitions over the bundled ones), consulted for
+    /// every definition and kind this one does not hold itself.
+    private let base: Schema?
 
     public init(document: JSON) {
         eager = document["definitions"]?.object ?? [:]
         bytes = []
         ranges = [:]
         kinds = Self.kindIndex(document["kinds"])
+        base = nil
+    }
+
+    /// `definitions` and `kinds` (same shapes as a document's) layered over `base`: what custom resources
+    /// add to the bundled schema, without copying it.
+    public init(base: Schema, definitions: [String: JSON], kinds kindList: JSON) {
+        eager = definitions
+        bytes = []
+        ranges = [:]
+        kinds = Self.kindIndex(kindList)
+        self.base = base
     }
 
     /// A schema over the bytes of a definitions document, parsing each definition on first use.
@@ -41,6 +55,7 @@ public final class Schema: Sendable {
         var kindsJSON: JSON = []
         if let r = members[""]?["kinds"] { kindsJSON = try JSON.parse(data[r]) }
         kinds = Self.kindIndex(kindsJSON)
+        base = nil
     }
 
     private static func kindIndex(_ list: JSON?) -> [String: String] {
@@ -53,12 +68,16 @@ public final class Schema: Sendable {
     }
 
     /// Every definition's name.
-    public var definitionNames: [String] { eager.map { Array($0.keys) } ?? Array(ranges.keys) }
+    public var definitionNames: [String] {
+        let own = eager.map { Array($0.keys) } ?? Array(ranges.keys)
+        guard let base else { return own }
+        return own + base.definitionNames.filter { eager?[$0] == nil }
+    }
 
     /// One definition's schema. `retain: false` parses without keeping the result (for one-off walks over
     /// many definitions, such as building OpenAPI documents).
     public func definition(_ name: String, retain: Bool = true) -> JSON? {
-        if let eager { return eager[name] }
+        if let eager { return eager[name] ?? base?.definition(name, retain: retain) }
         if let hit = cache.withLock({ $0[name] }) { return hit }
         guard let r = ranges[name], let parsed = try? JSON.parse(bytes[r]) else { return nil }
         if retain { cache.withLock { $0[name] = parsed } }
@@ -67,7 +86,10 @@ public final class Schema: Sendable {
 
     /// All definitions (parsed for the caller, not retained).
     public var definitions: [String: JSON] {
-        if let eager { return eager }
+        if let eager {
+            guard let base else { return eager }
+            return base.definitions.merging(eager) { _, mine in mine }
+        }
         var out: [String: JSON] = [:]
         for name in ranges.keys { out[name] = definition(name, retain: false) }
         return out
@@ -84,7 +106,7 @@ public final class Schema: Sendable {
     private static func key(group: String, version: String, kind: String) -> String { "\(group)/\(version)/\(kind)" }
 
     public func definitionName(group: String, version: String, kind: String) -> String? {
-        kinds[Self.key(group: group, version: version, kind: kind)]
+        kinds[Self.key(group: group, version: version, kind: kind)] ?? base?.definitionName(group: group, version: version, kind: kind)
     }
 
     /// The root schema node of a kind, or nil when the kind has no published schema.

@@ -65,6 +65,7 @@ public struct APIServer: Sendable {
         let compactor = Compactor(store: store, interval: config.compactionInterval)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await handler.namespaceCleanup.run(handler) }
+            group.addTask { await handler.crdController.run(handler) }
             group.addTask { await compactor.run() }
             group.addTask { try await app.runService() }
             // The HTTP service ends on a signal; the loops end with it.

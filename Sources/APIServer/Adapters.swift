@@ -25,30 +25,35 @@ enum Adapters {
         do { return try YAMLDecoding.decode(text) } catch { throw APIError.badRequest(error.message) }
     }
     static func mergePatch(_ patch: JSON, to obj: JSON) -> JSON { MergePatch.merge(patch, into: obj) }
-    static func schema(_ info: ResourceInfo) -> SchemaNode? {
-        Schema.shared.node(group: info.group, version: info.version, kind: info.kind)
+    static func schema(_ info: ResourceInfo, custom: CustomResourceServing? = nil) -> SchemaNode? {
+        if let custom { return custom.schemaNode }
+        return Schema.shared.node(group: info.group, version: info.version, kind: info.kind)
     }
-    static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo) throws -> JSON {
+    static func serverSideApply(live: JSON?, applied: JSON, manager: String, force: Bool, info: ResourceInfo,
+                                custom: CustomResourceServing? = nil) throws -> JSON {
         do {
             return try ServerSideApply.apply(
-                live: live, applied: applied, manager: manager, force: force, schema: schema(info),
+                live: live, applied: applied, manager: manager, force: force, schema: schema(info, custom: custom),
                 apiVersion: info.apiVersion, now: RFC3339.time(), kind: info.kind)
         } catch let e as ApplyConflictError {
             throw e.apiError
         }
     }
-    static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?) -> JSON {
-        ServerSideApply.recordUpdate(old: old, new: new, manager: manager, schema: schema(info), apiVersion: info.apiVersion,
+    static func recordUpdate(old: JSON?, new: JSON, manager: String, info: ResourceInfo, subresource: String?,
+                             custom: CustomResourceServing? = nil) -> JSON {
+        ServerSideApply.recordUpdate(old: old, new: new, manager: manager, schema: schema(info, custom: custom), apiVersion: info.apiVersion,
                                      now: RFC3339.time(), subresource: subresource)
     }
-    static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String) throws -> JSON {
+    static func table(info: ResourceInfo, objects: [JSON], includeObject: String, listMeta: JSON, version: String,
+                      custom: CustomResourceServing? = nil) throws -> JSON {
         let typed = objects.map { o -> JSON in
             var out = o
             if out["kind"] == nil { out["kind"] = .string(info.kind) }
             if out["apiVersion"] == nil { out["apiVersion"] = .string(info.apiVersion) }
             return out
         }
-        return try makeTable(printer: tablePrinter(group: info.group, resource: info.resource), objects: typed, now: Date(),
+        let printer: any TablePrinter = custom.map { $0.printer as any TablePrinter } ?? tablePrinter(group: info.group, resource: info.resource)
+        return try makeTable(printer: printer, objects: typed, now: Date(),
                              includeObject: includeObject, listMeta: listMeta, apiVersion: "meta.k8s.io/\(version)")
     }
 

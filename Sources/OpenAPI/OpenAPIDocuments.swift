@@ -23,6 +23,8 @@ public struct OpenAPIDocuments: Sendable {
     public let groupVersionPaths: [String]
     /// The body of `GET /openapi/v3`: `{"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=H"}}}`.
     public let root: Data
+    /// The members of `root`'s `paths`, for combining documents of several sources into one root.
+    public let rootPaths: [String: JSON]
 
     public init(schema: Schema, resources: [ResourceInfo]) {
         var order: [APIGroupVersion] = []
@@ -40,6 +42,13 @@ public struct OpenAPIDocuments: Sendable {
         self.entries = entries
         self.groupVersionPaths = order.map(\.documentPath)
         self.root = JSON.object(["paths": .object(rootPaths)]).serialized(sortedKeys: true)
+        self.rootPaths = rootPaths
+    }
+
+    /// The root listing this document set's group-versions and `other`'s (custom resources' beside the
+    /// built-in ones).
+    public func root(mergedWith other: OpenAPIDocuments) -> Data {
+        JSON.object(["paths": .object(rootPaths.merging(other.rootPaths) { a, _ in a })]).serialized(sortedKeys: true)
     }
 
     /// The document of a group-version, by its path with or without the leading slash ("api/v1",

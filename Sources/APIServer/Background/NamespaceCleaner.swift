@@ -40,8 +40,11 @@ final class NamespaceCleaner: Sendable {
         for ns in page.items {
             guard let name = ns.metaName else { continue }
             var remaining = 0
-            for info in Catalog.resources where info.namespaced && info.verbs.contains("delete") && !StorageVersions.isAlias(info) {
-                guard let store = api.store(info.group, info.resource) else { continue }
+            let custom = api.customResources.storageServings.filter { $0.info.namespaced }.map { ($0.info, Optional($0.store(kv: api.kv))) }
+            let builtIn = Catalog.resources.filter { $0.namespaced && $0.verbs.contains("delete") && !StorageVersions.isAlias($0) }
+                .map { ($0, api.store($0.group, $0.resource)) }
+            for (info, found) in builtIn + custom {
+                guard let store = found else { continue }
                 let items = try await store.list(namespace: name, filter: nil, limit: 0, continueToken: nil, revision: nil).items
                 for item in items {
                     remaining += 1

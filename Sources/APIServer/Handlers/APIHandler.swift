@@ -16,7 +16,10 @@ public final class APIHandler: Sendable {
     let strategies: [String: any ResourceStrategy]
     let serviceIPs: IPAllocator
     let nodePorts: PortAllocator
-    let discovery: Discovery
+    /// Discovery of the built-in resources and whatever CRDs serve now.
+    var discovery: Discovery { customResources.discovery }
+    let customResources: CustomResourceRegistry
+    let crdController: CustomResourceDefinitionController
     let namespaceCleanup = NamespaceCleaner()
     let watchCache = WatchEventCache()
     let kubeletConnector: KubeletConnector
@@ -48,7 +51,9 @@ public final class APIHandler: Sendable {
         strategies = st
         serviceIPs = try IPAllocator(cidr: config.serviceCIDR)
         nodePorts = PortAllocator(range: config.nodePortRange)
-        discovery = Discovery()
+        let registry = CustomResourceRegistry()
+        customResources = registry
+        crdController = CustomResourceDefinitionController(registry: registry)
         kubeletConnector = try KubeletConnector(config: config)
         serviceAccountTokens = try ServiceAccountTokenIssuer(config: config)
         health = HealthChecks(storeReachable: { (try? await store.currentRevision()) != nil })
@@ -114,7 +119,8 @@ public final class APIHandler: Sendable {
         case "/api", "/apis":
             return discovery.root(path, accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
         case "/openapi/v2":
-            return OpenAPIV2Endpoint.serve(accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"))
+            return OpenAPIV2Endpoint.serve(accept: request.header("accept"), ifNoneMatch: request.header("if-none-match"),
+                                           document: customResources.openAPIV2() ?? .shared)
         default:
             break
         }
@@ -125,7 +131,7 @@ public final class APIHandler: Sendable {
             return try SelfSubjectReview.answer(request)
         }
         if path == "/openapi/v3" || path.hasPrefix("/openapi/v3/") {
-            return try OpenAPIEndpoint.serve(path: path)
+            return try OpenAPIEndpoint.serve(path: path, custom: customResources.openAPIV3())
         }
         if let resp = discovery.groupVersion(path, accept: request.header("accept")) {
             return resp

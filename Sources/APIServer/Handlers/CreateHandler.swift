@@ -49,6 +49,9 @@ extension APIHandler {
         guard let mode = FieldValidationDirective(queryValue: ctx.request.query["fieldValidation"]) else {
             throw APIError.badRequest("fieldValidation parameter unsupported: \(ctx.request.query["fieldValidation"] ?? ""); supported values: Ignore, Warn, Strict")
         }
+        if let custom = ctx.custom {
+            return try checkCustomFields(ctx, custom, &obj, mode: mode, isPatch: isPatch)
+        }
         if let typeError = TypeChecker(schema: .shared).firstError(in: obj, group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind) {
             let kind = ctx.info.kind
             throw APIError.badRequest("\(kind) in version \"\(ctx.info.version)\" cannot be handled as a \(kind): \(typeError)")
@@ -109,7 +112,7 @@ extension APIHandler {
             obj = try await allocateServiceAddresses(obj, dryRun: ctx.request.isDryRun)
         }
         if recordManager {
-            obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil)
+            obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil, custom: ctx.custom)
         }
         return obj
     }

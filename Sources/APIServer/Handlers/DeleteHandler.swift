@@ -57,6 +57,17 @@ extension APIHandler {
             case "Orphan": if !finalizers.contains("orphan") { finalizers.append("orphan") }
             default: break
             }
+            // A CRD goes only after its custom resources: the finalizer controller empties it first.
+            if ctx.info.group == "apiextensions.k8s.io", ctx.info.resource == "customresourcedefinitions", current.metaDeletionTimestamp == nil,
+               !finalizers.contains(CustomResourceDefinitionController.cleanupFinalizer) {
+                finalizers.append(CustomResourceDefinitionController.cleanupFinalizer)
+                var conditions = current[path: ["status", "conditions"]]?.array ?? []
+                conditions.removeAll { $0["type"]?.string == "Terminating" }
+                conditions.append(["type": "Terminating", "status": "True", "lastTransitionTime": .string(RFC3339.time()),
+                                   "reason": "InstanceDeletionPending",
+                                   "message": "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon"])
+                next[path: ["status", "conditions"]] = .array(conditions)
+            }
             let graceful = gracePeriod(ctx, current, options)
             let isNamespace = ctx.info.resource == "namespaces" && ctx.info.group.isEmpty
             let needsWait = !finalizers.isEmpty || graceful != nil || isNamespace

@@ -12,12 +12,15 @@ struct Discovery: Sendable {
     let legacyGroups: Data
     let groupVersions: [String: Data]
     let etags: [String: String]
+    /// Served groups with their versions, preferred first.
+    let groups: [(name: String, versions: [String])]
 
     static let aggregatedType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     static let aggregatedTypeBeta = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
 
-    init() {
-        let resources = Catalog.resources
+    /// Built from the catalog, plus custom resources (and their groups) when CRDs serve any.
+    init(resources: [ResourceInfo] = Catalog.resources, groups: [(name: String, versions: [String])] = Catalog.groups) {
+        self.groups = groups
         func resourceEntry(_ r: ResourceInfo) -> JSON {
             var e: JSON = [
                 "resource": .string(r.resource),
@@ -41,7 +44,7 @@ struct Discovery: Sendable {
         }
         func groupEntry(_ name: String) -> JSON {
             // Preferred version first, as the catalog lists them.
-            let versions = Catalog.groups.first { $0.name == name }?.versions ?? []
+            let versions = groups.first { $0.name == name }?.versions ?? []
             return [
                 "metadata": ["name": .string(name), "creationTimestamp": .null],
                 "versions": .array(versions.map { v in
@@ -53,14 +56,14 @@ struct Discovery: Sendable {
         func aggregatedList(_ groups: [String]) -> JSON {
             ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": [:], "items": .array(groups.map(groupEntry))]
         }
-        let groupNames = Catalog.groups.map(\.name).filter { !$0.isEmpty }
+        let groupNames = groups.map(\.name).filter { !$0.isEmpty }
         aggregatedCore = aggregatedList([""]).serialized()
         aggregatedGroups = aggregatedList(groupNames).serialized()
 
         legacyCore = (["kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]]] as JSON).serialized()
         legacyGroups = ([
             "kind": "APIGroupList", "apiVersion": "v1",
-            "groups": .array(Catalog.groups.filter { !$0.name.isEmpty }.map { g in
+            "groups": .array(groups.filter { !$0.name.isEmpty }.map { g in
                 let versions: [JSON] = g.versions.map { ["groupVersion": .string("\(g.name)/\($0)"), "version": .string($0)] }
                 return ["name": .string(g.name), "versions": .array(versions), "preferredVersion": versions[0]]
             }),
@@ -124,7 +127,7 @@ struct Discovery: Sendable {
     func groupVersion(_ path: String, accept: String?) -> APIResponse? {
         if let d = groupVersions[path] { return APIResponse(status: 200, body: .data(d)) }
         let parts = path.split(separator: "/")
-        if parts.count == 2, parts[0] == "apis", let g = Catalog.groups.first(where: { $0.name == parts[1] }) {
+        if parts.count == 2, parts[0] == "apis", let g = groups.first(where: { $0.name == parts[1] }) {
             let versions: [JSON] = g.versions.map { ["groupVersion": .string("\(g.name)/\($0)"), "version": .string($0)] }
             let group: JSON = ["kind": "APIGroup", "apiVersion": "v1", "name": .string(g.name), "versions": .array(versions), "preferredVersion": versions[0]]
             return .json(group)

@@ -5,12 +5,13 @@ import OpenAPI
 /// `/openapi/v3` and its per group-version documents. kubectl caches them by URL, so the URLs carry a
 /// content hash and the documents are served with that hash as their ETag.
 enum OpenAPIEndpoint {
-    static func serve(path: String) throws -> APIResponse {
-        let docs = OpenAPIDocuments.shared
+    static func serve(path: String, custom: OpenAPIDocuments? = nil) throws -> APIResponse {
+        var docs = OpenAPIDocuments.shared
         if path == "/openapi/v3" {
-            return APIResponse(status: 200, body: .data(docs.root))
+            return APIResponse(status: 200, body: .data(custom.map { docs.root(mergedWith: $0) } ?? docs.root))
         }
         let gv = String(path.dropFirst("/openapi/v3/".count))
+        if let custom, docs.document(for: gv) == nil { docs = custom }
         guard let doc = docs.document(for: gv) else {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

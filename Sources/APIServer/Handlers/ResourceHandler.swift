@@ -5,6 +5,10 @@ import Registry
 /// Dispatch of resource requests to verbs, and the read verbs (get, list).
 extension APIHandler {
     func serveResource(_ request: APIRequest, _ ri: RequestInfo) async throws -> APIResponse {
+        if Catalog.lookup(group: ri.group, version: ri.version, resource: ri.resource) == nil,
+           let custom = customResources.lookup(group: ri.group, version: ri.version, resource: ri.resource) {
+            return try await serveCustomResource(request, ri, custom)
+        }
         guard let info = Catalog.lookup(group: ri.group, version: ri.version, resource: ri.resource),
             let store = versionedStores[Self.key(info.group, info.version, info.resource)]
         else {
@@ -89,7 +93,7 @@ extension APIHandler {
         case .table(let v):
             let t = try Adapters.table(
                 info: ctx.info, objects: [object], includeObject: ctx.request.query["includeObject"] ?? "Metadata",
-                listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v)
+                listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v, custom: ctx.custom)
             return .json(t, status: status, headers: headers)
         case .partialMetadata(let v):
             return .json(Adapters.partialMetadata(object, version: v), status: status, headers: headers)
@@ -129,7 +133,7 @@ extension APIHandler {
         case .table(let v):
             return .json(try Adapters.table(
                 info: ctx.info, objects: page.items, includeObject: q["includeObject"] ?? "Metadata",
-                listMeta: listMeta, version: v))
+                listMeta: listMeta, version: v, custom: ctx.custom))
         case .partialMetadata(let v):
             return .json([
                 "kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(v)"), "metadata": listMeta,
@@ -153,6 +157,8 @@ struct RequestContext: Sendable {
     let info: ResourceInfo
     let store: ResourceStore
     let strategy: any ResourceStrategy
+    /// Set when the request addresses a custom resource.
+    var custom: CustomResourceServing? = nil
 
     var namespace: String? { info.namespaced ? ri.namespace : nil }
 

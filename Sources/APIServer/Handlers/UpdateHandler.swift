@@ -23,9 +23,14 @@ extension APIHandler {
     func patch(_ ctx: RequestContext, name: String) async throws -> APIResponse {
         let type = ctx.request.contentType
         let patch = try ctx.request.decodeBody(apiVersion: ctx.info.apiVersion, kind: ctx.info.kind)
-        let schema = Schema.shared.node(group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind)
+        let schema = Adapters.schema(ctx.info, custom: ctx.custom)
         if type == "application/apply-patch+yaml" {
             return try await apply(ctx, name: name, applied: patch)
+        }
+        if ctx.custom != nil, type == "application/strategic-merge-patch+json" {
+            // Custom resources have no Go struct tags to merge by (upstream's crdHandler).
+            throw APIError(code: 415, reason: "UnsupportedMediaType",
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         }
         let patchRV = patch[path: ["metadata", "resourceVersion"]]?.string
         var warnings: [String] = []
@@ -63,7 +68,7 @@ extension APIHandler {
         let warnings = try checkFields(ctx, &applied)
         let force = ctx.request.query.bool("force")
         if try await ctx.store.getIfExists(namespace: ctx.namespace, name: name) == nil {
-            var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info)
+            var newObj = try Adapters.serverSideApply(live: nil, applied: applied, manager: manager, force: force, info: ctx.info, custom: ctx.custom)
             newObj.metaName = name
             newObj = try await admitNew(ctx, newObj, recordManager: false)
             if ctx.request.isDryRun { return try respond(ctx, object: newObj, status: 201, warnings: warnings) }
@@ -71,7 +76,7 @@ extension APIHandler {
             return try respond(ctx, object: created, status: 201, warnings: warnings)
         }
         let result = try await writeUpdate(ctx, name: name, retryOnConflict: true, recordManager: false) { current in
-            try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info)
+            try Adapters.serverSideApply(live: current, applied: applied, manager: manager, force: force, info: ctx.info, custom: ctx.custom)
         }
         return try respond(ctx, object: result, warnings: warnings)
     }
@@ -125,7 +130,7 @@ extension APIHandler {
                 throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
             }
             if recordManager {
-                next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource)
+                next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)
             }
             if ctx.request.isDryRun {
                 dryRunResult = next

@@ -34,7 +34,7 @@ extension APIHandler {
             after = n
         }
 
-        let encoder = WatchEventEncoder(info: ctx.info, format: format, handler: self, filtered: filtered)
+        let encoder = WatchEventEncoder(info: ctx.info, format: format, handler: self, filtered: filtered, custom: ctx.custom)
         let prefix = ctx.store.prefix(namespace: ctx.namespace)
         let kv = self.kv
         let store = ctx.store
@@ -111,6 +111,7 @@ struct WatchEventEncoder: Sendable {
     let handler: APIHandler
     /// Whether the watch has selectors (or a name): only then must the previous version be inspected.
     let filtered: Bool
+    var custom: CustomResourceServing? = nil
 
     var formatTag: String {
         switch format {
@@ -126,7 +127,8 @@ struct WatchEventEncoder: Sendable {
         case .object: obj = handler.withTypeMeta(object, info)
         case .table(let v):
             obj = (try? Adapters.table(info: info, objects: [object], includeObject: "Metadata",
-                                 listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v)) ?? object
+                                 listMeta: ["resourceVersion": .string(object.metaResourceVersion ?? "")], version: v,
+                                 custom: custom)) ?? object
         case .partialMetadata(let v): obj = Adapters.partialMetadata(object, version: v)
         }
         var line = (["type": .string(type), "object": obj] as JSON).serialized()

@@ -12,6 +12,8 @@ import Storage
 struct ResourceStore: Sendable {
     let info: ResourceInfo
     let kv: any KeyValueStore
+    /// Set for a custom resource: its storage version and read-time defaulting.
+    var custom: CustomResourceCodec? = nil
 
     /// `/registry/pods/` or `/registry/deployments.apps/`.
     /// Versions sharing one storage (autoscaling v1 and v2, core and events.k8s.io events) share the prefix.
@@ -28,13 +30,14 @@ struct ResourceStore: Sendable {
     }
 
     func decode(_ kv: KeyValue) throws -> JSON {
-        var obj = StorageVersions.fromStorage(try JSON.parse(kv.value), info)
+        let parsed = try JSON.parse(kv.value)
+        var obj = custom.map { $0.fromStorage(parsed) } ?? StorageVersions.fromStorage(parsed, info)
         obj.metaResourceVersion = String(kv.modRevision)
         return obj
     }
 
     func encode(_ object: JSON) -> Data {
-        var o = StorageVersions.toStorage(object, info)
+        var o = custom.map { $0.toStorage(object) } ?? StorageVersions.toStorage(object, info)
         o[path: ["metadata", "resourceVersion"]] = nil
         return o.serialized()
     }
@@ -42,7 +45,8 @@ struct ResourceStore: Sendable {
     /// What a read would give back for `object`: itself, or for a resource stored in another version, its
     /// stored form converted back (fields the storage fills show up at once).
     func roundTripped(_ object: JSON) -> JSON {
-        StorageVersions.isAlias(info) ? StorageVersions.fromStorage(StorageVersions.toStorage(object, info), info) : object
+        if let custom { return custom.fromStorage(custom.toStorage(object)) }
+        return StorageVersions.isAlias(info) ? StorageVersions.fromStorage(StorageVersions.toStorage(object, info), info) : object
     }
 
     func notFound(_ name: String) -> APIError {

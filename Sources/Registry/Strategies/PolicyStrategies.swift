@@ -456,8 +456,8 @@ public struct RuntimeClassStrategy: ResourceStrategy {
     }
 }
 
-/// CustomResourceDefinitions: the object itself (custom resources are not served yet): the name is
-/// `<plural>.<group>`, one storage version; status starts with the stored version.
+/// CustomResourceDefinitions: the object itself (the API server's CRD controller serves its custom
+/// resources): upstream's CRD validation; status starts with the stored version.
 public struct CustomResourceDefinitionStrategy: GenerationalStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
@@ -481,27 +481,7 @@ public struct CustomResourceDefinitionStrategy: GenerationalStrategy {
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
-        let spec = object["spec"] ?? [:], path = FieldPath("spec")
-        var errs: [FieldError] = []
-        let group = spec["group"]?.string ?? "", plural = spec["names"]?["plural"]?.string ?? ""
-        let name = object[path: ["metadata", "name"]]?.string ?? ""
-        if name != "\(plural).\(group)" {
-            errs.append(.invalid(FieldPath("metadata", "name"), name, "must be spec.names.plural+\".\"+spec.group"))
-        }
-        if group.isEmpty { errs.append(.required(path.child("group"))) }
-        else if !group.contains(".") { errs.append(.invalid(path.child("group"), group, "should be a domain with at least one dot")) }
-        if plural.isEmpty { errs.append(.required(path.child("names", "plural"))) }
-        if (spec["names"]?["kind"]?.string ?? "").isEmpty { errs.append(.required(path.child("names", "kind"))) }
-        let scope = spec["scope"]?.string ?? ""
-        if scope != "Cluster" && scope != "Namespaced" {
-            errs.append(scope.isEmpty ? .required(path.child("scope")) : .notSupported(path.child("scope"), scope, ["Cluster", "Namespaced"]))
-        }
-        let versions = spec["versions"]?.array ?? []
-        if versions.isEmpty { errs.append(.required(path.child("versions"), "must have exactly one version marked as storage version")) }
-        else if versions.filter({ $0["storage"]?.bool == true }).count != 1 {
-            errs.append(.invalid(path.child("versions"), raw: "", "must have exactly one version marked as storage version"))
-        }
-        return errs
+        CustomResourceDefinitionValidation.validate(object)
     }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {

@@ -17,6 +17,7 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Watchers in the watch-latency phase.") var watchers = 100
     @Option(help: "Events to send to the watchers.") var watchEvents = 200
     @Option(help: "Storage backend of the server under test.") var storage = "sqlite"
+    @Option(help: "Custom resources to create after defining a CRD (0 skips the phase).") var customResources = 1_000
 
     func run() async throws {
         var clientConfig = ClientConfig(server: "http://127.0.0.1:\(BenchAPIServer.port())", userAgent: "skiff-bench")
@@ -108,6 +109,9 @@ struct APIBench: AsyncParsableCommand {
             try await group.waitForAll()
         }
         print("event to watcher with \(watchers) watchers (from write sent): \(watchLatency.summary())")
+
+        // 6. Custom resources: CRD creation to served, then concurrent creates.
+        if customResources > 0 { try await CustomResourceBench.run(client: client, count: customResources, clients: clients) }
         print(String(format: "final RSS: %.1f MiB", residentMiB(pid: proc.processIdentifier)))
         await client.shutdown()
     }
