@@ -4,65 +4,24 @@ backoffLimit, Indexed Jobs hand each pod its JOB_COMPLETION_INDEX, and a CronJob
 two seconds of the minute while Forbid skips runs that would overlap."""
 import calendar
 import json
-import os
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import SKIFF
-from test_nodes import images_dir
+from real_cluster import apply, eventually, kubectl, real_cluster
 
 NAME = "jobse2e"
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    if os.geteuid() != 0:
-        pytest.skip("real nodes need root")
-    imgs = images_dir()
-    with tempfile.TemporaryDirectory(prefix="skiff-jobs-") as d:
-        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME], env=env, capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stdout + out.stderr
-        try:
-            out = subprocess.run([SKIFF, "load", "image-archive", os.path.join(imgs, "busybox.oci.tar"), "--name", NAME],
-                                 env=env, capture_output=True, text=True, timeout=120)
-            assert out.returncode == 0, out.stdout + out.stderr
-            yield env
-        finally:
-            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=120)
-
-
-def kubectl(env, *args, check=True, input=None, timeout=60):
-    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
-    if check and p.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
-    return p.stdout
-
-
-def apply(env, obj):
-    kubectl(env, "apply", "-f", "-", input=json.dumps(obj))
+    with real_cluster(NAME, nodes=1, images=("busybox.oci.tar",)) as env:
+        yield env
 
 
 def get(env, kind, name):
     return json.loads(kubectl(env, "get", kind, name, "-o", "json"))
-
-
-def eventually(fn, timeout=60, interval=0.3):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (AssertionError, KeyError, IndexError, json.JSONDecodeError):
-            pass
-        time.sleep(interval)
-    return last
 
 
 def job(name, command, restart="Never", **spec):

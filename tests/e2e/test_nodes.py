@@ -9,55 +9,22 @@ import os
 import select
 import signal
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from conftest import ROOT, SKIFF
+from conftest import SKIFF
+from real_cluster import apply, eventually, kubectl, real_cluster
 
 NAME = "e2enodes"
 NODE = f"{NAME}-control-plane"
 NETNS = f"skiff-{NODE}"
 
 
-def images_dir():
-    """The tutorial's offline images (built once with the shared script, cached between runs)."""
-    d = os.environ.get("SKIFF_TEST_IMAGES", "/var/cache/skiff-test-images")
-    script = os.path.join(ROOT, "..", "shared", "images", "build-images.sh")
-    if not all(os.path.exists(os.path.join(d, f)) for f in ("busybox.oci.tar", "nginx-alpine.oci.tar")):
-        subprocess.run(["bash", script, d], check=True, capture_output=True, timeout=600)
-    return d
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    if os.geteuid() != 0:
-        pytest.skip("real nodes need root")
-    imgs = images_dir()
-    with tempfile.TemporaryDirectory(prefix="skiff-nodes-") as d:
-        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME], env=env, capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stdout + out.stderr
-        try:
-            out = subprocess.run([SKIFF, "load", "image-archive", os.path.join(imgs, "busybox.oci.tar"),
-                                  os.path.join(imgs, "nginx-alpine.oci.tar"), "--name", NAME],
-                                 env=env, capture_output=True, text=True, timeout=120)
-            assert out.returncode == 0, out.stdout + out.stderr
-            yield env
-        finally:
-            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=120)
-
-
-def kubectl(env, *args, check=True, input=None, timeout=60):
-    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
-    if check and p.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
-    return p.stdout
-
-
-def apply(env, obj):
-    kubectl(env, "apply", "-f", "-", input=json.dumps(obj))
+    with real_cluster(NAME) as env:
+        yield env
 
 
 def pod(name, image, command=None, **container):
@@ -70,20 +37,6 @@ def pod(name, image, command=None, **container):
 
 def status(env, name):
     return json.loads(kubectl(env, "get", "pod", name, "-o", "json"))["status"]
-
-
-def eventually(fn, timeout=60):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (AssertionError, KeyError, IndexError, json.JSONDecodeError):
-            pass
-        time.sleep(0.3)
-    return last
 
 
 def test_node_reports_the_runtime_and_its_images(cluster):

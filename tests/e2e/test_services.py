@@ -3,15 +3,12 @@ driven by the real kubectl. A client pod on every node reaches a Service whose e
 by name and by ClusterIP, every endpoint gets a share, a Service scaled to nothing fails fast, a NodePort
 answers on every node's address, and busybox's nslookup finds Services and a headless Service's pods."""
 import json
-import os
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from conftest import SKIFF
-from test_nodes import images_dir
+from real_cluster import eventually, kubectl, real_cluster
 
 NAME = "e2esvc"
 NODES = [f"{NAME}-control-plane", f"{NAME}-worker", f"{NAME}-worker2"]
@@ -20,41 +17,9 @@ TOLERATE = [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists
 
 @pytest.fixture(scope="module")
 def cluster():
-    if os.geteuid() != 0:
-        pytest.skip("real nodes need root")
-    imgs = images_dir()
-    with tempfile.TemporaryDirectory(prefix="skiff-svc-") as d:
-        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME, "--nodes", "3"], env=env,
-                             capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stdout + out.stderr
-        try:
-            out = subprocess.run([SKIFF, "load", "image-archive", os.path.join(imgs, "busybox.oci.tar"), "--name", NAME],
-                                 env=env, capture_output=True, text=True, timeout=120)
-            assert out.returncode == 0, out.stdout + out.stderr
-            setup(env)
-            yield env
-        finally:
-            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=120)
-
-
-def kubectl(env, *args, check=True, input=None, timeout=60):
-    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
-    if check and p.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
-    return p.stdout
-
-
-def eventually(fn, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if fn():
-                return True
-        except AssertionError:
-            pass
-        time.sleep(0.3)
-    return False
+    with real_cluster(NAME, nodes=3, images=("busybox.oci.tar",)) as env:
+        setup(env)
+        yield env
 
 
 def pod(name, node, command, labels=None):

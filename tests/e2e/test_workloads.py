@@ -7,13 +7,16 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
-import time
 
 import pytest
 
 from conftest import SKIFF
-from test_nodes import images_dir
+from real_cluster import apply, kubectl, real_cluster
+from real_cluster import eventually as _eventually
+
+
+def eventually(fn, timeout=90, interval=0.5):
+    return _eventually(fn, timeout, interval)
 
 NAME = "stse2e"
 CONTROL_PLANE = f"{NAME}-control-plane"
@@ -22,51 +25,12 @@ WORKER = f"{NAME}-worker"
 
 @pytest.fixture(scope="module")
 def cluster():
-    if os.geteuid() != 0:
-        pytest.skip("real nodes need root")
-    imgs = images_dir()
-    with tempfile.TemporaryDirectory(prefix="skiff-workloads-") as d:
-        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME, "--nodes", "2"], env=env, capture_output=True,
-                             text=True, timeout=400)
-        assert out.returncode == 0, out.stdout + out.stderr
-        try:
-            out = subprocess.run([SKIFF, "load", "image-archive", os.path.join(imgs, "busybox.oci.tar"),
-                                  os.path.join(imgs, "nginx-alpine.oci.tar"), "--name", NAME],
-                                 env=env, capture_output=True, text=True, timeout=180)
-            assert out.returncode == 0, out.stdout + out.stderr
-            yield env
-        finally:
-            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=180)
-
-
-def kubectl(env, *args, check=True, input=None, timeout=60):
-    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
-    if check and p.returncode != 0:
-        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
-    return p.stdout
-
-
-def apply(env, obj):
-    kubectl(env, "apply", "-f", "-", input=json.dumps(obj))
+    with real_cluster(NAME, nodes=2, images=("busybox.oci.tar", "nginx-alpine.oci.tar")) as env:
+        yield env
 
 
 def get(env, *what):
     return json.loads(kubectl(env, "get", *what, "-o", "json"))
-
-
-def eventually(fn, timeout=90):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (AssertionError, KeyError, IndexError, json.JSONDecodeError):
-            pass
-        time.sleep(0.5)
-    return last
 
 
 def ready(pod):

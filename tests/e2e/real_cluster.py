@@ -1,0 +1,70 @@
+"""What the e2e files that need real nodes share: the offline images, a `skiff create cluster` under a temporary
+SKIFF_HOME that is always deleted, and the real kubectl run against it."""
+import contextlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import ROOT, SKIFF
+
+
+def images_dir():
+    """The tutorial's offline images (built once with the shared script, cached between runs)."""
+    d = os.environ.get("SKIFF_TEST_IMAGES", "/var/cache/skiff-test-images")
+    script = os.path.join(ROOT, "..", "shared", "images", "build-images.sh")
+    if not all(os.path.exists(os.path.join(d, f)) for f in ("busybox.oci.tar", "nginx-alpine.oci.tar")):
+        subprocess.run(["bash", script, d], check=True, capture_output=True, timeout=600)
+    return d
+
+
+@contextlib.contextmanager
+def real_cluster(name, nodes=1, images=("busybox.oci.tar", "nginx-alpine.oci.tar"), timeout=400):
+    """A cluster of `nodes` real nodes with `images` loaded; yields the environment kubectl and skiff use for it.
+    Skips unless root (nodes are network namespaces with their own containerd)."""
+    if os.geteuid() != 0:
+        pytest.skip("real nodes need root")
+    imgs = images_dir()
+    with tempfile.TemporaryDirectory(prefix=f"skiff-{name}-") as d:
+        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--nodes", str(nodes)], env=env,
+                             capture_output=True, text=True, timeout=timeout)
+        assert out.returncode == 0, out.stdout + out.stderr
+        try:
+            if images:
+                out = subprocess.run([SKIFF, "load", "image-archive", *[os.path.join(imgs, i) for i in images], "--name", name],
+                                     env=env, capture_output=True, text=True, timeout=180)
+                assert out.returncode == 0, out.stdout + out.stderr
+            yield env
+        finally:
+            subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
+
+
+def kubectl(env, *args, check=True, input=None, timeout=60):
+    p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
+    if check and p.returncode != 0:
+        raise AssertionError(f"kubectl {' '.join(args)}: {p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def apply(env, obj):
+    kubectl(env, "apply", "-f", "-", input=json.dumps(obj))
+
+
+def eventually(fn, timeout=60, interval=0.3):
+    """`fn()`'s first truthy value within `timeout` seconds (its last value otherwise); a check that raises
+    counts as not yet."""
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (AssertionError, KeyError, IndexError, json.JSONDecodeError):
+            pass
+        time.sleep(interval)
+    return last
