@@ -103,8 +103,9 @@ extension ProxierTests {
     }
 }
 
-/// Polls `condition` every 20 ms for up to `timeout`.
-func waitFor(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+/// Polls `condition` every 20 ms for up to `timeout` (patience for the parallel suite on two cores, as
+/// TestSupport.eventually; not a bound under test).
+func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
