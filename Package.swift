@@ -149,7 +149,9 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "APIMachinery", "Client", "PKI", "StaticPods",
+                "APIMachinery", "Client", "PKI", "StaticPods", "NetworkNamespaces",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -5,6 +5,9 @@ import Foundation
 /// gateway inside each pod. No masquerade: traffic between pods on different nodes is routed by the node
 /// namespaces, and nothing has a way out. containerd adds the loopback interface itself.
 /// cniVersion 1.0.0 is the newest Debian's plugins (1.1.1) and containerd 1.6's libcni both speak.
+/// `portmap` follows the bridge so a pod's `hostPort` answers at the node's address (containerd passes the
+/// sandbox's port mappings to plugins declaring the `portMappings` capability); it writes its DNAT rules
+/// with iptables (nf_tables backend), in the node's namespace only.
 public struct CNIConfig: Sendable, Equatable {
     public static let cniVersion = "1.0.0"
     public static let networkName = "skiff"
@@ -26,11 +29,13 @@ public struct CNIConfig: Sendable, Equatable {
     struct Conflist: Codable {
         struct Plugin: Codable {
             var type: String
-            var bridge: String
-            var isGateway: Bool
-            var ipMasq: Bool
-            var hairpinMode: Bool
-            var ipam: IPAM
+            var bridge: String?
+            var isGateway: Bool?
+            var ipMasq: Bool?
+            var hairpinMode: Bool?
+            var ipam: IPAM?
+            var capabilities: [String: Bool]?
+            var snat: Bool?
         }
         struct IPAM: Codable {
             var type: String
@@ -50,6 +55,8 @@ public struct CNIConfig: Sendable, Equatable {
             .init(type: "bridge", bridge: "cni0", isGateway: true, ipMasq: false, hairpinMode: true,
                   ipam: .init(type: "host-local", ranges: [[.init(subnet: podCIDR)]], routes: [.init(dst: "0.0.0.0/0")],
                               dataDir: ipamDataDir)),
+            // snat: a pod reaching its own hostPort through the node's address gets its answer back.
+            .init(type: "portmap", capabilities: ["portMappings": true], snat: true),
         ])
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

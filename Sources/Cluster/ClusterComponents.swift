@@ -20,7 +20,7 @@ public enum ClusterComponents {
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
                 // Published to every namespace as the kube-root-ca.crt ConfigMap pods mount.
                 "--root-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
-            ]),
+            ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])),
         ]
         for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {
             let serving = paths.pki.appendingPathComponent("kubelet-\(node.name)-serving").path
@@ -52,8 +52,18 @@ public enum ClusterComponents {
         }
         if spec.runtime == "containerd" {
             out += ClusterAddons.components(spec: spec, paths: paths, layouts: layouts)
+            out += (spec.portMappings ?? []).filter { $0.node < layouts.count }.map { portPublisher($0, node: layouts[$0.node], paths: paths) }
         }
         return out
+    }
+
+    /// `skiff port-publisher` for one mapping; `--cluster-root` marks the process as the cluster's for the
+    /// teardown sweep.
+    public static func portPublisher(_ m: PortMapping, node: NodeLayout, paths: ClusterPaths) -> ComponentSpec {
+        ComponentSpec(name: m.componentName, arguments: [
+            "port-publisher", "--listen", "\(m.listenAddress):\(m.hostPort)", "--protocol", m.proto.rawValue,
+            "--netns", node.netnsPath, "--target", "\(node.ip):\(m.nodePort)", "--cluster-root", paths.root.path + "/",
+        ])
     }
 
     /// A node's containerd, run inside the node's network namespace. `nsenter --net` rather than

@@ -21,7 +21,8 @@ public struct ClusterCreator: Sendable {
     /// Creates the cluster. `wait` bounds the wait for every node Ready and the control-plane pods
     /// Running; zero (kind's default) returns once the API server answers and every node's containerd
     /// serves with the pause image imported.
-    public func create(name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL) async throws {
+    public func create(name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL,
+                       portMappings: [PortMapping] = []) async throws {
         try ClusterManager.validate(name: name)
         guard runtime == "containerd" || runtime == "simulated" else {
             throw ClusterError("unknown runtime \"\(runtime)\": use containerd or simulated")
@@ -41,7 +42,18 @@ public struct ClusterCreator: Sendable {
             let p = try ClusterManager.freePort()
             if !ports.contains(p) { ports.append(p) }
         }
-        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()))
+        if let dup = PortMapping.duplicates(portMappings).first {
+            throw ClusterError("host port \(dup.hostPort)/\(dup.proto.rawValue) is mapped twice")
+        }
+        if let outside = portMappings.first(where: { $0.node >= max(nodes, 1) }) {
+            throw ClusterError("port mapping \(outside) names node \(outside.node), but the cluster has \(max(nodes, 1)) node(s)")
+        }
+        if runtime != "containerd", !portMappings.isEmpty {
+            throw ClusterError("port mappings need real nodes (--runtime containerd): simulated nodes have no ports")
+        }
+        let hostLink = runtime == "containerd" ? try chooseHostLink(for: name) : nil
+        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()),
+                                    hostLink: hostLink, portMappings: portMappings)
         if runtime == "containerd" {
             for node in NodeLayout.all(spec: spec, paths: paths) { try node.validate() }
             try HostPackages(progress: progress).ensure(HostPackages.nodeRuntime)
@@ -82,6 +94,20 @@ public struct ClusterCreator: Sendable {
         }
     }
 
+    /// A `HostLink` no other cluster holds and clear of every address and route the host has.
+    func chooseHostLink(for name: String) throws -> HostLink {
+        var taken = Set<Int>()
+        for other in ClusterPaths.existingClusters() where other != name {
+            if let index = (try? ClusterSpec.load(from: ClusterPaths(name: other).spec))?.hostLink?.index { taken.insert(index) }
+        }
+        let routes = (try? HostCommand("ip", "-o", "-4", "route", "show", "table", "all").run()) ?? ""
+        let addresses = (try? HostCommand("ip", "-o", "-4", "addr", "show").run()) ?? ""
+        guard let link = HostLink.choose(taken: taken, occupied: HostLink.occupiedRanges(routes: routes, addresses: addresses)) else {
+            throw ClusterError("no free 172.31.N.0/24 range for the cluster's host link (each cluster takes one)")
+        }
+        return link
+    }
+
     private func build(spec: ClusterSpec, paths: ClusterPaths, wait: Duration, kubeconfigPath: URL) async throws {
         let name = spec.name
         try spec.save(to: paths.spec)
@@ -105,6 +131,12 @@ public struct ClusterCreator: Sendable {
             try NodeNetwork(plan: NodeNetworkPlan(spec: spec, paths: paths)).setUp()
             for node in layouts { try NodeRuntimeFiles.write(node) }
             progress(" ✓ Preparing nodes 📦 (\(layouts.map { "\($0.name) \($0.ip)" }.joined(separator: ", ")); namespace \(paths.clusterNetns), bridge \(NodeNetworkPlan.bridge))")
+            if let link = spec.hostLink {
+                progress(" ✓ Routing the host to the cluster 🛣️ (LoadBalancer pool \(link.loadBalancerPool) via \(link.hostDevice))")
+            }
+            for m in spec.portMappings ?? [] {
+                progress(" ✓ Publishing \(m.listenAddress):\(m.hostPort) → \(layouts[m.node].name) port \(m.nodePort)/\(m.proto.rawValue)")
+            }
         } else {
             progress(" ✓ Preparing nodes 📦 (\(spec.nodes.map(\.name).joined(separator: ", ")); runtime simulated)")
         }

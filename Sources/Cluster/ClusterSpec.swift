@@ -28,6 +28,10 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     public var serviceCIDR: String
     public var podCIDR: String
     public var createdAt: String
+    /// The host's way in (docs/networking.md): nil for simulated clusters and for specs written before it.
+    public var hostLink: HostLink?
+    /// Node ports published on the host's loopback (`--port`, `extraPortMappings`).
+    public var portMappings: [PortMapping]?
 
     /// kind's node names: N-control-plane, then N-worker, N-worker2, ...
     public static func nodeNames(cluster: String, count: Int) -> [String] {
@@ -37,7 +41,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         return names
     }
 
-    public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = []) -> ClusterSpec {
+    public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = [],
+                            hostLink: HostLink? = nil, portMappings: [PortMapping] = []) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
         return ClusterSpec(
             name: name,
@@ -46,7 +51,7 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
                      kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
-            createdAt: RFC3339.time())
+            createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings)
     }
 
     public func save(to url: URL) throws {

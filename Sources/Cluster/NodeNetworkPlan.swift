@@ -8,15 +8,18 @@ import Foundation
 public struct NodeNetworkPlan: Sendable, Equatable {
     public let clusterNetns: String
     public let nodes: [NodeLayout]
+    /// The host's way into the cluster (`HostLink`); nil builds the closed network of older clusters.
+    public let hostLink: HostLink?
     public static let bridge = "skiff0"
 
-    public init(clusterNetns: String, nodes: [NodeLayout]) {
+    public init(clusterNetns: String, nodes: [NodeLayout], hostLink: HostLink? = nil) {
         self.clusterNetns = clusterNetns
         self.nodes = nodes
+        self.hostLink = hostLink
     }
 
     public init(spec: ClusterSpec, paths: ClusterPaths) {
-        self.init(clusterNetns: paths.clusterNetns, nodes: NodeLayout.all(spec: spec, paths: paths))
+        self.init(clusterNetns: paths.clusterNetns, nodes: NodeLayout.all(spec: spec, paths: paths), hostLink: spec.hostLink)
     }
 
     /// Every namespace the plan creates, cluster first.
@@ -55,10 +58,13 @@ public struct NodeNetworkPlan: Sendable, Equatable {
         for r in routes(of: node) {
             cmds.append(["ip", "-n", ns, "route", "add", r.destination, "via", r.via, "dev", "eth0"])
         }
+        if let hostLink { cmds += hostLink.nodeCommands(netns: ns) }
         cmds.append(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         return cmds
     }
 
-    /// Everything, in order.
-    public var commands: [[String]] { clusterCommands + nodes.flatMap(nodeCommands) }
+    /// Everything, in order: the host link last, so its route appears only once the nodes behind it exist.
+    public var commands: [[String]] {
+        clusterCommands + nodes.flatMap(nodeCommands) + (hostLink?.setUpCommands(clusterNetns: clusterNetns, bridge: Self.bridge) ?? [])
+    }
 }

@@ -10,15 +10,18 @@ import Foundation
 public struct NodeTeardown: Sendable {
     public let paths: ClusterPaths
     public let nodes: [NodeLayout]
+    /// The host's way in, whose host end (device, address, route) goes too.
+    public var hostLink: HostLink?
     public var log: @Sendable (String) -> Void = { _ in }
 
-    public init(paths: ClusterPaths, nodes: [NodeLayout]) {
+    public init(paths: ClusterPaths, nodes: [NodeLayout], hostLink: HostLink? = nil) {
         self.paths = paths
         self.nodes = nodes
+        self.hostLink = hostLink
     }
 
     public init(spec: ClusterSpec, paths: ClusterPaths) {
-        self.init(paths: paths, nodes: NodeLayout.all(spec: spec, paths: paths))
+        self.init(paths: paths, nodes: NodeLayout.all(spec: spec, paths: paths), hostLink: spec.hostLink)
     }
 
     /// Step 1: every node's sandboxes through CRI, all nodes at once; a node whose containerd is not
@@ -81,7 +84,7 @@ public struct NodeTeardown: Sendable {
         }
         for root in cgroupRoots { _ = rmdir(root + "/skiff") }   // the shared parent, once no cluster uses it
 
-        do { try NodeNetwork(plan: NodeNetworkPlan(clusterNetns: paths.clusterNetns, nodes: nodes)).removeNamespaces() } catch {
+        do { try NodeNetwork(plan: NodeNetworkPlan(clusterNetns: paths.clusterNetns, nodes: nodes, hostLink: hostLink)).removeNamespaces() } catch {
             problems.append("\(error)")
         }
 

@@ -5,11 +5,12 @@ import Logging
 
 /// Everything `skiff proxy` is told.
 public struct ProxyServerOptions: Sendable {
-    /// The node whose namespace is programmed (for logs; the proxy programs every Service on every node).
+    /// The node whose namespace is programmed (every Service is programmed on every node; this node's own
+    /// endpoints matter for `externalTrafficPolicy: Local`).
     public var nodeName: String
     /// The node's network namespace (`skiff-N`); nil programs the current one.
     public var netns: String?
-    /// The pod range; informational, as only hairpin traffic is masqueraded.
+    /// The pod range: pods reaching a Local-policy service's external address may use any endpoint.
     public var clusterCIDR = "10.244.0.0/16"
     public var proxier = ProxierOptions()
     /// `HOST:PORT` for `/metrics` and `/healthz`; nil turns them off.
@@ -40,9 +41,13 @@ public struct ProxyServer: Sendable {
     ) {
         self.client = client
         self.options = options
+        var proxierOptions = options.proxier
+        proxierOptions.nodeName = proxierOptions.nodeName ?? options.nodeName
+        proxierOptions.clusterCIDR = proxierOptions.clusterCIDR ?? options.clusterCIDR
         proxier = Proxier(
-            options: options.proxier, executor: executor ?? NFTCommand(netns: options.netns),
-            conntrack: executor == nil ? ConntrackCommand(netns: options.netns) : nil, metrics: metrics, logger: options.logger)
+            options: proxierOptions, executor: executor ?? NFTCommand(netns: options.netns),
+            conntrack: executor == nil ? ConntrackCommand(netns: options.netns) : nil,
+            announcer: executor == nil ? DummyInterfaceAnnouncer(netns: options.netns) : nil, metrics: metrics, logger: options.logger)
     }
 
     public func run() async throws {

@@ -35,21 +35,32 @@ struct CreateCluster: AsyncParsableCommand {
     @Flag(help: "Keep the cluster if it fails to come up, to read its logs.") var retain = false
     @Option(help: "A kind-style cluster config (kind: Cluster, nodes: [{role: control-plane}, {role: worker}, ...]).")
     var config: String?
+    @Option(name: .customLong("port"),
+            help: "Publish the control-plane node's port on the host's loopback: HOST:NODEPORT[/tcp|udp], e.g. 8080:30080 (repeatable).")
+    var ports: [String] = []
 
     func run() async throws {
         guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
         var name = self.name
         var nodes = self.nodes
+        var mappings: [PortMapping] = []
         if let config {
             let c = try ClusterConfigFile.load(path: config)
             nodes = c.nodes
             if let n = c.name, self.name == "skiff" { name = n }
+            mappings = c.portMappings
+        }
+        do {
+            mappings += try ports.map(PortMapping.parse)
+        } catch let e as PortMapping.ParseError {
+            throw ValidationError(e.description)
         }
         do {
             var creator = ClusterCreator(executable: currentExecutable())
             creator.retainOnFailure = retain
             try await creator.create(
-                name: name, nodes: nodes, runtime: runtime, wait: .seconds(seconds), kubeconfigPath: kubeconfigPath(kubeconfig))
+                name: name, nodes: nodes, runtime: runtime, wait: .seconds(seconds), kubeconfigPath: kubeconfigPath(kubeconfig),
+                portMappings: mappings)
         } catch let e as ClusterError {
             throw ValidationError(e.description)
         }

@@ -13,6 +13,8 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "Run only while holding the kube-system/kube-controller-manager Lease.") var leaderElect = true
     @Option(help: "Seconds without a node heartbeat before the node is marked unknown.") var nodeMonitorGracePeriod = 40
     @Option(help: "The cluster CA (PEM) published to every namespace as the kube-root-ca.crt ConfigMap (default: the kubeconfig's CA).") var rootCAFile: String?
+    @Option(help: "CIDR LoadBalancer Services get their addresses from (the cluster's host-routed pool); unset leaves them pending.")
+    var loadBalancerPool: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -20,6 +22,12 @@ struct ControllerManagerCommand: AsyncParsableCommand {
         let clientConfig = try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-controller-manager/v1.32.0-skiff")
         let client = KubeClient(clientConfig)
         var options = ControllerManagerOptions()
+        if let loadBalancerPool {
+            guard let allocator = LoadBalancerIPAllocator(pool: loadBalancerPool) else {
+                throw ValidationError("--load-balancer-pool must be an IPv4 CIDR of at least 4 addresses, e.g. 172.31.0.128/25")
+            }
+            options.loadBalancerPool = allocator
+        }
         if let rootCAFile {
             options.rootCA = try String(contentsOfFile: rootCAFile, encoding: .utf8)
         } else if let ca = clientConfig.caPEM {

@@ -46,11 +46,14 @@ import Testing
         #expect(dump.contains(#"Root = "/run/skiff/cfg/cfg-worker/runc""#))
     }
 
-    @Test func cniConflistIsABridgeOverTheNodesPodRange() throws {
+    @Test func cniConflistIsABridgeOverTheNodesPodRangeThenPortmap() throws {
         let json = try JSONSerialization.jsonObject(with: CNIConfig(node: node).json) as! [String: Any]
         #expect(json["cniVersion"] as? String == "1.0.0")
         let plugins = json["plugins"] as! [[String: Any]]
-        #expect(plugins.count == 1)
+        #expect(plugins.count == 2)
+        #expect(plugins[1]["type"] as? String == "portmap")
+        #expect(plugins[1]["capabilities"] as? [String: Bool] == ["portMappings": true])
+        #expect(plugins[1]["ipam"] == nil)
         let bridge = plugins[0]
         #expect(bridge["type"] as? String == "bridge")
         #expect(bridge["bridge"] as? String == "cni0")

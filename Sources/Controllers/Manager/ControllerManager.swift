@@ -97,6 +97,12 @@ public final class ControllerManager: Sendable {
             let c = PodGCController(client: client, informers: informers, terminatedPodThreshold: options.terminatedPodGCThreshold, logger: logger("podgc"))
             runs.append { await c.run() }
         }
+        if on.contains(ServiceLoadBalancerController.name), let pool = options.loadBalancerPool {
+            let c = ServiceLoadBalancerController(
+                client: client, informers: informers, allocator: pool,
+                recorder: events.recorder(component: "service-controller"), logger: logger("service-lb"))
+            runs.append { await c.run() }
+        }
         self.runs = runs
     }
 

@@ -11,6 +11,7 @@ public struct ControllerManagerOptions: Sendable {
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
+        "service-lb-controller",
     ]
 
     /// Which controllers run.
@@ -58,6 +59,10 @@ public struct ControllerManagerOptions: Sendable {
     /// The cluster CA's PEM, published to every namespace as `kube-root-ca.crt` (upstream: `--root-ca-file`,
     /// else the CA of the manager's kubeconfig). nil: nothing is published (plain-HTTP test clusters).
     public var rootCA: String?
+
+    /// Where LoadBalancer Services get their addresses (`--load-balancer-pool`, the cluster's host-routed
+    /// pool); nil leaves them `<pending>`, as a cluster without a cloud provider does.
+    public var loadBalancerPool: LoadBalancerIPAllocator?
 
     /// How often informers replay their caches to the controllers (nil: never).
     public var resyncPeriod: Duration? = nil

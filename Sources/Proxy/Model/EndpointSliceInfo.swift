@@ -22,11 +22,15 @@ public struct EndpointSliceInfo: Sendable, Hashable {
     /// The first address of every endpoint whose `conditions.ready` is not false (absent means ready, as
     /// the API defines it); not-ready endpoints get no traffic.
     public var readyAddresses: [String]
+    /// The node of each ready address that names one (`endpoints[].nodeName`): which endpoints are this
+    /// node's own, for `externalTrafficPolicy: Local`.
+    public var nodeNames: [String: String]
 
-    public init(serviceKey: String, ports: [Port], readyAddresses: [String]) {
+    public init(serviceKey: String, ports: [Port], readyAddresses: [String], nodeNames: [String: String] = [:]) {
         self.serviceKey = serviceKey
         self.ports = ports
         self.readyAddresses = readyAddresses
+        self.nodeNames = nodeNames
     }
 
     public static let serviceNameLabel = "kubernetes.io/service-name"
@@ -46,12 +50,14 @@ public struct EndpointSliceInfo: Sendable, Hashable {
             ports.append(Port(name: p["name"]?.string ?? "", proto: proto, port: Int(port)))
         }
         var addresses: [String] = []
+        var nodes: [String: String] = [:]
         for e in slice["endpoints"]?.array ?? [] {
             if e[path: ["conditions", "ready"]]?.bool == false { continue }
             guard let a = e["addresses"]?.array?.first?.string, IPv4.isValid(a) else { continue }
             addresses.append(a)
+            if let n = e["nodeName"]?.string, !n.isEmpty { nodes[a] = n }
         }
-        return EndpointSliceInfo(serviceKey: "\(namespace)/\(service)", ports: ports, readyAddresses: addresses)
+        return EndpointSliceInfo(serviceKey: "\(namespace)/\(service)", ports: ports, readyAddresses: addresses, nodeNames: nodes)
     }
 
     /// The slice's trigger-time annotation, when present and parseable.

@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 
 /// One port of one Service, as the proxy programs it: the unit that gets a `service-…` chain (upstream's
 /// `ServicePort`). A Service with three ports is three of these.
@@ -15,10 +16,19 @@ public struct ServicePortInfo: Sendable, Hashable, Comparable {
     public var nodePort: Int?
     /// `sessionAffinity: ClientIP`'s timeout in seconds; nil without affinity.
     public var affinityTimeoutSeconds: Int?
+    /// The IPv4 addresses of `status.loadBalancer.ingress` whose `ipMode` is VIP (or unset): traffic to them
+    /// is the proxy's. `ipMode: Proxy` addresses belong to a balancer that forwards to the nodes itself.
+    public var loadBalancerIPs: [String]
+    /// `externalTrafficPolicy: Local`: NodePort and load-balancer traffic goes to this node's endpoints
+    /// only, with the client's address kept.
+    public var externalPolicyLocal: Bool
+    /// `loadBalancerSourceRanges` (IPv4 CIDRs): load-balancer traffic from anywhere else is dropped.
+    public var sourceRanges: [String]
 
     public init(
         namespace: String, name: String, portName: String = "", proto: L4Protocol = .tcp, clusterIP: String, port: Int,
-        nodePort: Int? = nil, affinityTimeoutSeconds: Int? = nil
+        nodePort: Int? = nil, affinityTimeoutSeconds: Int? = nil, loadBalancerIPs: [String] = [], externalPolicyLocal: Bool = false,
+        sourceRanges: [String] = []
     ) {
         self.namespace = namespace
         self.name = name
@@ -28,7 +38,13 @@ public struct ServicePortInfo: Sendable, Hashable, Comparable {
         self.port = port
         self.nodePort = nodePort
         self.affinityTimeoutSeconds = affinityTimeoutSeconds
+        self.loadBalancerIPs = loadBalancerIPs
+        self.externalPolicyLocal = externalPolicyLocal
+        self.sourceRanges = sourceRanges
     }
+
+    /// True when something outside the cluster's pods may reach this port (NodePort or load balancer).
+    public var hasExternalTraffic: Bool { nodePort != nil || !loadBalancerIPs.isEmpty }
 
     /// `namespace/name`, the key EndpointSlices point at through `kubernetes.io/service-name`.
     public var serviceKey: String { "\(namespace)/\(name)" }
@@ -61,6 +77,18 @@ public struct ServicePortInfo: Sendable, Hashable, Comparable {
             affinity = Int(max(1, min(t, 86400)))
         }
         let exposesNodePorts = type == "NodePort" || type == "LoadBalancer"
+        var lbIPs: [String] = []
+        var ranges: [String] = []
+        if type == "LoadBalancer" {
+            for i in service[path: ["status", "loadBalancer", "ingress"]]?.array ?? [] {
+                guard let ip = i["ip"]?.string, IPv4.isValid(ip), (i["ipMode"]?.string ?? "VIP") == "VIP", !lbIPs.contains(ip) else { continue }
+                lbIPs.append(ip)
+            }
+            // Validation allows spaces around each range (it trims them); IPv6 ranges have no place in an ip table.
+            ranges = (spec["loadBalancerSourceRanges"]?.array ?? []).compactMap { $0.string?.trimmingCharacters(in: .whitespaces) }
+                .compactMap { IPv4CIDR($0)?.description }
+        }
+        let local = exposesNodePorts && spec["externalTrafficPolicy"]?.string == "Local"
         var out: [ServicePortInfo] = []
         for p in spec["ports"]?.array ?? [] {
             guard let port = p["port"]?.int, let proto = L4Protocol(apiValue: p["protocol"]?.string) else { continue }
@@ -68,7 +96,8 @@ public struct ServicePortInfo: Sendable, Hashable, Comparable {
             if exposesNodePorts, let np = p["nodePort"]?.int, np > 0 { nodePort = Int(np) }
             out.append(ServicePortInfo(
                 namespace: namespace, name: name, portName: p["name"]?.string ?? "", proto: proto, clusterIP: clusterIP,
-                port: Int(port), nodePort: nodePort, affinityTimeoutSeconds: affinity))
+                port: Int(port), nodePort: nodePort, affinityTimeoutSeconds: affinity, loadBalancerIPs: lbIPs,
+                externalPolicyLocal: local, sourceRanges: ranges))
         }
         return out
     }

@@ -9,6 +9,8 @@ public enum ChainNames {
     public static let endpointPrefix = "endpoint-"
     public static let externalPrefix = "external-"
     public static let affinityPrefix = "affinity-"
+    public static let firewallPrefix = "firewall-"
+    public static let localPrefix = "local-"
     /// Longest base (hash and readable part) kept, leaving room for the longest prefix.
     static let maxBaseLength = 240
 
@@ -22,6 +24,17 @@ public enum ChainNames {
         externalPrefix + hashed(serviceBase(sp))
     }
 
+    /// `loadBalancerSourceRanges`' check (upstream's `firewall-` chains).
+    public static func firewallChain(_ sp: ServicePortInfo) -> String {
+        firewallPrefix + hashed(serviceBase(sp))
+    }
+
+    /// This node's endpoints only, for external traffic under `externalTrafficPolicy: Local` (upstream's
+    /// `local-` chains).
+    public static func localChain(_ sp: ServicePortInfo) -> String {
+        localPrefix + hashed(serviceBase(sp))
+    }
+
     public static func endpointChain(_ sp: ServicePortInfo, _ ep: Endpoint) -> String {
         endpointPrefix + hashed(endpointBase(sp, ep))
     }
@@ -32,7 +45,7 @@ public enum ChainNames {
 
     /// True for the chains the proxy creates per service port or endpoint (and so may delete when stale).
     public static func isServiceOrEndpointChain(_ name: String) -> Bool {
-        (name.hasPrefix(servicePrefix) || name.hasPrefix(endpointPrefix) || name.hasPrefix(externalPrefix)) && name.contains("/")
+        [servicePrefix, endpointPrefix, externalPrefix, firewallPrefix, localPrefix].contains { name.hasPrefix($0) } && name.contains("/")
     }
 
     public static func isAffinitySet(_ name: String) -> Bool {

@@ -9,11 +9,14 @@ public enum ProxyMap: String, Sendable, CaseIterable, Comparable {
     case noEndpointServices = "no-endpoint-services"
     /// protocol . NodePort of a service port without ready endpoints → reject.
     case noEndpointNodePorts = "no-endpoint-nodeports"
+    /// Load-balancer IP . protocol . port of a service port with `loadBalancerSourceRanges` → its
+    /// `firewall-…` chain, which drops every other source before DNAT.
+    case firewallIPs = "firewall-ips"
 
     /// The nft key type of the map.
     public var keyType: String {
         switch self {
-        case .serviceIPs, .noEndpointServices: return "ipv4_addr . inet_proto . inet_service"
+        case .serviceIPs, .noEndpointServices, .firewallIPs: return "ipv4_addr . inet_proto . inet_service"
         case .serviceNodePorts, .noEndpointNodePorts: return "inet_proto . inet_service"
         }
     }
@@ -24,6 +27,7 @@ public enum ProxyMap: String, Sendable, CaseIterable, Comparable {
         case .serviceNodePorts: return "NodePort traffic"
         case .noEndpointServices: return "vmap to reject packets to services with no endpoints"
         case .noEndpointNodePorts: return "vmap to reject packets to service nodeports with no endpoints"
+        case .firewallIPs: return "destinations that are subject to LoadBalancerSourceRanges"
         }
     }
 
@@ -57,6 +61,10 @@ public struct Ruleset: Sendable, Equatable {
     public var clusterIPs: Set<String> = []
     /// Where UDP service traffic is DNATed (not written to nft: for clearing stale conntrack entries).
     public var udpFlows: Set<UDPFlow> = []
+    /// Load-balancer addresses this node answers for on its link (not written to nft: the
+    /// `AddressAnnouncer` puts them on the node), so the cluster namespace's ARP finds a node that
+    /// can serve them.
+    public var announcedAddresses: Set<String> = []
 
     public init() {}
 
@@ -70,6 +78,7 @@ public struct Ruleset: Sendable, Equatable {
         for (m, e) in other.maps { maps[m, default: [:]].merge(e) { a, _ in a } }
         clusterIPs.formUnion(other.clusterIPs)
         udpFlows.formUnion(other.udpFlows)
+        announcedAddresses.formUnion(other.announcedAddresses)
     }
 
     public static func merged(_ parts: some Sequence<Ruleset>) -> Ruleset {

@@ -7,6 +7,7 @@
 /// nat-postrouting (nat, postrouting, 100)  → masquerading   only packets marked for hairpin
 /// filter-input/-forward/-output (filter, -110)  → endpoints-check   reject when no endpoint is ready
 /// filter-forward, filter-output-post-dnat (-90) → cluster-ips-check reject unknown ClusterIP ports
+/// filter-prerouting, filter-output (filter, -110) → firewall-check   loadBalancerSourceRanges, before DNAT
 /// ```
 /// Rejecting happens in filter chains because `reject` is only valid on the input, forward and output
 /// hooks; services with no endpoints never match the DNAT maps, so the order against NAT does not matter.
@@ -24,6 +25,7 @@ public struct TableLayout: Sendable, Equatable {
     public static let servicesChain = "services"
     public static let endpointsCheckChain = "endpoints-check"
     public static let clusterIPsCheckChain = "cluster-ips-check"
+    public static let firewallCheckChain = "firewall-check"
     public static let rejectChain = "reject-chain"
     public static let markMasqChain = "mark-for-masquerade"
     public static let masqueradingChain = "masquerading"
@@ -43,8 +45,10 @@ public struct TableLayout: Sendable, Equatable {
                       rules: ["ct state new jump \(Self.endpointsCheckChain)"]),
             BaseChain(name: "filter-forward", type: "filter", hook: "forward", priority: -110,
                       rules: ["ct state new jump \(Self.endpointsCheckChain)", "ct state new jump \(Self.clusterIPsCheckChain)"]),
+            BaseChain(name: "filter-prerouting", type: "filter", hook: "prerouting", priority: -110,
+                      rules: ["ct state new jump \(Self.firewallCheckChain)"]),
             BaseChain(name: "filter-output", type: "filter", hook: "output", priority: -110,
-                      rules: ["ct state new jump \(Self.endpointsCheckChain)"]),
+                      rules: ["ct state new jump \(Self.firewallCheckChain)", "ct state new jump \(Self.endpointsCheckChain)"]),
             BaseChain(name: "filter-output-post-dnat", type: "filter", hook: "output", priority: -90,
                       rules: ["ct state new jump \(Self.clusterIPsCheckChain)"]),
             BaseChain(name: "nat-prerouting", type: "nat", hook: "prerouting", priority: -100, rules: ["jump \(Self.servicesChain)"]),
@@ -80,6 +84,7 @@ public struct TableLayout: Sendable, Equatable {
             // A port no service claims: refused like a service without endpoints (a TCP reset, not an ICMP
             // error, which a connecting client may only act on after retransmitting its SYN).
             (Self.clusterIPsCheckChain, ["ip daddr @\(Self.clusterIPsSet) goto \(Self.rejectChain)"]),
+            (Self.firewallCheckChain, ["ip daddr . \(maps) @\(ProxyMap.firewallIPs.rawValue)"]),
         ]
     }
 

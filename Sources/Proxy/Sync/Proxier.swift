@@ -12,6 +12,10 @@ public struct ProxierOptions: Sendable {
     public var syncPeriod: Duration = .seconds(30)
     /// First wait after a failed sync; doubles up to `syncPeriod`.
     public var retryPeriod: Duration = .seconds(1)
+    /// This node (for `externalTrafficPolicy: Local`'s local endpoints).
+    public var nodeName: String?
+    /// The pod range (pods skip `externalTrafficPolicy: Local`'s restriction, as upstream).
+    public var clusterCIDR: String?
 
     public init() {}
 }
@@ -44,6 +48,8 @@ public final class Proxier: Sendable {
     public let state: ProxyState
     /// Clears UDP flows to removed endpoints after each sync; nil leaves them to time out.
     public let conntrack: (any ConntrackCleaner)?
+    /// Puts the load-balancer addresses this node serves on the node; nil leaves addresses alone.
+    public let announcer: (any AddressAnnouncer)?
     let logger: Logger
     let builder: RulesetBuilder
     let script: NFTScript
@@ -61,18 +67,21 @@ public final class Proxier: Sendable {
         var consecutiveFailures = 0
         var healthy = false
         var lastSuccess: Date?
+        /// What the announcer was last told successfully (nil: tell it on the next sync).
+        var announced: Set<String>?
     }
 
     public init(
         options: ProxierOptions = ProxierOptions(), executor: any NFTablesExecutor, conntrack: (any ConntrackCleaner)? = nil,
-        metrics: ProxyMetrics = ProxyMetrics(), logger: Logger = Logger(label: "proxy")
+        announcer: (any AddressAnnouncer)? = nil, metrics: ProxyMetrics = ProxyMetrics(), logger: Logger = Logger(label: "proxy")
     ) {
         self.options = options
         self.executor = executor
         self.conntrack = conntrack
+        self.announcer = announcer
         self.metrics = metrics
         self.logger = logger
-        builder = RulesetBuilder(layout: options.layout)
+        builder = RulesetBuilder(layout: options.layout, nodeName: options.nodeName, clusterCIDR: options.clusterCIDR)
         script = NFTScript(layout: options.layout)
         (wakeStream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let wake = self.wake
@@ -195,6 +204,20 @@ public final class Proxier: Sendable {
                 summary: summary,
                 latencies: latencies)
             logger.info("\(Self.logLine(report, programming: metrics.programmingSamples))")
+            if let announcer {
+                let wanted = Ruleset.merged(fragments.values).announcedAddresses
+                let told = sync.withLock { $0.announced }
+                if full || told != wanted {
+                    do {
+                        try await announcer.announce(wanted)
+                        sync.withLock { $0.announced = wanted }
+                    } catch {
+                        // The rules are in; the addresses are retried with the next sync.
+                        sync.withLock { $0.announced = nil; $0.fullRequested = true }
+                        logger.error("announcing load-balancer addresses failed: \(error)")
+                    }
+                }
+            }
             if let conntrack {
                 // Only the changed Services' flows can differ (all of them after a full sync).
                 let keys = full ? Set((previous ?? [:]).keys).union(fragments.keys) : snapshot.changed

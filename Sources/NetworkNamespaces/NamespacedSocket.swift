@@ -1,0 +1,49 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Sockets made inside a network namespace and used from outside it: a socket keeps the namespace it was
+/// created in, so a relay in the root namespace (`skiff port-publisher`) can dial a node's address that only
+/// the node's namespace routes. The socket is made and connected on a throwaway thread in the namespace
+/// (`NetworkNamespace.run`) and its descriptor handed to the caller (for NIO's `withConnectedSocket` or
+/// `withBoundSocket`).
+extension NetworkNamespace {
+    public enum SocketKind: Sendable {
+        case stream, datagram
+    }
+
+    public struct SocketError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// A socket of `kind` connected to the numeric IPv4 address `host:port` from inside `netnsPath` (the
+    /// caller's namespace when nil). For a datagram socket, "connected" fixes its peer: replies from
+    /// anywhere else are dropped by the kernel. The caller owns the descriptor.
+    public static func connectedSocket(netnsPath: String?, kind: SocketKind, host: String, port: Int) async throws -> Int32 {
+        try await run(in: netnsPath) { try connectIPv4OnThisThread(kind: kind, host: host, port: port, netnsPath: netnsPath) }
+    }
+
+    static func connectIPv4OnThisThread(kind: SocketKind, host: String, port: Int, netnsPath: String?) throws -> Int32 {
+        var address = sockaddr_in()
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1, (1...65535).contains(port) else {
+            throw SocketError(description: "not a numeric IPv4 address and port: \(host):\(port)")
+        }
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let type = kind == .stream ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
+        let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(description: "socket: \(errnoText())") }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            let text = errnoText()
+            close(fd)
+            throw SocketError(description: "connect to \(host):\(port)\(netnsPath.map { " in \($0)" } ?? ""): \(text)")
+        }
+        return fd
+    }
+}
