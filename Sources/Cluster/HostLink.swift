@@ -56,11 +56,8 @@ public struct HostLink: Codable, Sendable, Equatable {
         [["ip", "-n", netns, "route", "add", linkCIDR, "via", Self.bridgeAddress, "dev", "eth0"]]
     }
 
-    /// Removes the host end (and so its address and route); the cluster namespace's deletion would too.
-    public var tearDownCommand: [String] { ["ip", "link", "del", hostDevice] }
-
     /// The lowest index whose range no other cluster holds and that overlaps no address or route of the
-    /// host (`occupied`: the host's ranges, from `ip -4 route` and `ip -4 addr`).
+    /// host (which also covers clusters under another SKIFF_HOME: their links' addresses and routes show) (`occupied`: the host's ranges, from `ip -4 route` and `ip -4 addr`).
     public static func choose(taken: Set<Int>, occupied: [IPv4CIDR]) -> HostLink? {
         for i in indexes where !taken.contains(i) {
             let link = HostLink(index: i)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The Debian packages real nodes need on the host, found by the files they install: containerd and runc
-/// run the containers, the CNI plugins wire pods, iproute2 builds the namespaces, nftables and conntrack
-/// serve kube-proxy, procps's sysctl turns forwarding on, and a C compiler with a static libc builds the
+/// run the containers, the CNI plugins wire pods (portmap through iptables), iproute2 builds the namespaces,
+/// nftables and conntrack serve kube-proxy, procps's sysctl turns forwarding on, and a C compiler with a static libc builds the
 /// pause image. Missing ones are installed with apt-get when running as root; otherwise the error names
 /// them, so the user knows exactly what to install.
 public struct HostPackages: Sendable {
@@ -32,6 +32,8 @@ public struct HostPackages: Sendable {
                     files: ["bridge", "host-local", "loopback", "portmap"].map { "/usr/lib/cni/" + $0 }),
         Requirement(package: "iproute2", commands: ["ip"]),
         Requirement(package: "nftables", commands: ["nft"]),
+        // The CNI portmap plugin (pods' hostPorts) writes its rules with iptables.
+        Requirement(package: "iptables", commands: ["iptables"]),
         Requirement(package: "conntrack", commands: ["conntrack"]),
         Requirement(package: "procps", commands: ["sysctl"]),
         Requirement(package: "util-linux", commands: ["nsenter"]),

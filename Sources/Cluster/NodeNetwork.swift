@@ -13,10 +13,6 @@ public struct NodeNetwork: Sendable {
         FileManager.default.fileExists(atPath: "/run/netns/\(netns)")
     }
 
-    static func hostDeviceExists(_ name: String) -> Bool {
-        FileManager.default.fileExists(atPath: "/sys/class/net/\(name)")
-    }
-
     /// Creates the namespaces, bridge, veths, addresses and routes. Namespaces of the same names left by a
     /// cluster that is gone (a crash, a kill -9) are removed first, so creating again just works.
     public func setUp() throws {
@@ -30,13 +26,12 @@ public struct NodeNetwork: Sendable {
     }
 
     /// Deletes the node namespaces, then the cluster namespace (which takes the bridge and the veth ends
-    /// with it). Deleting a namespace also drops every nftables table and route inside it.
+    /// with it — including the host's end of the `HostLink` pair, and so its address and route). Deleting a
+    /// namespace also drops every nftables table and route inside it. The host device is never deleted by
+    /// name: after a reboot another cluster may hold that index (clusters under another SKIFF_HOME are not
+    /// visible here), and its device is not ours.
     public func removeNamespaces() throws {
         var failures: [String] = []
-        // The host end of the link goes with the cluster namespace; removing it first is only tidier.
-        if let link = plan.hostLink, Self.hostDeviceExists(link.hostDevice) {
-            do { try HostCommand(link.tearDownCommand).run() } catch { failures.append("\(error)") }
-        }
         for ns in plan.namespaces.reversed() where Self.exists(ns) {
             do { try HostCommand("ip", "netns", "del", ns).run() } catch { failures.append("\(error)") }
         }

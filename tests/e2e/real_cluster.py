@@ -22,15 +22,16 @@ def images_dir():
 
 
 @contextlib.contextmanager
-def real_cluster(name, nodes=1, images=("busybox.oci.tar", "nginx-alpine.oci.tar"), timeout=400):
+def real_cluster(name, nodes=1, images=("busybox.oci.tar", "nginx-alpine.oci.tar"), timeout=400, create_args=()):
     """A cluster of `nodes` real nodes with `images` loaded; yields the environment kubectl and skiff use for it.
+    `create_args` go to `skiff create cluster` too (`--port`, `--config`).
     Skips unless root (nodes are network namespaces with their own containerd)."""
     if os.geteuid() != 0:
         pytest.skip("real nodes need root")
     imgs = images_dir()
     with tempfile.TemporaryDirectory(prefix=f"skiff-{name}-") as d:
         env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--nodes", str(nodes)], env=env,
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--nodes", str(nodes), *create_args], env=env,
                              capture_output=True, text=True, timeout=timeout)
         assert out.returncode == 0, out.stdout + out.stderr
         try:
