@@ -170,6 +170,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // NetworkPolicy enforcement: policies, pods and namespaces → one nftables table per node (run by `skiff proxy`).
+        .target(
+            name: "NetworkPolicy",
+            dependencies: ["APIMachinery", "Client", "Proxy", .product(name: "Logging", package: "swift-log")]
+        ),
         // Cluster DNS (the CoreDNS kubernetes plugin's records): message codec, resolver over informers, UDP/TCP server.
         .target(
             name: "DNS",
@@ -187,7 +192,7 @@ let package = Package(
             name: "SkiffCLI",
             dependencies: [
                 "CRI",
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "Benchmarks",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "NetworkPolicy", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -229,6 +234,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers", "TestSupport"]),
+        .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "Proxy", "APIMachinery"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
     ],

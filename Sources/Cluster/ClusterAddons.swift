@@ -17,7 +17,7 @@ public enum ClusterAddons {
         var out = layouts.map { node in
             ComponentSpec(name: proxyComponent(node.name), arguments: [
                 "proxy", "--kubeconfig", kc("kube-proxy"), "--node-name", node.name, "--netns", node.netns,
-                "--cluster-cidr", spec.podCIDR, "--metrics-bind-address", "",
+                "--cluster-cidr", spec.podCIDR, "--metrics-bind-address", "", "--enforce-network-policy",
             ])
         }
         if let first = layouts.first {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Client
 import Foundation
 import Logging
+import NetworkPolicy
 import Proxy
 
 /// `skiff proxy`: kube-proxy for one node, programming an nftables table in the node's network namespace.
@@ -17,6 +18,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Full resync interval (Go duration).") var syncPeriod: String = "30s"
     @Option(help: "Shortest interval between syncs; changes within it are applied together (Go duration).") var minSyncPeriod: String = "250ms"
     @Option(help: "HOST:PORT serving /metrics and /healthz; empty turns it off.") var metricsBindAddress: String = "127.0.0.1:10249"
+    @Flag(help: "Also enforce NetworkPolicies for this node's pods (table ip skiff-policy in --netns), as kindnet does.")
+    var enforceNetworkPolicy = false
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -34,8 +37,16 @@ struct ProxyCommand: AsyncParsableCommand {
         options.logger = Logger(label: "proxy")
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-proxy/v1.32.0-skiff (\(nodeName))"))
         let server = ProxyServer(client: client, options: options)
+        let policies = enforceNetworkPolicy
+            ? PolicyEnforcer(client: client, nodeName: nodeName, executor: NFTCommand(netns: netns), logger: Logger(label: "network-policy"))
+            : nil
         try await SignalHandling.runUntilTerminated {
-            try await server.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                if let policies { group.addTask { await policies.run() } }
+                try await group.next()
+                group.cancelAll()
+            }
         }
         await client.shutdown()
     }

@@ -3,7 +3,8 @@
 node's address from inside another node, a pod's hostPort answers (CNI portmap), and a LoadBalancer
 Service gets an address from the cluster's pool that the host reaches through the cluster's own route —
 checked with `ip route get` before any packet is sent — including externalTrafficPolicy: Local and
-loadBalancerSourceRanges. Deleting the cluster leaves no route, device or address of it on the host."""
+loadBalancerSourceRanges; NetworkPolicies are enforced in the nodes (default deny, labelled clients, egress DNS).
+Deleting the cluster leaves no route, device or address of it on the host."""
 import json
 import os
 import re
@@ -179,6 +180,53 @@ def test_source_ranges_admit_only_the_listed_clients(cluster):
     kubectl(cluster, "patch", "svc", "web-lb", "-p", json.dumps({"spec": {"loadBalancerSourceRanges": [f"172.31.{link}.0/30"]}}))
     r = eventually(lambda: (lambda p: p if p.returncode == 0 else None)(curl_from_host(cluster, f"http://{ip}/")), 30)
     assert r and "Welcome to nginx" in r.stdout, r
+
+
+def wget_rc(env, ns, pod, url, timeout=3):
+    p = subprocess.run(["kubectl", "-n", ns, "exec", pod, "--", "busybox", "timeout", str(timeout), "wget", "-qO-", url],
+                       env=env, capture_output=True, text=True, timeout=60)
+    return p.returncode
+
+
+def test_network_policies_default_deny_then_allow_labelled_clients_and_egress_dns(cluster):
+    kubectl(cluster, "create", "namespace", "pol")
+    objs = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx", "namespace": "pol", "labels": {"app": "nginx"}},
+             "spec": {"containers": [{"name": "nginx", "image": "nginx:alpine", "ports": [{"name": "http", "containerPort": 80}]}]}}]
+    objs += [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "pol", "labels": {"access": access}},
+              "spec": {"terminationGracePeriodSeconds": 0, "containers": [{"name": "c", "image": "busybox:1.35", "command": ["sleep", "3600"]}]}}
+             for name, access in (("yes", "true"), ("no", "false"))]
+    for o in objs:
+        apply(cluster, o)
+    assert eventually(lambda: all(kubectl(cluster, "-n", "pol", "get", "pod", n, "-o", "jsonpath={.status.phase}") == "Running"
+                                  for n in ("nginx", "yes", "no")), 120)
+    ip = kubectl(cluster, "-n", "pol", "get", "pod", "nginx", "-o", "jsonpath={.status.podIP}")
+    url = f"http://{ip}/"
+    assert eventually(lambda: wget_rc(cluster, "pol", "yes", url) == 0 and wget_rc(cluster, "pol", "no", url) == 0, 30)
+
+    apply(cluster, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "pol"},
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}})
+    assert eventually(lambda: wget_rc(cluster, "pol", "yes", url) != 0 and wget_rc(cluster, "pol", "no", url) != 0, 20)
+
+    apply(cluster, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "allow-access", "namespace": "pol"},
+                    "spec": {"podSelector": {"matchLabels": {"app": "nginx"}},
+                             "ingress": [{"from": [{"podSelector": {"matchLabels": {"access": "true"}}}], "ports": [{"port": "http"}]}]}})
+    assert eventually(lambda: wget_rc(cluster, "pol", "yes", url) == 0, 20)
+    assert wget_rc(cluster, "pol", "no", url) != 0
+
+    def dns_rc():
+        p = subprocess.run(["kubectl", "-n", "pol", "exec", "yes", "--", "busybox", "timeout", "4", "nslookup", "kubernetes.default.svc.cluster.local"],
+                           env=cluster, capture_output=True, text=True, timeout=60)
+        return p.returncode
+
+    assert eventually(lambda: dns_rc() == 0, 20)
+    apply(cluster, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "no-egress", "namespace": "pol"},
+                    "spec": {"podSelector": {}, "policyTypes": ["Egress"]}})
+    assert eventually(lambda: dns_rc() != 0, 20)
+    apply(cluster, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "dns", "namespace": "pol"},
+                    "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                             "egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}})
+    assert eventually(lambda: dns_rc() == 0, 20)
+    kubectl(cluster, "delete", "namespace", "pol", "--wait=false")
 
 
 def test_zz_delete_leaves_no_route_device_or_address(cluster):
