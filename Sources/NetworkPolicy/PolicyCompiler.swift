@@ -98,7 +98,7 @@ public struct PolicyCompiler: Sendable {
         var rules: [String] = []
         let numeric = rule.ports.filter { if case .named = $0.port { return false } else { return true } }
         let named = rule.ports.compactMap { p -> (String, String)? in if case .named(let n) = p.port { return (n, p.proto) } else { return nil } }
-        let portMatches: [String?] = rule.ports.isEmpty ? [nil] : numeric.map(Self.portMatch)
+        let portMatches: [String?] = rule.ports.isEmpty ? [nil] : numeric.map { Self.portMatch($0) as String? }
         for peer in peerMatches {
             for port in portMatches {
                 rules.append([peer, port, verdict].compactMap { $0 }.joined(separator: " "))
