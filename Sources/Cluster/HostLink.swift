@@ -47,6 +47,11 @@ public struct HostLink: Codable, Sendable, Equatable {
             // The pool is on-link on the bridge: the node that serves an address answers ARP for it.
             ["ip", "-n", ns, "route", "add", loadBalancerPool, "dev", bridge, "src", Self.bridgeAddress],
             ["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
+            // Which node answers for an address changes when endpoints move (externalTrafficPolicy: Local):
+            // short-lived neighbour entries find the new node within seconds (there is no arping here to
+            // announce it).
+            ["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.neigh.\(bridge).base_reachable_time_ms=2000",
+             "net.ipv4.neigh.\(bridge).delay_first_probe_time=1"],
             ["ip", "route", "add", loadBalancerPool, "via", clusterAddress, "dev", hostDevice],
         ]
     }
