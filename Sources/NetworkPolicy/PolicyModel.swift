@@ -13,6 +13,11 @@ public struct PolicyPod: Sendable, Hashable {
     public struct NamedPort: Sendable, Hashable {
         public var port: Int
         public var proto: String
+
+        public init(port: Int, proto: String) {
+            self.port = port
+            self.proto = proto
+        }
     }
 
     public init(namespace: String, name: String, ip: String, nodeName: String, labels: [String: String] = [:],

@@ -134,7 +134,8 @@ public final class ServiceLoadBalancerController: Reconciler, Sendable {
     func writeStatus(_ service: JSON, ingress ips: [String]) async throws {
         var updated = service
         let entries: [JSON] = ips.map { ["ip": .string($0), "ipMode": "VIP"] }
-        updated[path: ["status", "loadBalancer"]] = ips.isEmpty ? [:] : ["ingress": .array(entries)]
+        let balancer: JSON = ips.isEmpty ? [:] : ["ingress": .array(entries)]
+        updated[path: ["status", "loadBalancer"]] = balancer
         do {
             try await client.update(.services.inNamespace(service.namespace), updated, subresource: "status")
         } catch let e as APIError where e.code == 404 {
