@@ -24,7 +24,7 @@ import Testing
     }
 
     /// Endpoints with their nodes: 10.244.0.x on node-a, 10.244.1.x on node-b.
-    static func slice(_ service: String = "lb", _ ips: [String]) -> JSON {
+    static func slice(_ ips: [String], service: String = "lb") -> JSON {
         var s = Fixtures.slice("\(service)-abc", service: service, ports: [("http", 8080, "TCP")], endpoints: ips.map { ($0, true) })
         s["endpoints"] = .array((s["endpoints"]?.array ?? []).map { e in
             var e = e
