@@ -16,7 +16,7 @@ import Testing
         "web": ["kubernetes.io/metadata.name": "web"], "other": ["kubernetes.io/metadata.name": "other", "team": "a"],
     ]
 
-    static func policy(_ name: String = "p", ns: String = "web", _ spec: JSON) -> PolicyInfo {
+    static func policy(_ spec: JSON, name: String = "p", ns: String = "web") -> PolicyInfo {
         PolicyInfo.from(["metadata": ["name": .string(name), "namespace": .string(ns)], "spec": spec])!
     }
 
@@ -91,7 +91,7 @@ import Testing
         #expect(out.egressPods["10.244.1.6"] == "jump egress-10.244.1.6" && out.ingressPods.isEmpty)
         #expect(out.chains["egress-10.244.1.6"] == [#"drop comment "web/ok: egress not allowed""#])
         // No policyTypes but egress rules: upstream's defaulting makes it Ingress and Egress.
-        let dns = Self.policy("dns", ["podSelector": [:], "egress": [["ports": [["port": 53, "protocol": "UDP"], ["port": 53, "protocol": "TCP"]]]]])
+        let dns = Self.policy(["podSelector": [:], "egress": [["ports": [["port": 53, "protocol": "UDP"], ["port": 53, "protocol": "TCP"]]]]], name: "dns")
         #expect(dns.isolatesIngress && dns.isolatesEgress)
         out = compile([deny, dns])
         #expect(out.chains["egress-10.244.1.6"] == [
