@@ -294,3 +294,44 @@ def test_crd_deletion_cleans_up(crd, client, kubectl):
     ext.create_custom_resource_definition(CRD)
     wait_for(lambda: "crontabs" in kubectl.out("api-resources", "--api-group", GROUP))
     assert api.list_namespaced_custom_object(GROUP, "v1", "default", "crontabs")["items"] == []
+
+
+def test_creates_refused_while_crd_terminates(client, kubectl):
+    """A CRD being deleted still serves its resources until the cleanup finalizer is done, but refuses new
+    ones with upstream's 405 (here the cleanup waits on a custom resource's own finalizer)."""
+    ext = k8s.ApiextensionsV1Api(client)
+    api = k8s.CustomObjectsApi(client)
+    crd = json.loads(json.dumps(CRD))
+    crd["metadata"]["name"] = "holds.stable.example.com"
+    crd["spec"]["names"] = {"plural": "holds", "singular": "hold", "kind": "Hold"}
+    ext.create_custom_resource_definition(crd)
+    wait_for(lambda: "holds" in kubectl.out("api-resources", "--api-group", GROUP))
+    api.create_namespaced_custom_object(GROUP, "v1", "default", "holds", {
+        "apiVersion": f"{GROUP}/v1", "kind": "Hold", "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
+        "spec": {"cronSpec": "* * * * *"}})
+    ext.delete_custom_resource_definition("holds.stable.example.com")
+
+    def terminating():
+        conds = {c.type: c for c in (ext.read_custom_resource_definition("holds.stable.example.com").status.conditions or [])}
+        return "Terminating" in conds and conds["Terminating"].status == "True"
+
+    wait_for(terminating)
+    with pytest.raises(ApiException) as e:
+        api.create_namespaced_custom_object(GROUP, "v1", "default", "holds", {
+            "apiVersion": f"{GROUP}/v1", "kind": "Hold", "metadata": {"name": "late"}, "spec": {"cronSpec": "* * * * *"}})
+    assert e.value.status == 405
+    status = json.loads(e.value.body)
+    assert status["reason"] == "MethodNotAllowed"
+    assert status["message"] == "create not allowed while custom resource definition is terminating"
+    assert status["details"] == {"group": GROUP, "kind": "holds"}
+    # Existing objects are still served: releasing the finalizer lets the cleanup finish.
+    api.patch_namespaced_custom_object(GROUP, "v1", "default", "holds", "held", {"metadata": {"finalizers": None}})
+
+    def gone():
+        try:
+            ext.read_custom_resource_definition("holds.stable.example.com")
+            return False
+        except ApiException as err:
+            return err.status == 404
+
+    wait_for(gone, timeout=30)
