@@ -40,9 +40,9 @@ public enum BootstrapPolicy {
         public var roleKind = "ClusterRole"
     }
 
-    static func users(_ names: String...) -> [(kind: String, name: String, namespace: String)] { names.map { ("User", $0, "") } }
-    static func groups(_ names: String...) -> [(kind: String, name: String, namespace: String)] { names.map { ("Group", $0, "") } }
-    static func serviceAccount(_ namespace: String, _ name: String) -> (kind: String, name: String, namespace: String) { ("ServiceAccount", name, namespace) }
+    static func users(_ names: String...) -> [(kind: String, name: String, namespace: String)] { names.map { (kind: "User", name: $0, namespace: "") } }
+    static func groups(_ names: String...) -> [(kind: String, name: String, namespace: String)] { names.map { (kind: "Group", name: $0, namespace: "") } }
+    static func serviceAccount(_ namespace: String, _ name: String) -> (kind: String, name: String, namespace: String) { (kind: "ServiceAccount", name: name, namespace: namespace) }
 
     static let aggregateToAdmin = "rbac.authorization.k8s.io/aggregate-to-admin"
     static let aggregateToEdit = "rbac.authorization.k8s.io/aggregate-to-edit"

@@ -22,7 +22,21 @@ extension APIHandler {
             for role in roles { try await reconcileRole(role, namespace: namespace) }
             for binding in bindings { try await reconcileBinding(binding, namespace: namespace) }
         }
+        try await aggregateClusterRoles()
         rbacPolicy.invalidate()
+    }
+
+    /// Fills aggregated ClusterRoles once, as the clusterrole-aggregation controller would, so `admin`,
+    /// `edit` and `view` grant their rules from the first request (the controller keeps them current).
+    private func aggregateClusterRoles() async throws {
+        guard let store = store("rbac.authorization.k8s.io", "clusterroles") else { return }
+        let all = try await store.list(namespace: nil, filter: nil, limit: 0, continueToken: nil, revision: nil).items
+        for role in all {
+            guard let rules = ClusterRoleAggregation.rules(of: role, from: all), !ClusterRoleAggregation.hasRules(role, rules) else { continue }
+            var next = role
+            next["rules"] = .array(rules)
+            try await bootstrapWrite("PUT", "clusterroles", namespace: nil, name: role.metaName, next)
+        }
     }
 
     static func object(_ role: BootstrapPolicy.Role, namespace: String?) -> JSON {

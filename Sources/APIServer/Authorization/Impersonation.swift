@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 import PKI
 
 /// `Impersonate-User`, `Impersonate-Group`, `Impersonate-Uid` and `Impersonate-Extra-<key>` (kubectl's

@@ -20,7 +20,7 @@ public final class ClusterRoleAggregationController: Reconciler, Sendable {
         // Any change of any role may change what an aggregated role gathers: recheck them all.
         let enqueueAggregated: @Sendable () -> Void = { [weak self] in
             guard let self else { return }
-            for r in self.roles.store.list() where Self.selectors(of: r) != nil { self.queue.add(r.name) }
+            for r in self.roles.store.list() where ClusterRoleAggregation.selectors(of: r) != nil { self.queue.add(r.name) }
         }
         roles.addHandler(InformerHandlerFunctions(
             onAdd: { _, _ in enqueueAggregated() },
@@ -33,31 +33,11 @@ public final class ClusterRoleAggregationController: Reconciler, Sendable {
             .run(workers: workers, informers: [roles])
     }
 
-    /// The aggregation rule's selectors, nil for a role without one.
-    static func selectors(of role: JSON) -> [LabelSelector]? {
-        guard let list = role[path: ["aggregationRule", "clusterRoleSelectors"]]?.array else { return nil }
-        return list.compactMap { try? LabelSelector(labelSelector: $0) }
-    }
-
-    /// The rules `role` should have, gathered from `all` roles.
-    static func aggregatedRules(of role: JSON, from all: [JSON]) -> [JSON] {
-        guard let selectors = selectors(of: role) else { return role["rules"]?.array ?? [] }
-        var rules: [JSON] = []
-        for other in all.sorted(by: { $0.name < $1.name }) where other.name != role.name {
-            let labels = other.labels
-            guard selectors.contains(where: { $0.matches(labels) }) else { continue }
-            for rule in other["rules"]?.array ?? [] where !rules.contains(where: { Semantic.equal($0, rule) }) {
-                rules.append(rule)
-            }
-        }
-        return rules
-    }
-
     public func reconcile(_ name: String) async throws {
-        guard let role = roles.store.get(name), Self.selectors(of: role) != nil else { return }
-        let wanted = Self.aggregatedRules(of: role, from: roles.store.list())
-        let current = role["rules"]?.array ?? []
-        if current.count == wanted.count, zip(current, wanted).allSatisfy({ Semantic.equal($0, $1) }) { return }
+        guard let role = roles.store.get(name),
+              let wanted = ClusterRoleAggregation.rules(of: role, from: roles.store.list()),
+              !ClusterRoleAggregation.hasRules(role, wanted)
+        else { return }
         var next = role
         next["rules"] = .array(wanted)
         do {
