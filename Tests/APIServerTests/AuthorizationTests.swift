@@ -91,14 +91,14 @@ private func attrs(_ verb: String, _ resource: String, group: String = "", sub: 
     }
 
     let policy = RBACPolicy(
-        roles: [role("pod-reader", ns: "team", [PolicyRule(verbs: ["get", "list"], apiGroups: [""], resources: ["pods"])])],
-        clusterRoles: [role("view", [PolicyRule(verbs: ["get"], apiGroups: [""], resources: ["configmaps"])])],
+        roles: [RBACAuthorizerTests.role("pod-reader", ns: "team", [PolicyRule(verbs: ["get", "list"], apiGroups: [""], resources: ["pods"])])],
+        clusterRoles: [RBACAuthorizerTests.role("view", [PolicyRule(verbs: ["get"], apiGroups: [""], resources: ["configmaps"])])],
         roleBindings: [
-            binding("sa-reads-pods", ns: "team", kind: "Role", role: "pod-reader", [["kind": "ServiceAccount", "name": "builder"]]),
-            binding("dev-views", ns: "team", role: "view", [["kind": "Group", "name": "dev"]]),
-            binding("dangling", ns: "team", kind: "Role", role: "gone", [["kind": "User", "name": "alice"]]),
+            RBACAuthorizerTests.binding("sa-reads-pods", ns: "team", kind: "Role", role: "pod-reader", [["kind": "ServiceAccount", "name": "builder"]]),
+            RBACAuthorizerTests.binding("dev-views", ns: "team", role: "view", [["kind": "Group", "name": "dev"]]),
+            RBACAuthorizerTests.binding("dangling", ns: "team", kind: "Role", role: "gone", [["kind": "User", "name": "alice"]]),
         ],
-        clusterRoleBindings: [binding("bob-views", role: "view", [["kind": "User", "name": "bob"]])])
+        clusterRoleBindings: [RBACAuthorizerTests.binding("bob-views", role: "view", [["kind": "User", "name": "bob"]])])
 
     @Test func bindingsApplyByUserGroupAndServiceAccount() {
         let builder = AuthenticatedUser(name: "system:serviceaccount:team:builder", groups: ["system:serviceaccounts"])
@@ -205,6 +205,9 @@ private func attrs(_ verb: String, _ resource: String, group: String = "", sub: 
         // The scheduler binds pods but cannot delete a namespace.
         let scheduler = AuthenticatedUser(name: "system:kube-scheduler", groups: [AuthenticatedUser.allAuthenticated])
         #expect(await send(server, "DELETE", "/api/v1/namespaces/default", as: scheduler).status == 403)
+        // admin gathers edit, which gathers view: pods/log comes from system:aggregate-to-view.
+        let admin = await send(server, "GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin", as: Self.admin)
+        #expect(admin.json?["rules"]?.array?.contains { $0["resources"]?.array?.contains("pods/log") == true } == true)
         // view is aggregated at start: a RoleBinding to it lets the account read pods there, and only there.
         let binding: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "sa-view"],
                              "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"],

@@ -30,12 +30,18 @@ extension APIHandler {
     /// `edit` and `view` grant their rules from the first request (the controller keeps them current).
     private func aggregateClusterRoles() async throws {
         guard let store = store("rbac.authorization.k8s.io", "clusterroles") else { return }
-        let all = try await store.list(namespace: nil, filter: nil, limit: 0, continueToken: nil, revision: nil).items
-        for role in all {
-            guard let rules = ClusterRoleAggregation.rules(of: role, from: all), !ClusterRoleAggregation.hasRules(role, rules) else { continue }
-            var next = role
-            next["rules"] = .array(rules)
-            try await bootstrapWrite("PUT", "clusterroles", namespace: nil, name: role.metaName, next)
+        // Aggregated roles may select aggregated roles (admin ← edit ← view): repeat until nothing changes.
+        for _ in 0..<5 {
+            let all = try await store.list(namespace: nil, filter: nil, limit: 0, continueToken: nil, revision: nil).items
+            var changed = false
+            for role in all {
+                guard let rules = ClusterRoleAggregation.rules(of: role, from: all), !ClusterRoleAggregation.hasRules(role, rules) else { continue }
+                var next = role
+                next["rules"] = .array(rules)
+                try await bootstrapWrite("PUT", "clusterroles", namespace: nil, name: role.metaName, next)
+                changed = true
+            }
+            if !changed { return }
         }
     }
 
