@@ -57,6 +57,11 @@ public struct APIServerConfig: Sendable {
     /// The audiences tokens are checked against and defaulted to.
     public var tokenAudiences: [String] { apiAudiences.isEmpty ? serviceAccountIssuers : apiAudiences }
 
+    /// `--authorization-mode`: the authorizers authenticated requests pass, in order (upstream's kubeadm
+    /// default `Node,RBAC`; `AlwaysAllow` turns authorization off). Requests on a plain-HTTP server carry no
+    /// user and are not authorized.
+    public var authorizationModes: [String] = ["Node", "RBAC"]
+
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 
     public init() {}

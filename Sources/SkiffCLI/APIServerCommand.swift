@@ -69,6 +69,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Issue the kubelet's 3607-second pod tokens valid for a year, warning after the requested time.")
     var serviceAccountExtendTokenExpiration: Bool = true
 
+    @Option(help: "Authorizers of authenticated requests, in order: Node, RBAC, AlwaysAllow (comma separated).")
+    var authorizationMode: String = "Node,RBAC"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -91,6 +94,7 @@ struct APIServerCommand: AsyncParsableCommand {
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCAFile
         config.tokenAuthFile = tokenAuthFile
+        config.authorizationModes = authorizationMode.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         config.kubeletClientCertFile = kubeletClientCertificate
         config.kubeletClientKeyFile = kubeletClientKey
         config.kubeletCAFile = kubeletCertificateAuthority
@@ -116,7 +120,8 @@ struct APIServerCommand: AsyncParsableCommand {
         switch storage {
         case "memory": backend = .memory
         case "sqlite":
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            // 0700: the store holds every Secret (the store narrows an existing folder too).
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             backend = .sqlite(path: dataDir + "/state.db")
         default: throw ValidationError("--storage must be sqlite or memory")
         }

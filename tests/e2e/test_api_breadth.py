@@ -299,13 +299,22 @@ def test_dry_run_values_and_percent_encoded_paths(server):
     assert code == 200 and body["metadata"]["name"] == "probe"
 
 
-def test_access_reviews_allow(server):
+def test_access_reviews_ask_rbac(server):
+    # The plain-HTTP server's caller is the administrator; other users get what RBAC grants them.
     code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
                          {"spec": {"resourceAttributes": {"verb": "create", "resource": "jobs", "group": "batch"}}})
     assert code == 201 and body["status"]["allowed"] is True
-    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-                         {"spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods"}}})
+    review = {"spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods", "namespace": "default"}}}
+    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", review)
+    assert code == 201 and body["status"]["allowed"] is False
+    code, _ = request(server, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+                      {"metadata": {"name": "jane-views"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                       "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "jane"}]})
+    assert code == 201
+    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", review)
     assert code == 201 and body["status"]["allowed"] is True
+    assert body["status"]["reason"] == 'RBAC: allowed by RoleBinding "jane-views/default" of ClusterRole "view" to User "jane"'
+    request(server, "DELETE", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/jane-views")
 
 
 def test_python_client_batch_rbac_apps(client):

@@ -18,6 +18,8 @@ extension APIHandler {
                 "metadata": ["name": .string(name)], "value": .int(Int64(value)), "description": .string(description),
             ])
         }
+        // Upstream's bootstrap RBAC policy, reconciled on every start.
+        try await reconcileBootstrapPolicy()
         let port = Int64(config.port)
         try await ensure("/api/v1/namespaces/default/services", [
             "apiVersion": "v1", "kind": "Service",

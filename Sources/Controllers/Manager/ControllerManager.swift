@@ -97,6 +97,10 @@ public final class ControllerManager: Sendable {
             let c = PodGCController(client: client, informers: informers, terminatedPodThreshold: options.terminatedPodGCThreshold, logger: logger("podgc"))
             runs.append { await c.run() }
         }
+        if on.contains("clusterrole-aggregation-controller") {
+            let c = ClusterRoleAggregationController(client: client, informers: informers, logger: logger("clusterrole-aggregation"))
+            runs.append { await c.run(workers: 1) }
+        }
         self.runs = runs
     }
 

@@ -11,6 +11,7 @@ public struct ControllerManagerOptions: Sendable {
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
+        "clusterrole-aggregation-controller",
     ]
 
     /// Which controllers run.
