@@ -105,9 +105,12 @@ import TestSupport
         #expect(JobIndexFailures.failedIndexes(failedJob, pods: [indexPod(1, failures: 1), indexPod(2, failures: 0)]).text == "1,3")
 
         // The replacement carries one more failure; an ignored one goes to its own count.
-        #expect(JobIndexFailures.newFailureCounts(j, replacing: nil) == (0, 0))
-        #expect(JobIndexFailures.newFailureCounts(j, replacing: indexPod(0, failures: 1)) == (2, 0))
-        #expect(JobIndexFailures.newFailureCounts(withPolicy, replacing: indexPod(0, failures: 1, exitCode: 7)) == (1, 1))
+        let none = JobIndexFailures.newFailureCounts(j, replacing: nil)
+        #expect(none.counted == 0 && none.ignored == 0)
+        let counted = JobIndexFailures.newFailureCounts(j, replacing: indexPod(0, failures: 1))
+        #expect(counted.counted == 2 && counted.ignored == 0)
+        let ignored = JobIndexFailures.newFailureCounts(withPolicy, replacing: indexPod(0, failures: 1, exitCode: 7))
+        #expect(ignored.counted == 1 && ignored.ignored == 1)
         let pod = try JobController.pod(for: j, index: 2, failureCounts: (1, 2))
         #expect(pod.annotations[JobFacts.indexFailureCountKey] == "1" && pod.annotations[JobFacts.indexIgnoredFailureCountKey] == "2")
         let first = try JobController.pod(for: j, index: 0, failureCounts: (0, 0))

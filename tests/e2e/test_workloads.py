@@ -214,3 +214,44 @@ def test_a_node_added_to_a_simulated_cluster_gets_a_daemon_pod(tmp_path):
     # Nothing of the added nodes outlives the cluster.
     leftovers = subprocess.run(["pgrep", "-f", "--", f"--node-name {name}-worker"], capture_output=True, text=True).stdout
     assert leftovers == "", leftovers
+
+
+def test_jobs_run_to_completion_on_simulated_nodes(tmp_path):
+    """A simulated node ends a Job's pods after `simulated.skiff.dev/run-duration`, with the code asked for."""
+    name = "jobsim"
+    env = dict(os.environ, SKIFF_HOME=str(tmp_path / "home"), KUBECONFIG=str(tmp_path / "kubeconfig"))
+    out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--runtime", "simulated"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    def job(job_name, annotations, **spec):
+        template = {"metadata": {"annotations": annotations},
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.35", "command": ["true"]}]}}
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": job_name}, "spec": dict(spec, template=template)}
+
+    def condition(job_name, kind):
+        for c in get(env, "job", job_name)["status"].get("conditions", []):
+            if c["type"] == kind and c["status"] == "True":
+                return c
+        return None
+
+    try:
+        apply(env, job("ok", {"simulated.skiff.dev/run-duration": "1s"}, completions=3, parallelism=2))
+        assert eventually(lambda: condition("ok", "Complete"), 90)
+        assert get(env, "job", "ok")["status"]["succeeded"] == 3
+        pods = get(env, "pods", "-l", "job-name=ok")["items"]
+        assert len(pods) == 3 and all(p["status"]["phase"] == "Succeeded" for p in pods)
+        terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
+        assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
+        apply(env, job("bad", {"simulated.skiff.dev/run-duration": "0s", "simulated.skiff.dev/exit-code": "3"}, backoffLimit=0))
+        assert eventually(lambda: condition("bad", "Failed"), 90)
+        assert condition("bad", "Failed")["reason"] == "BackoffLimitExceeded"
+        pod = get(env, "pods", "-l", "job-name=bad")["items"][0]
+        assert pod["status"]["phase"] == "Failed"
+        assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+        # Without the annotation a pod keeps running, as before.
+        apply(env, job("forever", {}))
+        assert eventually(lambda: [p for p in get(env, "pods", "-l", "job-name=forever")["items"] if p["status"].get("phase") == "Running"])
+        assert condition("forever", "Complete") is None
+    finally:
+        subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)

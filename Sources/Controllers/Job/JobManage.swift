@@ -95,13 +95,13 @@ extension JobController {
             indexes = Self.firstPendingIndexes(job: job, active: ctx.activePods, succeeded: ctx.succeededIndexes, count: diff,
                                                failed: ctx.failedIndexes, terminating: ctx.pods.filter(JobFacts.isTerminating))
             if JobFacts.hasBackoffLimitPerIndex(job) {
-                let (now, wait) = JobIndexFailures.creatable(indexes, delayed: ctx.delayedDeletion, now: ctx.now)
+                let (ready, wait) = JobIndexFailures.creatable(indexes, delayed: ctx.delayedDeletion, now: ctx.now)
                 if wait > 0 {
                     logger.debug("job \(key): waiting \(wait)s of an index's back-off before creating pods")
                     queue.addAfter(key, .milliseconds(Int64((wait * 1000).rounded(.up))))
                     return ManageOutcome(active: active)
                 }
-                indexes = now
+                indexes = ready
             }
             diff = indexes.count
         }

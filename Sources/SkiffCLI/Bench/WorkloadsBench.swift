@@ -35,6 +35,17 @@ struct WorkloadsBench: AsyncParsableCommand {
         // Every kubelet holds a pod watch on the shared client, besides its requests.
         config.maxConnections = nodes * 3 + 64
         let client = KubeClient(config)
+        do {
+            try await measure(client)
+        } catch {
+            // The HTTP client must be shut down before it is dropped, on the error path too.
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+
+    private func measure(_ client: KubeClient) async throws {
         let server = try await BenchAPIServer(storage: storage, probe: client, port: BenchAPIServer.port())
         defer { server.stop() }
         let kubeconfig = try server.writeKubeconfig()
@@ -73,7 +84,6 @@ struct WorkloadsBench: AsyncParsableCommand {
         print(String(format: "controller manager RSS after both: %.1f MiB; API server %.1f MiB; scheduler %.1f MiB",
                      residentMiB(pid: controllerManager.pid), residentMiB(pid: server.pid), residentMiB(pid: scheduler.pid)))
         kubelets.cancel()
-        await client.shutdown()
     }
 
     static func isReady(_ node: JSON) -> Bool {
