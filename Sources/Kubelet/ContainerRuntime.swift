@@ -144,8 +144,12 @@ public actor SimulatedRuntime: ContainerRuntime {
     public nonisolated let needsPolling = false
     public nonisolated let providesPodNetwork = false
     private var pods: [String: PodRuntimeStatus] = [:]
+    /// What its containers report as used (`kubectl top`, the HPA).
+    public nonisolated let usage: SimulatedUsage
 
-    public init() {}
+    public init(usage: SimulatedUsage = SimulatedUsage()) {
+        self.usage = usage
+    }
 
     public func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
