@@ -1,6 +1,6 @@
 import APIMachinery
 import Foundation
-import Kubelet
+@testable import Kubelet
 import Testing
 
 @testable import APIServer

@@ -122,7 +122,11 @@ private func calcPod(_ name: String, cpu: String = "1", memory: String? = nil, r
         ]
         let info = try MetricsAPIClient.decode(items, resource: "cpu", container: nil)
         #expect(info.metrics == ["a": PodMetric(timestamp: RFC3339.parse("2026-12-06T10:00:00Z")!, window: 15.5, value: 350)])
-        #expect(try MetricsAPIClient.decode(items, resource: "cpu", container: "y").metrics["a"]?.value == 100)
+        // One container by name: pods lacking its figure are left out; a pod without the container is an error.
+        #expect(try MetricsAPIClient.decode(items, resource: "cpu", container: "x").metrics == ["a": PodMetric(timestamp: RFC3339.parse("2026-12-06T10:00:00Z")!, window: 15.5, value: 250)])
+        #expect(throws: HPAError("failed to get container metrics: container y not present in metrics for pod t/b")) {
+            try MetricsAPIClient.decode(items, resource: "cpu", container: "y")
+        }
         #expect(throws: HPAError("no metrics returned from resource metrics API")) { try MetricsAPIClient.decode([], resource: "cpu", container: nil) }
     }
 }
@@ -262,7 +266,7 @@ final class FakeResourceMetrics: ResourceMetricsClient {
             #expect(await eventually { hpa.hpas.store.get("t/burn") != nil
                 && hpa.pods.store.list().filter { $0[path: ["status", "phase"]]?.string == "Running" }.count == 1 })
 
-            // 200m of a 100m request: 400% of a 50% target → 4 (the first step's limit: double, at least 4).
+            // 200m of a 100m request: 200%, four times a 50% target → 4 (the first step's limit: double, at least 4).
             metrics.set(pods, milli: 200)
             try await hpa.reconcile("t/burn")
             var rs = try await client.get(replicaSetsInT, "burn")
@@ -270,7 +274,7 @@ final class FakeResourceMetrics: ResourceMetricsClient {
             var status = try await client.get(Self.hpasInT, "burn")["status"] ?? [:]
             #expect(status["currentReplicas"]?.int == 1)
             #expect(status["desiredReplicas"]?.int == 4)
-            #expect(status["currentMetrics"] == [["type": "Resource", "resource": ["name": "cpu", "current": ["averageValue": "200m", "averageUtilization": 400]]]])
+            #expect(status["currentMetrics"] == [["type": "Resource", "resource": ["name": "cpu", "current": ["averageValue": "200m", "averageUtilization": 200]]]])
             let conditions = Dictionary(uniqueKeysWithValues: (status["conditions"]?.array ?? []).map { ($0["type"]?.string ?? "", $0["reason"]?.string ?? "") })
             #expect(conditions == ["AbleToScale": "SucceededRescale", "ScalingActive": "ValidMetricFound", "ScalingLimited": "DesiredWithinRange"])
             #expect(await eventually { (try? await client.eventMessages(about: "burn"))?.contains { $0.0 == "SuccessfulRescale"

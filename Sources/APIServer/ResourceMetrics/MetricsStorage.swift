@@ -42,7 +42,7 @@ final class MetricsStorage: Sendable {
         for e in entries {
             let mine = e.last.containers.filter { $0.key.namespace == namespace && $0.key.pod == pod }
             if mine.isEmpty { continue }
-            var out: [(String, MetricsUsage)] = []
+            var out: [(container: String, usage: MetricsUsage)] = []
             for (key, last) in mine {
                 let prev = e.previous?.containers[key]
                 // The same container as last time: the pair of readings. New since (or restarted since) the
@@ -55,7 +55,7 @@ final class MetricsStorage: Sendable {
                 }
                 // metrics-server reports a pod only when every container has a figure.
                 guard let usage else { return nil }
-                out.append((key.container, usage))
+                out.append((container: key.container, usage: usage))
             }
             return out
         }

@@ -254,7 +254,7 @@ public final class HorizontalPodAutoscalerController: Reconciler, Sendable {
         }
         let wrapped = firstError.map { HPAError("invalid metrics (\(invalid) invalid out of \(specs.count)), first error is: \($0)") }
         if invalid >= specs.count || (invalid > 0 && replicas < current) {
-            if let (reason, message) = firstCondition { conditions.set("ScalingActive", false, reason, message) }
+            if let c = firstCondition { conditions.set("ScalingActive", false, c.0, c.1) }
             return ComputedReplicas(replicas: nil, metric: "", statuses: statuses, error: wrapped)
         }
         conditions.set("ScalingActive", true, "ValidMetricFound", "the HPA was able to successfully calculate a replica count from \(metricName)")
