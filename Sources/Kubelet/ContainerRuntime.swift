@@ -151,8 +151,12 @@ public actor SimulatedRuntime: ContainerRuntime {
     private var pods: [String: PodRuntimeStatus] = [:]
     /// Pods on the clock: when their current run ends, and how.
     private var runs: [String: (endsAt: ContinuousClock.Instant, plan: SimulatedRunToCompletion)] = [:]
+    /// What its containers report as used (`kubectl top`, the HPA).
+    public nonisolated let usage: SimulatedUsage
 
-    public init() {}
+    public init(usage: SimulatedUsage = SimulatedUsage()) {
+        self.usage = usage
+    }
 
     public func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""

@@ -30,6 +30,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between compactions of the store's history.")
     var compactionIntervalSeconds: Int = 300
 
+    @Option(help: "Seconds between scrapes of every kubelet's resource metrics for metrics.k8s.io (metrics-server's --metric-resolution).")
+    var metricResolutionSeconds: Int = 15
+
     @Option(help: "Serving certificate (PEM); with --tls-private-key-file the server speaks HTTPS and requires authentication.")
     var tlsCertFile: String?
 
@@ -90,6 +93,7 @@ struct APIServerCommand: AsyncParsableCommand {
         config.advertiseAddress = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         config.serviceCIDR = serviceClusterIPRange
         config.compactionInterval = .seconds(max(compactionIntervalSeconds, 1))
+        config.metricResolution = .seconds(max(metricResolutionSeconds, 1))
         config.tlsCertFile = tlsCertFile
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCAFile

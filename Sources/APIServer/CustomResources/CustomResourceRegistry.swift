@@ -88,7 +88,7 @@ final class CustomResourceRegistry: Sendable {
         s.served = served
         s.infos = infos
         s.schema = schema
-        s.discovery = Discovery(resources: Catalog.resources + infos, groups: Catalog.groups + groups)
+        s.discovery = Discovery(resources: Catalog.resources + MetricsAPI.resources + infos, groups: Catalog.groups + MetricsAPI.groups + groups)
         s.generation += 1
     }
 

@@ -33,6 +33,8 @@ public final class APIHandler: Sendable {
     let rbacPolicy: RBACPolicyCache
     /// `--authorization-mode` (Node, RBAC); nil for AlwaysAllow.
     let authorizer: (any Authorizer)?
+    /// The kubelets' last scrapes, behind `metrics.k8s.io` (see docs/metrics.md).
+    let resourceMetrics = MetricsStorage()
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -152,6 +154,9 @@ public final class APIHandler: Sendable {
         }
         guard let info = RequestInfo(path: path) else {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if info.group == MetricsAPI.group {
+            return try await serveMetrics(request, info)
         }
         return try await serveResource(request, info)
     }
