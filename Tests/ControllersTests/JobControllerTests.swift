@@ -75,7 +75,7 @@ import TestSupport
     func indexPod(_ index: Int, failures: Int?, ignored: Int? = nil, exitCode: Int64 = 1, finishedAt: String = "1970-01-12T13:46:40Z") -> JSON {
         var pod: JSON = ["metadata": ["name": .string("p\(index)"), "namespace": "t", "uid": .string("uid-\(index)-\(failures ?? -1)"),
                                       "finalizers": [.string(JobFacts.trackingFinalizer)],
-                                      "annotations": [.string(JobFacts.completionIndexKey): .string(String(index))]],
+                                      "annotations": [JobFacts.completionIndexKey: .string(String(index))]],
                          "status": ["phase": "Failed",
                                     "containerStatuses": [["name": "main", "state": ["terminated": ["exitCode": .int(exitCode), "finishedAt": .string(finishedAt)]]]]]]
         if let failures { pod[path: ["metadata", "annotations", JobFacts.indexFailureCountKey]] = .string(String(failures)) }
