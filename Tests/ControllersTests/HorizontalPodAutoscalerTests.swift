@@ -245,6 +245,18 @@ final class FakeResourceMetrics: ResourceMetricsClient {
         return pods.map(\.name)
     }
 
+    /// One sync as the work queue runs it: a conflict (the ReplicaSet controller wrote the target in the
+    /// meantime) fails the sync and the queue retries it, as upstream's HPA does on its next pass.
+    func reconcileRetryingConflicts(_ hpa: HorizontalPodAutoscalerController, _ key: String) async throws {
+        for attempt in 1...5 {
+            do {
+                return try await hpa.reconcile(key)
+            } catch where "\(error)".contains("the object has been modified") && attempt < 5 {
+                continue
+            }
+        }
+    }
+
     @Test func scalesUpOnCPUAndDownAfterTheStabilizationWindow() async throws {
         let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
         let now: @Sendable () -> Date = { clock.withLock { $0 } }
@@ -268,7 +280,7 @@ final class FakeResourceMetrics: ResourceMetricsClient {
 
             // 200m of a 100m request: 200%, four times a 50% target → 4 (the first step's limit: double, at least 4).
             metrics.set(pods, milli: 200)
-            try await hpa.reconcile("t/burn")
+            try await reconcileRetryingConflicts(hpa, "t/burn")
             var rs = try await client.get(replicaSetsInT, "burn")
             #expect(rs[path: ["spec", "replicas"]]?.int == 4)
             var status = try await client.get(Self.hpasInT, "burn")["status"] ?? [:]
@@ -286,7 +298,7 @@ final class FakeResourceMetrics: ResourceMetricsClient {
             #expect(await eventually { hpa.pods.store.list().filter { $0[path: ["status", "phase"]]?.string == "Running" }.count == 4 })
             metrics.set(pods, milli: 5)
             clock.withLock { $0 += 15 }
-            try await hpa.reconcile("t/burn")
+            try await reconcileRetryingConflicts(hpa, "t/burn")
             rs = try await client.get(replicaSetsInT, "burn")
             #expect(rs[path: ["spec", "replicas"]]?.int == 4)
             status = try await client.get(Self.hpasInT, "burn")["status"] ?? [:]
@@ -294,7 +306,7 @@ final class FakeResourceMetrics: ResourceMetricsClient {
             #expect(status["desiredReplicas"]?.int == 4)
 
             clock.withLock { $0 += 300 }
-            try await hpa.reconcile("t/burn")
+            try await reconcileRetryingConflicts(hpa, "t/burn")
             rs = try await client.get(replicaSetsInT, "burn")
             #expect(rs[path: ["spec", "replicas"]]?.int == 1)
             #expect(await eventually { (try? await client.eventMessages(about: "burn"))?.contains { $0.1 == "New size: 1; reason: All metrics below target" } == true })

@@ -111,9 +111,12 @@ import TestSupport
         #expect(counted.counted == 2 && counted.ignored == 0)
         let ignored = JobIndexFailures.newFailureCounts(withPolicy, replacing: indexPod(0, failures: 1, exitCode: 7))
         #expect(ignored.counted == 1 && ignored.ignored == 1)
-        let pod = try JobController.pod(for: j, index: 2, failureCounts: (1, 2))
+        // Pods are made from a template, which needs labels (the Job's defaulting adds them).
+        var templated = j
+        templated[path: ["spec", "template"]] = ["metadata": ["labels": ["job-name": "pi"]], "spec": ["containers": [["name": "main", "image": "busybox"]]]]
+        let pod = try JobController.pod(for: templated, index: 2, failureCounts: (1, 2))
         #expect(pod.annotations[JobFacts.indexFailureCountKey] == "1" && pod.annotations[JobFacts.indexIgnoredFailureCountKey] == "2")
-        let first = try JobController.pod(for: j, index: 0, failureCounts: (0, 0))
+        let first = try JobController.pod(for: templated, index: 0, failureCounts: (0, 0))
         #expect(first.annotations[JobFacts.indexFailureCountKey] == "0" && first.annotations[JobFacts.indexIgnoredFailureCountKey] == nil)
 
         // Each index backs off on its own: 10 s after its first failure, doubling per failure of it.
