@@ -162,8 +162,11 @@ def test_api_resources_match_kind(kubectl):
     for line in lines[1:]:
         cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [len(line) + 1])]
         rows.append(tuple(cells))
-    assert sorted(rows) == sorted(EXPECTED_RESOURCES)
-    assert len(rows) == 58
+    # kind's 58, plus the two metrics.k8s.io resources a cluster with metrics-server serves (kubectl top).
+    metrics = [("nodes", "", "metrics.k8s.io/v1beta1", "false", "NodeMetrics", "get,list", ""),
+               ("pods", "", "metrics.k8s.io/v1beta1", "true", "PodMetrics", "get,list", "")]
+    assert len(EXPECTED_RESOURCES) == 58
+    assert sorted(rows) == sorted(EXPECTED_RESOURCES + metrics)
 
 
 def test_autoscaling_serves_v2_preferred_and_v1(kubectl):
