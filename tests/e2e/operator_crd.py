@@ -32,7 +32,15 @@ def _expand(schema, defs, depth=0):
         if ref in INT_OR_STRING:
             out = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}
         elif ref == "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta":
-            out = {"type": "object"}
+            # controller-gen's generateEmbeddedObjectMeta: without these properties the labels of the
+            # template would be pruned (or, under strict validation, refused), as upstream does.
+            out = {"type": "object", "properties": {
+                "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                "finalizers": {"type": "array", "items": {"type": "string"}},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                "name": {"type": "string"},
+                "namespace": {"type": "string"},
+            }}
         else:
             out = _expand(defs[ref], defs, depth + 1)
         if description:
