@@ -11,6 +11,8 @@ public struct ControllerManagerOptions: Sendable {
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
+        "clusterrole-aggregation-controller",
+        "horizontal-pod-autoscaler-controller",
         "service-lb-controller",
     ]
 
@@ -38,6 +40,11 @@ public struct ControllerManagerOptions: Sendable {
     public var jobWorkers = 5
     public var cronJobWorkers = 5
     public var ttlAfterFinishedWorkers = 5
+    /// `--concurrent-horizontal-pod-autoscaler-syncs`, `--horizontal-pod-autoscaler-sync-period` and
+    /// `--horizontal-pod-autoscaler-downscale-stabilization`.
+    public var horizontalPodAutoscalerWorkers = 5
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
+    public var horizontalPodAutoscalerDownscaleStabilization: Duration = .seconds(300)
     /// `--terminated-pod-gc-threshold`: finished pods kept before the oldest are deleted (0: never).
     public var terminatedPodGCThreshold = 12500
 
