@@ -47,7 +47,7 @@ public struct ProxyServer: Sendable {
         proxier = Proxier(
             options: proxierOptions, executor: executor ?? NFTCommand(netns: options.netns),
             conntrack: executor == nil ? ConntrackCommand(netns: options.netns) : nil,
-            announcer: executor == nil ? DummyInterfaceAnnouncer(netns: options.netns) : nil, metrics: metrics, logger: options.logger)
+            announcer: executor == nil ? InterfaceAddressAnnouncer(netns: options.netns) : nil, metrics: metrics, logger: options.logger)
     }
 
     public func run() async throws {

@@ -16,7 +16,9 @@ import Testing
 
     @Test func theHostRoutesExactlyThePoolThroughTheClustersOwnDevice() {
         let link = HostLink(index: 7)
-        let hostSide = plan(link: link).commands.filter { !$0.contains("-n") && !$0.contains("netns") }.map { $0.joined(separator: " ") }
+        // Host-side: every command not run in (`ip -n NS`, `ip netns exec NS`) or about (`ip netns add`) a namespace.
+        let hostSide = plan(link: link).commands.filter { !$0.starts(with: ["ip", "-n"]) && !$0.starts(with: ["ip", "netns"]) }
+            .map { $0.joined(separator: " ") }
         // Nothing on the host but the device, its /30 and one route for the pool through it.
         #expect(hostSide == [
             "ip link add skiffh7 type veth peer name host0 netns skiff-c2",

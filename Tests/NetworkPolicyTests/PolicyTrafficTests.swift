@@ -45,8 +45,11 @@ struct PolicyTrafficTests {
             try httpd.run()
             servers.append(httpd)
         }
+        // `timeout -s KILL`: processes spawned from Swift's worker threads inherit their blocked signal
+        // mask, so wget would never see timeout's SIGTERM and, once CommandRunner killed `timeout`, would
+        // keep the pipe open for the whole TCP connect timeout (a dropped SYN: over two minutes).
         func get(from ns: String, _ ip: String) async throws -> Bool {
-            let r = try await CommandRunner.run(["ip", "netns", "exec", ns, "timeout", "2", CommandRunner.resolve("busybox"), "wget", "-q", "-O", "-",
+            let r = try await CommandRunner.run(["ip", "netns", "exec", ns, "timeout", "-s", "KILL", "2", CommandRunner.resolve("busybox"), "wget", "-q", "-O", "-",
                                                  "http://\(ip):8080/"], timeout: .seconds(10))
             return r.status == 0 && r.stdoutText == "ok\n"
         }

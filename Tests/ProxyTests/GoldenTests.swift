@@ -36,6 +36,8 @@ import Testing
 
     static let golden = """
         add table ip skiff-proxy { comment "skiff proxy: Services and EndpointSlices"; }
+        add map ip skiff-proxy firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "destinations that are subject to LoadBalancerSourceRanges"; }
+        flush map ip skiff-proxy firewall-ips
         add map ip skiff-proxy no-endpoint-nodeports { type inet_proto . inet_service : verdict; comment "vmap to reject packets to service nodeports with no endpoints"; }
         flush map ip skiff-proxy no-endpoint-nodeports
         add map ip skiff-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; comment "vmap to reject packets to services with no endpoints"; }
@@ -58,6 +60,10 @@ import Testing
         flush chain ip skiff-proxy endpoints-check
         add chain ip skiff-proxy cluster-ips-check
         flush chain ip skiff-proxy cluster-ips-check
+        add chain ip skiff-proxy firewall-check
+        flush chain ip skiff-proxy firewall-check
+        add chain ip skiff-proxy filter-prerouting { type filter hook prerouting priority -110; policy accept; }
+        flush chain ip skiff-proxy filter-prerouting
         add chain ip skiff-proxy filter-input { type filter hook input priority -110; policy accept; }
         flush chain ip skiff-proxy filter-input
         add chain ip skiff-proxy filter-forward { type filter hook forward priority -110; policy accept; }
@@ -83,10 +89,13 @@ import Testing
         add rule ip skiff-proxy endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services
         add rule ip skiff-proxy endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports
         add rule ip skiff-proxy cluster-ips-check ip daddr @cluster-ips goto reject-chain
+        add rule ip skiff-proxy firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips
+        add rule ip skiff-proxy filter-prerouting ct state new jump firewall-check
         add rule ip skiff-proxy filter-input ct state new jump endpoints-check
         add rule ip skiff-proxy filter-forward ct state new jump endpoints-check
         add rule ip skiff-proxy filter-forward ct state new jump cluster-ips-check
         add rule ip skiff-proxy filter-output ct state new jump endpoints-check
+        add rule ip skiff-proxy filter-output ct state new jump firewall-check
         add rule ip skiff-proxy filter-output-post-dnat ct state new jump cluster-ips-check
         add rule ip skiff-proxy nat-prerouting jump services
         add rule ip skiff-proxy nat-output jump services

@@ -161,11 +161,11 @@ import Testing
     }
 
     @Test func announcerPlansAndReadsIPJSON() {
-        let plan = DummyInterfaceAnnouncer.changes(current: ["172.31.0.129", "172.31.0.200"], wanted: ["172.31.0.130", "172.31.0.129", "172.31.0.9"])
+        let plan = InterfaceAddressAnnouncer.changes(current: ["172.31.0.129", "172.31.0.200"], wanted: ["172.31.0.130", "172.31.0.129", "172.31.0.9"])
         #expect(plan.add == ["172.31.0.9", "172.31.0.130"] && plan.remove == ["172.31.0.200"])
         let json = #"[{"ifindex":5,"ifname":"skiff-lb","addr_info":[{"family":"inet","local":"172.31.0.129","prefixlen":32},{"family":"inet6","local":"fe80::1","prefixlen":64}]}]"#
-        #expect(DummyInterfaceAnnouncer.addresses(inIPJSON: Data(json.utf8)) == ["172.31.0.129"])
-        #expect(DummyInterfaceAnnouncer(netns: "skiff-x").ip(["addr"]) == ["ip", "-n", "skiff-x", "addr"])
+        #expect(InterfaceAddressAnnouncer.addresses(inIPJSON: Data(json.utf8)) == ["172.31.0.129"])
+        #expect(InterfaceAddressAnnouncer(netns: "skiff-x").ip(["addr"]) == ["ip", "-n", "skiff-x", "addr"])
     }
 }
 

@@ -8,7 +8,7 @@ import Testing
 ///
 /// ```
 /// client ns  c0 10.201.0.2/24 ── veth ── n1 10.201.0.1/24  node ns  n0 10.200.0.1/24 ── veth ── p0 10.200.0.2/24  pod ns
-///   route 172.31.9.128/25 via 10.201.0.1                     skiff-proxy table, skiff-lb dummy      busybox httpd :8080
+///   route 172.31.9.128/25 via 10.201.0.1                     skiff-proxy table, skiff-lb bridge     busybox httpd :8080
 /// ```
 /// The client stands where the cluster namespace does: it reaches the address only because the node holds
 /// it (the announcer's dummy interface) and kube-proxy's rules send it on to the pod.
@@ -44,18 +44,19 @@ struct LoadBalancerTrafficTests {
                 kill(httpd.processIdentifier, SIGKILL)
                 httpd.waitUntilExit()
             }
+            // SIGKILL: wget inherits the blocked signal mask of Swift's worker threads (see PolicyTrafficTests).
             func get(_ url: String) async throws -> Bool {
-                let r = try await client.run(["timeout", "3", CommandRunner.resolve("busybox"), "wget", "-q", "-O", "-", url], timeout: .seconds(10))
+                let r = try await client.run(["timeout", "-s", "KILL", "3", CommandRunner.resolve("busybox"), "wget", "-q", "-O", "-", url], timeout: .seconds(10))
                 return r.status == 0 && r.stdoutText == "behind the balancer\n"
             }
             func announced() async throws -> String {
-                (try await node.run(["ip", "-o", "addr", "show", "dev", DummyInterfaceAnnouncer.device])).stdoutText
+                (try await node.run(["ip", "-o", "addr", "show", "dev", InterfaceAddressAnnouncer.device])).stdoutText
             }
 
             var options = ProxierOptions()
             options.nodeName = "node"
             options.clusterCIDR = "10.200.0.0/24"
-            let p = Proxier(options: options, executor: NFTCommand(netns: node.name), announcer: DummyInterfaceAnnouncer(netns: node.name))
+            let p = Proxier(options: options, executor: NFTCommand(netns: node.name), announcer: InterfaceAddressAnnouncer(netns: node.name))
             func service(ranges: [String]) -> JSON {
                 var s = LoadBalancerRulesTests.lb(ips: [("172.31.9.129", "VIP")], local: true, ranges: ranges)
                 s[path: ["metadata", "name"]] = "lb"

@@ -65,9 +65,13 @@ extension APIHandler {
         return svc
     }
 
-    /// Keeps a Service's allocated ClusterIP and node ports when an update leaves them out, and refuses a
-    /// changed ClusterIP (it is immutable upstream).
+    /// Keeps a Service's allocated ClusterIP when an update leaves it out, and refuses a changed ClusterIP
+    /// (it is immutable upstream). Only while the new type still has a ClusterIP: a switch to ExternalName
+    /// drops it (the strategy's `dropTypeDependentFields`). Node ports left out are patched back by the
+    /// strategy's `patchAllocatedValues`, as upstream, only when both the old and the new type use them: a
+    /// LoadBalancer turned ClusterIP must not get its node ports back (they would be refused).
     func keepServiceAllocations(_ next: inout JSON, old: JSON) throws {
+        guard (next[path: ["spec", "type"]]?.string ?? "ClusterIP") != "ExternalName" else { return }
         let oldIP = old[path: ["spec", "clusterIP"]]?.string ?? ""
         let newIP = next[path: ["spec", "clusterIP"]]?.string ?? ""
         if newIP.isEmpty {
@@ -79,16 +83,6 @@ extension APIHandler {
             ])
         }
         if next[path: ["spec", "clusterIPs"]] == nil { next[path: ["spec", "clusterIPs"]] = old[path: ["spec", "clusterIPs"]] }
-        let oldPorts = old[path: ["spec", "ports"]]?.array ?? []
-        if var ports = next[path: ["spec", "ports"]]?.array {
-            for i in ports.indices where ports[i]["nodePort"] == nil {
-                if let match = oldPorts.first(where: { $0["port"] == ports[i]["port"] && $0["protocol"] == ports[i]["protocol"] }),
-                    let np = match["nodePort"] {
-                    ports[i]["nodePort"] = np
-                }
-            }
-            next[path: ["spec", "ports"]] = .array(ports)
-        }
     }
 
     /// Returns a deleted object's addresses and ports to their pools.

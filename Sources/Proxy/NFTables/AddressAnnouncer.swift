@@ -9,10 +9,13 @@ public protocol AddressAnnouncer: Sendable {
     func announce(_ addresses: Set<String>) async throws
 }
 
-/// The real one: a dummy interface `skiff-lb` in the node's namespace holding each address as a /32, as
+/// The real one: an interface `skiff-lb` in the node's namespace holding each address as a /32, as
 /// kube-proxy's IPVS mode keeps service addresses on `kube-ipvs0` — except that here the node is meant to
 /// answer ARP for them (the namespace's default `arp_ignore=0` answers for any local address on `eth0`).
-public struct DummyInterfaceAnnouncer: AddressAnnouncer {
+/// The interface is a bridge without ports, not kube-ipvs0's dummy: an address only needs a device that is
+/// up to become local, and kernels built without the dummy driver (this project's CI machine among them)
+/// all have the bridge driver, which the node network needs anyway.
+public struct InterfaceAddressAnnouncer: AddressAnnouncer {
     public var netns: String?
     public static let device = "skiff-lb"
 
@@ -26,7 +29,7 @@ public struct DummyInterfaceAnnouncer: AddressAnnouncer {
         let link = try await CommandRunner.run(ip(["-j", "addr", "show", "dev", Self.device]))
         if link.status != 0 {
             if addresses.isEmpty { return }
-            try await CommandRunner.check(ip(["link", "add", Self.device, "type", "dummy"]))
+            try await CommandRunner.check(ip(["link", "add", Self.device, "type", "bridge"]))
         }
         try await CommandRunner.check(ip(["link", "set", Self.device, "up"]))
         let current = link.status == 0 ? Self.addresses(inIPJSON: link.stdout) : []

@@ -40,15 +40,17 @@ public struct TableLayout: Sendable, Equatable {
     }
 
     public var baseChains: [BaseChain] {
+        // Upstream's order (nftablesBaseChains, nftablesJumpChains): in filter-output a Service without
+        // endpoints is rejected before the source-range check could silently drop the connection.
         [
+            BaseChain(name: "filter-prerouting", type: "filter", hook: "prerouting", priority: -110,
+                      rules: ["ct state new jump \(Self.firewallCheckChain)"]),
             BaseChain(name: "filter-input", type: "filter", hook: "input", priority: -110,
                       rules: ["ct state new jump \(Self.endpointsCheckChain)"]),
             BaseChain(name: "filter-forward", type: "filter", hook: "forward", priority: -110,
                       rules: ["ct state new jump \(Self.endpointsCheckChain)", "ct state new jump \(Self.clusterIPsCheckChain)"]),
-            BaseChain(name: "filter-prerouting", type: "filter", hook: "prerouting", priority: -110,
-                      rules: ["ct state new jump \(Self.firewallCheckChain)"]),
             BaseChain(name: "filter-output", type: "filter", hook: "output", priority: -110,
-                      rules: ["ct state new jump \(Self.firewallCheckChain)", "ct state new jump \(Self.endpointsCheckChain)"]),
+                      rules: ["ct state new jump \(Self.endpointsCheckChain)", "ct state new jump \(Self.firewallCheckChain)"]),
             BaseChain(name: "filter-output-post-dnat", type: "filter", hook: "output", priority: -90,
                       rules: ["ct state new jump \(Self.clusterIPsCheckChain)"]),
             BaseChain(name: "nat-prerouting", type: "nat", hook: "prerouting", priority: -100, rules: ["jump \(Self.servicesChain)"]),
