@@ -40,7 +40,10 @@ extension APIHandler {
                 svc[path: ["spec", "clusterIPs"]] = [.string(requested)]
             }
         }
-        if type == "NodePort" || type == "LoadBalancer" {
+        // Upstream's initNodePorts: every port of a type that needs node ports gets one; a LoadBalancer
+        // with allocateLoadBalancerNodePorts=false keeps only the ones asked for.
+        let spec = svc["spec"] ?? [:]
+        if ServiceStrategy.needsNodePort(spec) || type == "LoadBalancer" {
             var list = svc[path: ["spec", "ports"]]?.array ?? []
             for i in list.indices {
                 if let p = list[i]["nodePort"]?.int, p != 0 {
@@ -48,7 +51,7 @@ extension APIHandler {
                         throw await fail([.invalid("spec.ports[\(i)].nodePort", number: p, "provided port is already allocated")])
                     }
                     ports.append(Int(p))
-                } else {
+                } else if ServiceStrategy.needsNodePort(spec) {
                     guard let p = await nodePorts.allocate() else {
                         throw await fail([.forbidden("spec.ports[\(i)].nodePort", "failed to allocate a nodePort: range is full")])
                     }
@@ -57,6 +60,14 @@ extension APIHandler {
                 }
             }
             svc[path: ["spec", "ports"]] = .array(list)
+        }
+        if ServiceStrategy.needsHealthCheckNodePort(spec) {
+            do {
+                let p = try await reserveHealthCheckNodePort(&svc)
+                ports.append(p)
+            } catch let e as FieldError {
+                throw await fail([e])
+            }
         }
         if dryRun {
             for ip in reserved { await serviceIPs.release(ip) }
@@ -85,15 +96,78 @@ extension APIHandler {
         if next[path: ["spec", "clusterIPs"]] == nil { next[path: ["spec", "clusterIPs"]] = old[path: ["spec", "clusterIPs"]] }
     }
 
+    /// Upstream's `allocHealthCheckNodePort`: the port asked for, or the next free one.
+    private func reserveHealthCheckNodePort(_ svc: inout JSON) async throws -> Int {
+        if let p = svc[path: ["spec", "healthCheckNodePort"]]?.int, p != 0 {
+            guard await nodePorts.reserve(Int(p)) else {
+                throw FieldError.invalid("spec.healthCheckNodePort", number: p, "failed to allocate requested HealthCheck NodePort \(p): provided port is already allocated")
+            }
+            return Int(p)
+        }
+        guard let p = await nodePorts.allocate() else {
+            throw FieldError.forbidden("spec.healthCheckNodePort", "failed to allocate a HealthCheck NodePort: range is full")
+        }
+        svc[path: ["spec", "healthCheckNodePort"]] = .int(Int64(p))
+        return p
+    }
+
+    /// Every node port a stored Service holds: its ports' and its health check's.
+    static func heldNodePorts(_ svc: JSON) -> Set<Int> {
+        var held = Set((svc[path: ["spec", "ports"]]?.array ?? []).compactMap { $0["nodePort"]?.int }.filter { $0 != 0 }.map(Int.init))
+        if let hc = svc[path: ["spec", "healthCheckNodePort"]]?.int, hc != 0 { held.insert(Int(hc)) }
+        return held
+    }
+
+    /// Upstream's `allocateUpdate` for node ports (`updateNodePorts`, `updateHealthCheckNodePort`): an
+    /// update that turns a Service into one that needs node ports (ClusterIP → NodePort, Cluster → Local)
+    /// gets them before validation, ports asked for are reserved, and what the old Service held and the new
+    /// one does not is returned to the pool — by the caller, once the write succeeded (`freed`). `taken`
+    /// are the ports reserved here, to return if the update fails (upstream's `txn.Revert`).
+    func updateServiceNodePorts(_ next: inout JSON, old: JSON) async throws -> (taken: [Int], freed: [Int]) {
+        let spec = next["spec"] ?? [:]
+        let oldHeld = Self.heldNodePorts(old)
+        var taken: [Int] = []
+        func fail(_ e: FieldError) async -> APIError {
+            for p in taken { await nodePorts.release(p) }
+            return APIError.invalid(kind: "Service", name: next.metaName ?? "", group: "", errors: [e])
+        }
+        let type = spec["type"]?.string ?? "ClusterIP"
+        if ServiceStrategy.needsNodePort(spec) || type == "LoadBalancer" {
+            var list = spec["ports"]?.array ?? []
+            for i in list.indices {
+                if let p = list[i]["nodePort"]?.int, p != 0 {
+                    if oldHeld.contains(Int(p)) || taken.contains(Int(p)) { continue }
+                    guard await nodePorts.reserve(Int(p)) else {
+                        throw await fail(.invalid("spec.ports[\(i)].nodePort", number: p, "provided port is already allocated"))
+                    }
+                    taken.append(Int(p))
+                } else if ServiceStrategy.needsNodePort(spec) {
+                    guard let p = await nodePorts.allocate() else {
+                        throw await fail(.forbidden("spec.ports[\(i)].nodePort", "failed to allocate a nodePort: range is full"))
+                    }
+                    taken.append(p)
+                    list[i]["nodePort"] = .int(Int64(p))
+                }
+            }
+            next[path: ["spec", "ports"]] = .array(list)
+        }
+        if ServiceStrategy.needsHealthCheckNodePort(spec) {
+            let asked = next[path: ["spec", "healthCheckNodePort"]]?.int ?? 0
+            if asked == 0 || !oldHeld.contains(Int(asked)) {
+                do { taken.append(try await reserveHealthCheckNodePort(&next)) } catch let e as FieldError { throw await fail(e) }
+            }
+        }
+        let freed = oldHeld.subtracting(Self.heldNodePorts(next))
+        return (taken, freed.sorted())
+    }
+
     /// Returns a deleted object's addresses and ports to their pools.
     func releaseAllocations(_ info: ResourceInfo, _ object: JSON) async {
         guard info.resource == "services", info.group.isEmpty else { return }
         for ip in object[path: ["spec", "clusterIPs"]]?.array ?? [] {
             if let s = ip.string, s != "None" { await serviceIPs.release(s) }
         }
-        for p in object[path: ["spec", "ports"]]?.array ?? [] {
-            if let n = p["nodePort"]?.int { await nodePorts.release(Int(n)) }
-        }
+        for p in Self.heldNodePorts(object) { await nodePorts.release(p) }
     }
 
     /// Marks the addresses of stored Services as used (at start-up).
@@ -104,9 +178,7 @@ extension APIHandler {
             for ip in svc[path: ["spec", "clusterIPs"]]?.array ?? [] {
                 if let s = ip.string, s != "None" { _ = await serviceIPs.reserve(s) }
             }
-            for p in svc[path: ["spec", "ports"]]?.array ?? [] {
-                if let n = p["nodePort"]?.int { _ = await nodePorts.reserve(Int(n)) }
-            }
+            for p in Self.heldNodePorts(svc) { _ = await nodePorts.reserve(p) }
         }
     }
 }

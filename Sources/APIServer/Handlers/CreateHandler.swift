@@ -100,17 +100,26 @@ extension APIHandler {
             try await admitServiceAccount(&obj, namespace: ctx.ri.namespace ?? "")
         }
         ctx.strategy.prepareForCreate(&obj)
-        var errors = Adapters.validateMeta(obj, info: ctx.info)
-        errors += ctx.strategy.validate(obj)
-        if !errors.isEmpty {
-            throw APIError.invalid(kind: ctx.info.kind, name: obj.metaName ?? "", group: ctx.info.group, errors: errors)
-        }
-        if ctx.info.namespaced {
-            try await checkNamespaceAcceptsContent(ctx.ri.namespace ?? "")
-        }
-        try await checkRBACEscalation(ctx, obj, old: nil)
-        if ctx.info.resource == "services" && ctx.info.group.isEmpty {
+        // Addresses and ports come before validation, as upstream's beginCreate runs before BeforeCreate
+        // (a LoadBalancer with externalTrafficPolicy: Local must have its healthCheckNodePort by then);
+        // they go back if the object is refused.
+        let isService = ctx.info.resource == "services" && ctx.info.group.isEmpty
+        if isService {
             obj = try await allocateServiceAddresses(obj, dryRun: ctx.request.isDryRun)
+        }
+        do {
+            var errors = Adapters.validateMeta(obj, info: ctx.info)
+            errors += ctx.strategy.validate(obj)
+            if !errors.isEmpty {
+                throw APIError.invalid(kind: ctx.info.kind, name: obj.metaName ?? "", group: ctx.info.group, errors: errors)
+            }
+            if ctx.info.namespaced {
+                try await checkNamespaceAcceptsContent(ctx.ri.namespace ?? "")
+            }
+            try await checkRBACEscalation(ctx, obj, old: nil)
+        } catch {
+            if isService && !ctx.request.isDryRun { await releaseAllocations(ctx.info, obj) }
+            throw error
         }
         if recordManager {
             obj = Adapters.recordUpdate(old: nil, new: obj, manager: ctx.fieldManager, info: ctx.info, subresource: nil, custom: ctx.custom)

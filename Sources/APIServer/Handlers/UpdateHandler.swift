@@ -90,56 +90,72 @@ extension APIHandler {
         let isStatus = ctx.ri.subresource == "status"
         let isFinalize = ctx.ri.subresource == "finalize"
         var dryRunResult: JSON? = nil
-        let (object, _) = try await ctx.store.guaranteedUpdate(namespace: ctx.namespace, name: name, retryOnConflict: retryOnConflict) { current in
-            var next = try await produce(current)
-            try checkTypeMeta(ctx, &next)
-            next.metaName = name
-            next.metaNamespace = current.metaNamespace
-            // Fields the system owns: a client's copy of them is ignored.
-            for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
-                next[path: ["metadata", f]] = current[path: ["metadata", f]]
-            }
-            if isStatus {
-                ctx.strategy.prepareForStatusUpdate(&next, old: current)
-            } else if isFinalize {
-                if let s = ctx.strategy as? NamespaceStrategy {
-                    s.prepareForFinalize(&next, old: current)
+        // Node ports a Service update reserved (returned if it fails) and the ones it let go (returned once written).
+        var servicePorts: (taken: [Int], freed: [Int]) = ([], [])
+        let object: JSON
+        do {
+            (object, _) = try await ctx.store.guaranteedUpdate(namespace: ctx.namespace, name: name, retryOnConflict: retryOnConflict) { current in
+                // A retry after a conflict starts again from the stored object: what the last attempt took goes back.
+                for p in servicePorts.taken { await nodePorts.release(p) }
+                servicePorts = ([], [])
+                var next = try await produce(current)
+                try checkTypeMeta(ctx, &next)
+                next.metaName = name
+                next.metaNamespace = current.metaNamespace
+                // Fields the system owns: a client's copy of them is ignored.
+                for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+                    next[path: ["metadata", f]] = current[path: ["metadata", f]]
+                }
+                if isStatus {
+                    ctx.strategy.prepareForStatusUpdate(&next, old: current)
+                } else if isFinalize {
+                    if let s = ctx.strategy as? NamespaceStrategy {
+                        s.prepareForFinalize(&next, old: current)
+                    } else {
+                        var merged = current
+                        merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
+                        next = merged
+                    }
                 } else {
-                    var merged = current
-                    merged[path: ["spec", "finalizers"]] = next[path: ["spec", "finalizers"]]
-                    next = merged
+                    ctx.strategy.applyDefaults(&next)
+                    ctx.strategy.prepareForUpdate(&next, old: current)
+                    if ctx.info.resource == "services" && ctx.info.group.isEmpty {
+                        try keepServiceAllocations(&next, old: current)
+                        servicePorts = try await updateServiceNodePorts(&next, old: current)
+                    }
                 }
-            } else {
-                ctx.strategy.applyDefaults(&next)
-                ctx.strategy.prepareForUpdate(&next, old: current)
-                if ctx.info.resource == "services" && ctx.info.group.isEmpty {
-                    try keepServiceAllocations(&next, old: current)
+                // An unconditional update validates as if it named the stored version (as upstream's store does).
+                next.metaResourceVersion = current.metaResourceVersion
+                var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
+                if isStatus {
+                    if let s = ctx.strategy as? any StatusValidatingStrategy { errors += s.validateStatusUpdate(next, old: current) }
+                } else if isFinalize {
+                    if let s = ctx.strategy as? NamespaceStrategy { errors += s.validateFinalize(next, old: current) }
+                } else {
+                    errors += ctx.strategy.validateUpdate(next, old: current)
                 }
+                if !errors.isEmpty {
+                    throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
+                }
+                try await checkRBACEscalation(ctx, next, old: current)
+                if recordManager {
+                    next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)
+                }
+                if ctx.request.isDryRun {
+                    dryRunResult = next
+                    return nil
+                }
+                return next
             }
-            // An unconditional update validates as if it named the stored version (as upstream's store does).
-            next.metaResourceVersion = current.metaResourceVersion
-            var errors = Adapters.validateMetaUpdate(next, old: current, info: ctx.info)
-            if isStatus {
-                if let s = ctx.strategy as? any StatusValidatingStrategy { errors += s.validateStatusUpdate(next, old: current) }
-            } else if isFinalize {
-                if let s = ctx.strategy as? NamespaceStrategy { errors += s.validateFinalize(next, old: current) }
-            } else {
-                errors += ctx.strategy.validateUpdate(next, old: current)
-            }
-            if !errors.isEmpty {
-                throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
-            }
-            try await checkRBACEscalation(ctx, next, old: current)
-            if recordManager {
-                next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)
-            }
-            if ctx.request.isDryRun {
-                dryRunResult = next
-                return nil
-            }
-            return next
+        } catch {
+            for p in servicePorts.taken { await nodePorts.release(p) }
+            throw error
         }
-        if let dryRunResult { return dryRunResult }
+        if let dryRunResult {
+            for p in servicePorts.taken { await nodePorts.release(p) }
+            return dryRunResult
+        }
+        for p in servicePorts.freed { await nodePorts.release(p) }
         // An object being deleted goes once its last finalizer is gone.
         if object.metaDeletionTimestamp != nil, object.metaFinalizers.isEmpty, !isStatus || ctx.info.resource != "pods" {
             if try await finishDeletionIfReady(ctx, object) { return object }

@@ -60,12 +60,12 @@ public struct ServiceStrategy: ResourceStrategy, StatusValidatingStrategy {
         return type == "LoadBalancer" || type == "NodePort" || (type == "ClusterIP" && !(spec["externalIPs"]?.array ?? []).isEmpty)
     }
 
-    static func needsClusterIP(_ spec: JSON) -> Bool { spec["type"]?.string != "ExternalName" }
-    static func needsNodePort(_ spec: JSON) -> Bool {
+    public static func needsClusterIP(_ spec: JSON) -> Bool { spec["type"]?.string != "ExternalName" }
+    public static func needsNodePort(_ spec: JSON) -> Bool {
         let type = spec["type"]?.string ?? ""
         return type == "NodePort" || (type == "LoadBalancer" && spec["allocateLoadBalancerNodePorts"]?.bool != false)
     }
-    static func needsHealthCheckNodePort(_ spec: JSON) -> Bool {
+    public static func needsHealthCheckNodePort(_ spec: JSON) -> Bool {
         spec["type"]?.string == "LoadBalancer" && spec["externalTrafficPolicy"]?.string == "Local"
     }
 
