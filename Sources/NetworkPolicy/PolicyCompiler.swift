@@ -21,9 +21,14 @@ public struct PolicyCompiler: Sendable {
         self.nodeName = nodeName
     }
 
-    /// The table's chains (name → rules) and the two verdict maps (pod IP → verdict).
+    /// The table's chains (name → rules), the two verdict maps (pod IP → verdict) and the peer address
+    /// sets the rules refer to (name → addresses).
     public struct Output: Sendable, Equatable {
         public var chains: [String: [String]] = [:]
+        /// One named set per distinct list of peer pods, shared by every rule that names those peers: the
+        /// pods one policy selects all get the same peers, and an anonymous set per rule made nft's work
+        /// grow with the square of the rules (docs/benchmarks.md).
+        public var sets: [String: [String]] = [:]
         public var ingressPods: [String: String] = [:]
         public var egressPods: [String: String] = [:]
     }
@@ -39,7 +44,7 @@ public struct PolicyCompiler: Sendable {
                 var rules: [String] = []
                 for policy in ingress {
                     for rule in policy.ingress {
-                        rules += allow(rule, policy: policy, local: pod, direction: "saddr", verdict: "accept", pods: pods, namespaces: namespaces)
+                        rules += allow(rule, policy: policy, local: pod, direction: "saddr", verdict: "accept", pods: pods, namespaces: namespaces, sets: &out.sets)
                     }
                 }
                 out.chains[chain] = rules + ["drop comment \"\(pod.namespace)/\(pod.name): ingress not allowed\""]
@@ -50,7 +55,7 @@ public struct PolicyCompiler: Sendable {
                 var rules: [String] = []
                 for policy in egress {
                     for rule in policy.egress {
-                        rules += allow(rule, policy: policy, local: pod, direction: "daddr", verdict: "return", pods: pods, namespaces: namespaces)
+                        rules += allow(rule, policy: policy, local: pod, direction: "daddr", verdict: "return", pods: pods, namespaces: namespaces, sets: &out.sets)
                     }
                 }
                 out.chains[chain] = rules + ["drop comment \"\(pod.namespace)/\(pod.name): egress not allowed\""]
@@ -64,7 +69,7 @@ public struct PolicyCompiler: Sendable {
     /// egress); named ports are looked up on the pod that receives the packet: `local` for ingress, each
     /// destination pod for egress (an ipBlock destination has no names, so a named port never matches it).
     func allow(_ rule: PolicyInfo.Rule, policy: PolicyInfo, local: PolicyPod, direction: String, verdict: String,
-               pods: [PolicyPod], namespaces: [String: [String: String]]) -> [String] {
+               pods: [PolicyPod], namespaces: [String: [String: String]], sets: inout [String: [String]]) -> [String] {
         // Peer matches: nil means any peer. Pod peers become one address set.
         var peerMatches: [String?] = []
         var peerPods: [PolicyPod] = []
@@ -91,7 +96,7 @@ public struct PolicyCompiler: Sendable {
                 }
             }
             let addresses = Set(peerPods.map(\.ip)).sorted()
-            if !addresses.isEmpty { peerMatches.insert("ip \(direction) { \(addresses.joined(separator: ", ")) }", at: 0) }
+            if !addresses.isEmpty { peerMatches.insert("ip \(direction) @\(Self.setName(addresses, in: &sets))", at: 0) }
         }
         if peerMatches.isEmpty { return [] }
 
@@ -122,6 +127,24 @@ public struct PolicyCompiler: Sendable {
         return rules
     }
 
+    /// The name of the set holding exactly `addresses` (sorted), added to `sets` if new: `peers-` and a
+    /// 64-bit FNV-1a hash of the list, so the same peers get the same name in every compile (the script
+    /// stays the same when nothing changed), with a counter after it in the unlikely case of a collision.
+    static func setName(_ addresses: [String], in sets: inout [String: [String]]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in addresses.joined(separator: ",").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let base = "peers-" + String(hash, radix: 36)
+        var name = base, n = 0
+        while let held = sets[name], held != addresses {
+            n += 1
+            name = "\(base)-\(n)"
+        }
+        sets[name] = addresses
+        return name
+    }
+
     static func portMatch(_ p: PolicyInfo.Port) -> String {
         let proto = p.proto.lowercased()
         guard case .number(let n) = p.port else { return "meta l4proto \(proto)" }
@@ -136,6 +159,42 @@ public struct PolicyCompiler: Sendable {
             .sorted { ($0.network, $0.prefixLength) < ($1.network, $1.prefixLength) }.map(\.description)
     }
 
+    /// The transaction that turns the table `old` described into what `new` describes, touching only what
+    /// differs (as the proxy's partial syncs do): new sets, then changed chains flushed and refilled, then
+    /// the verdict maps' changed elements, and last the chains and sets nothing refers to any more (a chain
+    /// is emptied before it is deleted). Assumes the table holds exactly `old`; after a failed apply the
+    /// enforcer writes the whole table again.
+    public func updateScript(from old: Output, to new: Output) -> String {
+        let q = "ip \(table)"
+        var lines: [String] = []
+        for (name, addresses) in new.sets.sorted(by: { $0.key < $1.key }) where old.sets[name] != addresses {
+            if old.sets[name] == nil {
+                lines.append("add set \(q) \(name) { type ipv4_addr; elements = { \(addresses.joined(separator: ", ")) }; }")
+            } else {
+                lines.append("flush set \(q) \(name)")
+                lines.append("add element \(q) \(name) { \(addresses.joined(separator: ", ")) }")
+            }
+        }
+        let changed = new.chains.keys.sorted().filter { old.chains[$0] != new.chains[$0] }
+        for c in changed where old.chains[c] == nil { lines.append("add chain \(q) \(c)") }
+        for c in changed {
+            if old.chains[c] != nil { lines.append("flush chain \(q) \(c)") }
+            for r in new.chains[c]! { lines.append("add rule \(q) \(c) \(r)") }
+        }
+        for (map, before, after) in [("egress-pods", old.egressPods, new.egressPods), ("ingress-pods", old.ingressPods, new.ingressPods)] {
+            let gone = before.keys.filter { after[$0] != before[$0] }.sorted()
+            let added = after.filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }
+            if !gone.isEmpty { lines.append("delete element \(q) \(map) { \(gone.joined(separator: ", ")) }") }
+            if !added.isEmpty { lines.append("add element \(q) \(map) { \(added.map { "\($0.key) : \($0.value)" }.joined(separator: ", ")) }") }
+        }
+        for c in old.chains.keys.sorted() where new.chains[c] == nil {
+            lines.append("flush chain \(q) \(c)")
+            lines.append("delete chain \(q) \(c)")
+        }
+        for name in old.sets.keys.sorted() where new.sets[name] == nil { lines.append("delete set \(q) \(name)") }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
     /// The whole table, replaced in one transaction (add-then-delete makes the delete valid on a fresh
     /// node; the kernel applies all of it or none).
     public func script(_ o: Output) -> String {
@@ -146,6 +205,9 @@ public struct PolicyCompiler: Sendable {
             "add map \(q) ingress-pods { type ipv4_addr : verdict; }",
             "add map \(q) egress-pods { type ipv4_addr : verdict; }",
         ]
+        for (name, addresses) in o.sets.sorted(by: { $0.key < $1.key }) {
+            lines.append("add set \(q) \(name) { type ipv4_addr; elements = { \(addresses.joined(separator: ", ")) }; }")
+        }
         for c in o.chains.keys.sorted() { lines.append("add chain \(q) \(c)") }
         for c in o.chains.keys.sorted() { for r in o.chains[c]! { lines.append("add rule \(q) \(c) \(r)") } }
         lines += [

@@ -7,8 +7,10 @@ import Synchronization
 
 /// Keeps one node's `ip skiff-policy` table equal to what the NetworkPolicies, Pods and Namespaces say.
 /// Every change wakes one loop, which waits `minSyncPeriod` for a burst to settle, recompiles everything
-/// (policies are few next to the cost of an `nft` call) and applies the table in one transaction when it
-/// differs from the last one applied. Run inside `skiff proxy` on each node (`--enforce-network-policy`).
+/// (cheap next to an `nft` call) and, when the result differs from the last table applied, writes only the
+/// difference in one transaction (the whole table on the first sync and after a failure: rewriting a
+/// 1,000-policy table per change took seconds, docs/benchmarks.md). Run inside `skiff proxy` on each node
+/// (`--enforce-network-policy`).
 public final class PolicyEnforcer: Sendable {
     public static let networkPolicies = ResourcePath(group: "networking.k8s.io", resource: "networkpolicies")
 
@@ -22,7 +24,8 @@ public final class PolicyEnforcer: Sendable {
     let policies: Informer
     let wake: AsyncStream<Void>.Continuation
     let wakes: AsyncStream<Void>
-    let applied = Mutex<String?>(nil)
+    /// The table as last applied; nil before the first sync and after a failed one.
+    let applied = Mutex<PolicyCompiler.Output?>(nil)
 
     public init(client: KubeClient, nodeName: String, executor: any NFTablesExecutor, minSyncPeriod: Duration = .milliseconds(100),
                 logger: Logger = Logger(label: "network-policy")) {
@@ -41,24 +44,35 @@ public final class PolicyEnforcer: Sendable {
         }
     }
 
-    /// The script for what the caches hold now.
-    public func desiredScript() -> String {
+    /// What the caches hold now, compiled.
+    public func desiredOutput() -> PolicyCompiler.Output {
         let nsLabels = Dictionary(namespaces.store.list().compactMap { n -> (String, [String: String])? in
             guard let name = n[path: ["metadata", "name"]]?.string else { return nil }
             return (name, (n[path: ["metadata", "labels"]]?.object ?? [:]).compactMapValues(\.string))
         }, uniquingKeysWith: { a, _ in a })
-        let out = compiler.compile(policies: policies.store.list().compactMap(PolicyInfo.from),
-                                   pods: pods.store.list().compactMap(PolicyPod.from), namespaces: nsLabels)
-        return compiler.script(out)
+        return compiler.compile(policies: policies.store.list().compactMap(PolicyInfo.from),
+                                pods: pods.store.list().compactMap(PolicyPod.from), namespaces: nsLabels)
     }
 
-    /// Applies the desired table if it changed; true when something was written.
+    /// The whole table for what the caches hold now.
+    public func desiredScript() -> String { compiler.script(desiredOutput()) }
+
+    /// Brings the table to what the caches say if it changed; true when something was written. The first
+    /// sync, and the one after a failed apply, replaces the whole table; the others change only what
+    /// differs from the last table applied (`PolicyCompiler.updateScript`).
     @discardableResult
     public func syncOnce() async throws -> Bool {
-        let script = desiredScript()
-        if applied.withLock({ $0 }) == script { return false }
-        try await executor.apply(script)
-        applied.withLock { $0 = script }
+        let desired = desiredOutput()
+        let last = applied.withLock { $0 }
+        if last == desired { return false }
+        let script = last.map { compiler.updateScript(from: $0, to: desired) } ?? compiler.script(desired)
+        do {
+            try await executor.apply(script)
+        } catch {
+            applied.withLock { $0 = nil }
+            throw error
+        }
+        applied.withLock { $0 = desired }
         return true
     }
 

@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 import Testing
 
 @testable import NetworkPolicy
@@ -20,8 +21,35 @@ import Testing
         PolicyInfo.from(["metadata": ["name": .string(name), "namespace": .string(ns)], "spec": spec])!
     }
 
+    /// The compiled output with every `@set` reference written out as the inline set it names, so rules read
+    /// as what they match (sharing of the sets is checked on its own).
     func compile(_ policies: [PolicyInfo], node: String = "n1") -> PolicyCompiler.Output {
-        PolicyCompiler(nodeName: node).compile(policies: policies, pods: Self.pods, namespaces: Self.namespaces)
+        var out = PolicyCompiler(nodeName: node).compile(policies: policies, pods: Self.pods, namespaces: Self.namespaces)
+        for (chain, rules) in out.chains {
+            out.chains[chain] = rules.map { rule in
+                var r = rule
+                for (name, addresses) in out.sets { r = r.replacingOccurrences(of: "@\(name) ", with: "{ \(addresses.joined(separator: ", ")) } ") }
+                return r
+            }
+        }
+        return out
+    }
+
+    @Test func podsSelectedByOnePolicyShareOneSetOfPeers() {
+        let p = Self.policy(["podSelector": [:], "ingress": [["from": [["podSelector": ["matchLabels": ["access": "true"]]]]]]])
+        let c = PolicyCompiler(nodeName: "n1")
+        let out = c.compile(policies: [p], pods: Self.pods, namespaces: Self.namespaces)
+        #expect(out.sets.count == 1)
+        let (name, addresses) = out.sets.first!
+        #expect(addresses == ["10.244.1.6"])
+        #expect(out.chains["ingress-10.244.1.5"]?.first == "ip saddr @\(name) accept")
+        #expect(out.chains["ingress-10.244.1.6"]?.first == "ip saddr @\(name) accept")
+        let script = c.script(out)
+        let declared = script.split(separator: "\n").firstIndex { $0 == "add set ip skiff-policy \(name) { type ipv4_addr; elements = { 10.244.1.6 }; }" }
+        let used = script.split(separator: "\n").firstIndex { $0.contains("@\(name)") }
+        #expect(declared != nil && used != nil && declared! < used!)
+        // Same peers, same name: a recompile of the same state writes the same script.
+        #expect(c.script(c.compile(policies: [p], pods: Self.pods, namespaces: Self.namespaces)) == script)
     }
 
     @Test func defaultDenyIsolatesEveryPodOfTheNamespaceOnThisNodeOnly() {
