@@ -210,7 +210,7 @@ let package = Package(
             "OpenAPI", "Registry", "APIMachinery", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // What the suites that run components against a real in-process API server share.
-        .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "SwiftTests/TestSupport"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
@@ -240,3 +240,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The Swift suites live in SwiftTests/, not SwiftPM's default Tests/: the end-to-end suites and the seed
+// ratchet live in tests/, and two top-level folders that differ only by case break case-insensitive
+// checkouts (macOS, Windows) and confuse every reader.
+for target in package.targets where target.type == .test {
+    target.path = "SwiftTests/\(target.name)"
+}

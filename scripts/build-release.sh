@@ -22,6 +22,9 @@ if [ "$order" != none ] && [ -f "$order" ]; then
   link+=(-Xlinker --symbol-ordering-file="$order" -Xlinker --no-warn-symbol-ordering
          -Xlinker -T -Xlinker "$PWD/scripts/ordering/unnamed.ld")
 fi
+# SKIFF_LINK_MAP=FILE writes the linker's map there: every input section, its size and the object or
+# archive member it came from, which scripts/size-report.py sums per module (docs/binary-size.md).
+if [ -n "${SKIFF_LINK_MAP:-}" ]; then link+=(-Xlinker -Map="$SKIFF_LINK_MAP"); fi
 flags=(-c release --scratch-path "${SKIFF_SCRATCH:-.build}" --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections "${link[@]}" "$@")
 # The build system does not know the order file: a binary older than it is removed, so it is linked again.
 bin=$(swift build "${flags[@]}" --show-bin-path)/skiff

@@ -33,7 +33,7 @@ if [ -x "$KUBECTL_132" ]; then
   same Sources/APIMachinery/Resources/protobuf-fields.json "$tmp/protobuf-fields.json" scripts/gen-protobuf-fields.py
   same Sources/APIMachinery/Resources/json-field-order.txt "$tmp/json-field-order.txt" scripts/gen-protobuf-fields.py
   python3 scripts/gen-protobuf-fixtures.py "$KUBECTL_132" "$tmp/fixtures.swift" >/dev/null
-  same Tests/APIMachineryTests/KubectlProtobufFixtures.swift "$tmp/fixtures.swift" scripts/gen-protobuf-fixtures.py
+  same SwiftTests/APIMachineryTests/KubectlProtobufFixtures.swift "$tmp/fixtures.swift" scripts/gen-protobuf-fixtures.py
 else
   echo "generated: $KUBECTL_132 is missing; protobuf-fields.json, json-field-order.txt and the fixtures not checked"
 fi

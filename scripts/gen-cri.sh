@@ -24,10 +24,7 @@ PROTOC_GEN_SWIFT=${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || echo "$TOO
 PROTOC_GEN_GRPC_SWIFT=${PROTOC_GEN_GRPC_SWIFT:-$(command -v protoc-gen-grpc-swift-2 || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-grpc-swift-2")}
 
 for tool in "$PROTOC" "$PROTOC_GEN_SWIFT" "$PROTOC_GEN_GRPC_SWIFT"; do
-  [ -x "$tool" ] || { # What scripts/check-generated.sh compares the .proto with, to tell the output went stale.
-(cd "$PROTO_DIR" && sha256sum api.proto > api.proto.generated.sha256)
-
-echo "gen-cri: missing executable $tool (see the header of this script)" >&2; exit 1; }
+  [ -x "$tool" ] || { echo "gen-cri: missing executable $tool (see the header of this script)" >&2; exit 1; }
 done
 
 PROTO_DIR=$ROOT/Sources/CRI/Proto
@@ -44,6 +41,9 @@ rm -f "$OUT/api.pb.swift" "$OUT/api.grpc.swift"
   --grpc-swift_out="$OUT" \
   --grpc-swift_opt=Visibility=Public,Client=true,Server=false \
   api.proto
+
+# What scripts/check-generated.sh compares the .proto with, to tell the output went stale.
+(cd "$PROTO_DIR" && sha256sum api.proto > api.proto.generated.sha256)
 
 echo "gen-cri: $("$PROTOC" --version), $("$PROTOC_GEN_SWIFT" --version) -> $OUT"
 ls -l "$OUT"

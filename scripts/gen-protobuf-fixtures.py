@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Captures the protobuf bodies kubectl 1.32 sends and writes them, with the JSON kubectl prints for the same
-object (`--dry-run=client -o json`), to Tests/APIMachineryTests/KubectlProtobufFixtures.swift.
+object (`--dry-run=client -o json`), to SwiftTests/APIMachineryTests/KubectlProtobufFixtures.swift.
 
     python3 scripts/gen-protobuf-fixtures.py /usr/lib/google-cloud-sdk/bin/kubectl.1.32 \
-        Tests/APIMachineryTests/KubectlProtobufFixtures.swift
+        SwiftTests/APIMachineryTests/KubectlProtobufFixtures.swift
 
 Runs scripts/kubectl-capture.py on 127.0.0.1 (a free port) for the duration and stops it.
 """

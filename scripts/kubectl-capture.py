@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fake API server on 127.0.0.1 that records the request bodies kubectl sends.
 
-Used to capture the protobuf bodies in Tests/APIMachineryTests (KubeProtobuf fixtures). It answers
+Used to capture the protobuf bodies in SwiftTests/APIMachineryTests (KubeProtobuf fixtures). It answers
 /version and minimal discovery for the kinds below, saves every POST/PUT/PATCH body to OUT_DIR as
 NNN-METHOD-<path>.bin (with the Content-Type in NNN-METHOD-<path>.txt), and answers the write with a
 small JSON object so kubectl prints success.

@@ -4,6 +4,7 @@ backoffLimit, Indexed Jobs hand each pod its JOB_COMPLETION_INDEX, and a CronJob
 two seconds of the minute while Forbid skips runs that would overlap."""
 import calendar
 import json
+import subprocess
 import threading
 import time
 
@@ -208,3 +209,18 @@ def test_cronjob_runs_on_the_minute_and_forbid_skips_overlaps(cluster):
     assert eventually(lambda: len(job_pods(cluster, "manual")) == 1, 30)
     kubectl(cluster, "patch", "cronjob", "tick", "-p", '{"spec":{"suspend":true}}')
     kubectl(cluster, "delete", "job", "manual", "--wait=false")
+
+
+def test_invalid_failure_and_index_policies_are_refused_and_nothing_is_stored(cluster):
+    """Upstream's 422 for a Job whose policies the controller could never honour: a FailIndex rule without
+    backoffLimitPerIndex, and maxFailedIndexes past completions; kubectl prints each field error."""
+    bad = job("failindex", ["true"], completionMode="Indexed", completions=3, maxFailedIndexes=1,
+              podFailurePolicy={"rules": [{"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [42]}}]})
+    p = subprocess.run(["kubectl", "create", "-f", "-"], env=cluster, input=json.dumps(bad),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert 'The Job "failindex" is invalid: ' in p.stderr
+    assert "spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified" in p.stderr
+    assert 'spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set' in p.stderr
+    p = subprocess.run(["kubectl", "get", "job", "failindex"], env=cluster, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and 'jobs.batch "failindex" not found' in p.stderr

@@ -30,18 +30,24 @@ public final class JobController: Reconciler, Sendable {
     let backoff = JobBackoff()
     let recorder: EventRecorder
     let clock: WallClock
+    /// How long pod events wait before their Job is synced (upstream's `syncJobBatchPeriod`, 1 s): the
+    /// pods of a wave that finish together are counted in one sync, one status write and one round of
+    /// finalizer removals, instead of a sync per pod whose status writes conflict with each other.
+    let batchPeriod: Duration
     let logger: Logger
 
     public convenience init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "job-controller")) {
-        self.init(client: client, informers: informers, recorder: recorder, clock: WallClock(), logger: logger)
+        self.init(client: client, informers: informers, recorder: recorder, clock: WallClock(), batchPeriod: .seconds(1), logger: logger)
     }
 
-    /// With the time back-off, deadlines and expectations run on (tests pass a manual clock).
+    /// With the time back-off, deadlines and expectations run on (tests pass a manual clock), and the
+    /// pod-event batching (none unless asked for, so that tests see each pod event's sync).
     init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, clock: WallClock,
-         logger: Logger = Logger(label: "job-controller")) {
+         batchPeriod: Duration = .zero, logger: Logger = Logger(label: "job-controller")) {
         self.client = client
         self.recorder = recorder
         self.clock = clock
+        self.batchPeriod = batchPeriod
         self.logger = logger
         queue = WorkQueue<String>(clock: clock.clock)
         expectations = ControllerExpectations(clock: clock.clock)
@@ -73,6 +79,12 @@ public final class JobController: Reconciler, Sendable {
 
     // MARK: Event handlers
 
+    /// A pod event's sync of its Job, after the batch period (upstream's `enqueueSyncJobBatched`); a Job's
+    /// own changes sync at once.
+    func enqueueBatched(_ key: String) {
+        queue.addAfter(key, batchPeriod)
+    }
+
     /// The Job a controller reference names, if it is in the cache with that UID.
     func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
         guard ref.kind == Self.kind, ref.group == "batch" else { return nil }
@@ -98,14 +110,14 @@ public final class JobController: Reconciler, Sendable {
         if let ref = pod.controllerRef {
             if let job = resolve(ref, namespace: pod.namespace) {
                 expectations.creationObserved(job.key)
-                queue.add(job.key)
+                enqueueBatched(job.key)
             } else if JobFacts.hasTrackingFinalizer(pod) {
                 queue.add(Self.orphanPrefix + pod.key)
             }
             return
         }
         if JobFacts.hasTrackingFinalizer(pod) { queue.add(Self.orphanPrefix + pod.key) }
-        for job in jobsSelecting(pod) { queue.add(job.key) }
+        for job in jobsSelecting(pod) { enqueueBatched(job.key) }
     }
 
     func podUpdated(old: JSON, new: JSON) {
@@ -120,11 +132,11 @@ public final class JobController: Reconciler, Sendable {
         }
         let oldRef = old.controllerRef, newRef = new.controllerRef
         if oldRef != newRef, let oldRef, let job = resolve(oldRef, namespace: old.namespace) {
-            queue.add(job.key)
+            enqueueBatched(job.key)
         }
         if let newRef {
             if let job = resolve(newRef, namespace: new.namespace) {
-                queue.add(job.key)
+                enqueueBatched(job.key)
             } else if JobFacts.hasTrackingFinalizer(new) {
                 queue.add(Self.orphanPrefix + new.key)
             }
@@ -132,7 +144,7 @@ public final class JobController: Reconciler, Sendable {
         }
         if JobFacts.hasTrackingFinalizer(new) { queue.add(Self.orphanPrefix + new.key) }
         if old.labels != new.labels || oldRef != newRef {
-            for job in jobsSelecting(new) { queue.add(job.key) }
+            for job in jobsSelecting(new) { enqueueBatched(job.key) }
         }
     }
 
@@ -148,7 +160,7 @@ public final class JobController: Reconciler, Sendable {
             return
         }
         expectations.deletionObserved(job.key, podKey: pod.key)
-        queue.add(job.key)
+        enqueueBatched(job.key)
     }
 
     /// A deleted Job's pods keep no finalizer of its (upstream's `cleanupPodFinalizers`).

@@ -70,7 +70,17 @@ public struct JobStrategy: GenerationalStrategy {
     }
 
     public func validate(_ object: JSON) -> [FieldError] {
-        JobStrategy.validateSpec(object["spec"] ?? [:], FieldPath("spec"), isTemplate: false)
+        let spec = object["spec"] ?? [:]
+        var errs = JobStrategy.validateSpec(spec, FieldPath("spec"), isTemplate: false)
+        // An Indexed job's pods are named and hostnamed NAME-INDEX: the last one must still be a DNS label.
+        if spec["completionMode"]?.string == "Indexed", let completions = spec["completions"]?.int, completions > 0 {
+            let name = object[path: ["metadata", "name"]]?.string ?? ""
+            let lastHostname = "\(name)-\(completions - 1)"
+            if !isDNS1123Label(lastHostname).isEmpty {
+                errs.append(.invalid(FieldPath("metadata", "name"), name, "will not able to create pod with invalid DNS label: \(lastHostname)"))
+            }
+        }
+        return errs
     }
 
     static func validateSpec(_ spec: JSON, _ path: FieldPath, isTemplate: Bool) -> [FieldError] {
@@ -81,14 +91,18 @@ public struct JobStrategy: GenerationalStrategy {
         if let a = spec["activeDeadlineSeconds"]?.int, a == 0 {
             errs.append(.invalid(path.child("activeDeadlineSeconds"), int: a, "must be greater than 0"))
         }
-        if let mode = spec["completionMode"]?.string, mode != "NonIndexed", mode != "Indexed" {
-            errs.append(.notSupported(path.child("completionMode"), mode, ["NonIndexed", "Indexed"]))
+        errs += JobPolicyValidation.validateCompletionMode(spec, path)
+        let hasFailurePolicy = spec["podFailurePolicy"].map { !$0.isNull } ?? false
+        if hasFailurePolicy {
+            errs += JobPolicyValidation.validatePodFailurePolicy(spec, path.child("podFailurePolicy"))
         }
-        if spec["completionMode"]?.string == "Indexed", !spec.has("completions") {
-            errs.append(.required(path.child("completions"), "when completion mode is Indexed"))
-        }
-        if let p = spec["podReplacementPolicy"]?.string, p != "TerminatingOrFailed", p != "Failed" {
-            errs.append(.notSupported(path.child("podReplacementPolicy"), p, ["Failed", "TerminatingOrFailed"]))
+        errs += JobPolicyValidation.validateSuccessPolicy(spec, path.child("successPolicy"))
+        if let p = spec["podReplacementPolicy"]?.string {
+            if hasFailurePolicy, p != "Failed" {
+                errs.append(.notSupported(path.child("podReplacementPolicy"), p, ["Failed"]))
+            } else if !hasFailurePolicy, p != "TerminatingOrFailed", p != "Failed" {
+                errs.append(.notSupported(path.child("podReplacementPolicy"), p, ["Failed", "TerminatingOrFailed"]))
+            }
         }
         let template = spec["template"] ?? [:]
         if !isTemplate {
@@ -104,9 +118,15 @@ public struct JobStrategy: GenerationalStrategy {
             }
         }
         errs += WorkloadValidation.validatePodTemplateSpec(template, path.child("template"))
+        // The pod defaults turn a missing restartPolicy into Always, so both mean "not chosen".
         let restart = template["spec"]?["restartPolicy"]?.string ?? ""
-        if restart != "OnFailure" && restart != "Never" {
-            errs.append(.notSupported(path.child("template", "spec", "restartPolicy"), restart, ["OnFailure", "Never"]))
+        let restartPath = path.child("template", "spec", "restartPolicy")
+        if restart == "Always" || restart.isEmpty {
+            errs.append(.required(restartPath, #"valid values: "OnFailure", "Never""#))
+        } else if restart != "OnFailure" && restart != "Never" {
+            errs.append(.notSupported(restartPath, restart, ["OnFailure", "Never"]))
+        } else if hasFailurePolicy, restart != "Never" {
+            errs.append(.invalid(restartPath, restart, #"only "Never" is supported when podFailurePolicy is specified"#))
         }
         return errs
     }

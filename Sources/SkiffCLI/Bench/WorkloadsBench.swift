@@ -4,6 +4,7 @@ import Client
 import Foundation
 import Kubelet
 import Logging
+import Synchronization
 
 /// `skiff bench workloads`: the workload controllers at node scale, on simulated nodes (issue 14's
 /// targets). It starts its own `skiff apiserver`, `skiff scheduler` and `skiff controller-manager` (all
@@ -131,9 +132,11 @@ struct WorkloadsBench: AsyncParsableCommand {
         defer { Task { await client.shutdown() } }
         let name = object[path: ["metadata", "name"]]?.string ?? ""
         let rv = try await client.list(path)[path: ["metadata", "resourceVersion"]]?.string ?? "0"
+        let lastStatus = Mutex<JSON?>(nil)
         let watching = Task { () throws -> ContinuousClock.Instant in
             for try await event in client.watch(path, resourceVersion: rv) where event.object[path: ["metadata", "name"]]?.string == name {
                 if done(event.object) { return .now }
+                lastStatus.withLock { $0 = event.object["status"] }
             }
             throw BenchError("the watch on \(path) ended early")
         }
@@ -144,7 +147,12 @@ struct WorkloadsBench: AsyncParsableCommand {
         defer { deadline.cancel() }
         let start = ContinuousClock.now
         _ = try await client.create(path, object)
-        guard let end = try? await watching.value else { throw BenchError("\(name) did not get there within \(timeout) s") }
+        guard let end = try? await watching.value else {
+            // Where it stopped tells a slow run (counts still moving) from a stuck one.
+            var status = lastStatus.withLock { $0 } ?? [:]
+            status["conditions"] = nil
+            throw BenchError("\(name) did not get there within \(timeout) s; its last status: \(String(decoding: status.serialized(), as: UTF8.self))")
+        }
         return (end - start).seconds
     }
 

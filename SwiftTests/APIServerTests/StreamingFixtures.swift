@@ -158,6 +158,7 @@ final class PortBox: Sendable {
 func waitForPort(_ box: PortBox) async throws -> Int {
     for _ in 0..<500 {
         if let p = box.port.withLock({ $0 }) { return p }
+        // Polls: the server reports its port through `box` once bound.
         try await Task.sleep(for: .milliseconds(20))
     }
     throw APIError.internalError("server did not start")

@@ -253,6 +253,7 @@ struct ContainerdCRITests {
     private func waitForFile(_ path: String, containing text: String) async throws -> String {
         for _ in 0 ..< 50 {
             if let content = try? String(contentsOfFile: path, encoding: .utf8), content.contains(text) { return content }
+            // Polls the container's log file for the text.
             try await Task.sleep(for: .milliseconds(100))
         }
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

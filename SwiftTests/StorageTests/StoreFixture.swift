@@ -74,6 +74,7 @@ func collect(
             return events
         }
         group.addTask {
+            // Stays: the deadline of the race above.
             try await Task.sleep(for: timeout)
             return nil
         }
@@ -98,6 +99,7 @@ func drain(
             }
         }
         group.addTask {
+            // Stays: the deadline of the race above.
             try await Task.sleep(for: timeout)
             return nil
         }

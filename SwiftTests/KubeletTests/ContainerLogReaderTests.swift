@@ -114,6 +114,7 @@ let sample = [
         let h = try FileHandle(forWritingTo: url)
         try h.seekToEnd()
         try h.write(contentsOf: Data("2026-11-24T19:01:51Z stdout F thr".utf8))
+        // Stays: longer than the 20 ms poll, so that the reader meets the half-written record at least once.
         try await Task.sleep(for: .milliseconds(60))
         try h.write(contentsOf: Data("ee\n".utf8))
         try h.close()

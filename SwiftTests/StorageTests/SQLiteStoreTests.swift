@@ -179,6 +179,7 @@ struct SQLiteStoreTests {
                 return done
             }
         }
+        // Stays: lets some writes be acknowledged before the close lands among them; the checks below hold for any split.
         try await Task.sleep(for: .milliseconds(20))
         await store.close()
         var acknowledged: [KeyValue] = []

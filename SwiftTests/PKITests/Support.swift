@@ -49,6 +49,7 @@ func run(_ tool: String, _ arguments: [String], in directory: URL? = nil, timeou
     process.standardInput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
+    // Polls: Foundation's Process has no async wait for exit.
     while process.isRunning && Date() < deadline { usleep(10_000) }
     if process.isRunning { forceStop(process) }
     return CommandResult(
@@ -100,6 +101,7 @@ final class OpenSSLServer {
                     self.logFile = log
                     return
                 }
+                // Polls for the peer's output; nothing signals it.
                 usleep(20_000)
             }
             forceStop(process)

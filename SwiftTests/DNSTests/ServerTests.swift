@@ -34,16 +34,15 @@ struct ServerTests {
         #expect(edns.edns?.udpPayloadSize == 1232 && edns.answers.count == 1)
     }
 
-    @Test func outsideTheZoneFailsFast() async throws {
+    /// Names outside the cluster zone are answered SERVFAIL by the server itself: it has no upstream to
+    /// forward to (pod traffic never leaves the machine), so the client is not left to time out.
+    @Test func outsideTheZoneIsServFail() async throws {
         let server = try await start()
         defer { Task { await server.shutdown() } }
-        let clock = ContinuousClock()
-        let started = clock.now
         for name in ["example.com", "www.google.com", "registry.k8s.io"] {
             let m = try await ask(server, name, .a)
-            #expect(m.rcode == .serverFailure)
+            #expect(m.rcode == .serverFailure && m.answers.isEmpty)
         }
-        #expect(clock.now - started < .seconds(1))
     }
 
     @Test func malformedDatagramsGetFormErrOrSilenceAndTheServerLives() async throws {

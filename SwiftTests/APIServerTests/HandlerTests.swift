@@ -91,6 +91,7 @@ import Testing
         _ = await s.send("POST", cms, body: configMap("w", data: ["a": "1"]))
         let w = await s.send("GET", cms, query: "watch=true&resourceVersion=\(rv)")
         let reader = Task { try await s.lines(w, count: 3) }
+        // Stays: lets the watch open before the writes; not needed for the result, as the watch starts at `rv`.
         try await Task.sleep(for: .milliseconds(50))
         _ = await s.send("PATCH", cms + "/w", body: ["data": ["a": "2"]], contentType: "application/merge-patch+json")
         _ = await s.send("DELETE", cms + "/w")
@@ -182,6 +183,7 @@ import Testing
         for _ in 0..<100 {
             if await s.send("GET", "/api/v1/namespaces/tmp").status == 404 { gone = true; break }
             s.handler.namespaceCleanup.kick()
+            // Polls: namespace cleanup runs on its own task, kicked above; nothing signals its end.
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(gone)

@@ -73,6 +73,7 @@ func bytes(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: coun
         try await clientEnd.run(role: .client, configuration: enforcing()) { session in
             let stream = try await session.openStream(headers: ["streamtype": "stdin"])
             let writing = Task { try await stream.write(bytes(200_000)); try await stream.finish() }
+            // Stays: the writer fills the 64 KiB window and parks; no signal says it has parked.
             try await Task.sleep(for: .milliseconds(300))
             #expect(session.sendWindows.window(of: stream.id) == 0, "stopped at the 64 KiB window")
             #expect(session.sendWindows.session == 0)
@@ -141,6 +142,7 @@ func bytes(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: coun
             var total = 0
             for try await chunk in stream.inbound {
                 total += chunk.readableBytes
+                // Stays: a slow reader, so that the writer keeps meeting the window.
                 try await Task.sleep(for: .milliseconds(2))
             }
             return total
@@ -169,6 +171,7 @@ func bytes(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: coun
             let stream = try await session.openStream(headers: ["streamtype": "error"])
             #expect(String(buffer: try await stream.inbound.collect()) == "x", "data before the reset is kept")
             await #expect(throws: SPDYSessionError.streamReset(1, SPDYResetStatus.cancel)) { try await stream.write(ByteBuffer(string: "y")) }
+            // Stays: the peer's GOAWAY is in flight; nothing signals its arrival.
             try await Task.sleep(for: .milliseconds(100))
             await #expect(throws: SPDYSessionError.sessionClosed) { _ = try await session.openStream(headers: ["streamtype": "stdin"]) }
         }

@@ -43,7 +43,7 @@ import Testing
     @Test func jobRestartPolicyAndImmutableTemplate() throws {
         let s = JobStrategy(info: try info("jobs", "batch"))
         let job = created(try json(#"{"metadata":{"name":"j","uid":"u"},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#), s)
-        #expect(messages(s.validate(job)) == [#"spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#])
+        #expect(messages(s.validate(job)) == [#"spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never""#])
         var ok = job
         ok[path: ["spec", "template", "spec", "restartPolicy"]] = "Never"
         var changed = ok

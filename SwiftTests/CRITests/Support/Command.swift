@@ -33,6 +33,7 @@ func runCommand(_ tool: String, _ arguments: [String], timeout: TimeInterval = 6
     process.standardInput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
+    // Polls: Foundation's Process has no async wait for exit.
     while process.isRunning && Date() < deadline { usleep(20_000) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()

@@ -212,6 +212,7 @@ final class ContainerdFixture: Sendable {
                     last = error
                 }
             }
+            // Polls until containerd serves CRI on its socket; nothing signals it.
             try await Task.sleep(for: .milliseconds(200))
         }
         throw FixtureError("containerd did not serve CRI on \(socket) within 30 s: \(String(describing: last))")
@@ -253,6 +254,7 @@ final class ContainerdFixture: Sendable {
     private func stop(pid: Int32, grace: Int) {
         guard kill(pid, SIGTERM) == 0 || errno != ESRCH else { return reap(pid) }
         for _ in 0 ..< grace * 10 where processExists(pid) {
+            // Polls: the process's exit after SIGTERM, up to its grace period.
             usleep(100_000)
         }
         if processExists(pid) { kill(pid, SIGKILL) }
@@ -265,6 +267,7 @@ final class ContainerdFixture: Sendable {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return }
             if !processExists(pid) { return }
+            // Polls: the process's exit after SIGKILL.
             usleep(100_000)
         }
     }

@@ -11,6 +11,7 @@ public func eventually(
     let end = ContinuousClock.now + timeout
     while ContinuousClock.now < end {
         if try await condition() { return true }
+        // Polls the condition at `interval`.
         try? await Task.sleep(for: interval)
     }
     return try await condition()

@@ -295,6 +295,36 @@ struct JobControllerTests {
         }
     }
 
+    /// Pod events reach the Job after upstream's one-second batch period, so a wave of pods that finish
+    /// together is counted in one sync; the Job's own changes are not delayed.
+    @Test func podEventsWaitForTheBatchPeriod() async throws {
+        let batched: (KubeClient, SharedInformers, EventBroadcaster) -> [@Sendable () async -> Void] = { client, informers, events in
+            let jc = JobController(client: client, informers: informers, recorder: events.recorder(component: "job-controller"),
+                                   clock: wall, batchPeriod: .seconds(1))
+            return [{ await jc.run(workers: 2) }]
+        }
+        try await withControllers(batched) { cluster in
+            let c = cluster.client
+            let job = try await c.create(Self.jobsInT, jobSpec("wave", ["completions": 2, "parallelism": 2]))
+            // The Job's create syncs at once: its pods exist before any clock time passes.
+            #expect(try await eventually { try await active(c, job).count == 2 })
+            #expect(await waitForTimer(.seconds(1)...(.seconds(1))))
+            clock.advance(by: .seconds(1))
+            #expect(try await cluster.quiesced())
+            for p in try await active(c, job) { try await finish(c, p) }
+            // Both finished pods wait for one batched sync...
+            #expect(await waitForTimer(.seconds(1)...(.seconds(1))))
+            #expect(try await self.job(c, "wave")[path: ["status", "succeeded"]] == nil)
+            clock.advance(by: .seconds(1))
+            // ...which counts them together; their finalizers' removal is a pod event batched again.
+            #expect(try await eventually {
+                if let next = clock.pendingSleeps.min() { clock.advance(by: next) }
+                return JobFacts.isFinished(try await self.job(c, "wave"))
+            })
+            #expect(try await self.job(c, "wave")[path: ["status", "succeeded"]]?.int == 2)
+        }
+    }
+
     @Test func failuresBackOffThenStopAtTheBackoffLimit() async throws {
         try await withControllers(controllers) { cluster in
             let c = cluster.client

@@ -68,6 +68,7 @@ import Testing
         let (services, slices) = Fixtures.smallCluster()
         for s in services { p.state.updateService(s) }
         p.state.markServicesSynced()
+        // Stays: a "nothing happened" wait shorter than the 300 ms minimum period: the loop has no signal for "chose not to sync".
         try await Task.sleep(for: .milliseconds(200))
         #expect(exec.count == 0)  // slices not listed yet: nothing may be programmed
         for s in slices { p.state.updateEndpointSlice(s, timed: false) }
@@ -109,6 +110,7 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
+        // Polls the condition; see `eventually` in TestSupport.
         try await Task.sleep(for: .milliseconds(20))
     }
     Issue.record("condition not met within \(timeout)")

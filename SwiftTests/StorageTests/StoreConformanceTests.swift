@@ -500,11 +500,13 @@ struct StoreConformanceTests {
                 return seen
             }
             try await store.create("/x/1", value: Data())
+            // Stays: gives the consumer time to park in the stream; the checks below hold whether or not it did.
             try await Task.sleep(for: .milliseconds(50))
             consumer.cancel()
             _ = try? await consumer.value
             var waited = 0
             while watcherCount(store) > 0, waited < 200 {
+                // Polls: the store drops a cancelled watcher on its own task, and nothing signals when.
                 try await Task.sleep(for: .milliseconds(10))
                 waited += 1
             }
@@ -531,7 +533,7 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func tenThousandKeysStayFastToRangeByPrefix(_ backend: Backend) async throws {
+    func rangeByPrefixPagesAmongTenThousandKeys(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let kinds = ["configmaps", "pods", "secrets", "services"]
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -542,18 +544,16 @@ struct StoreConformanceTests {
                 }
                 try await group.waitForAll()
             }
-            let clock = ContinuousClock()
-            let start = clock.now
-            for _ in 0..<200 {
-                let page = try await store.range(prefix: "/registry/secrets/", startKey: "/registry/secrets/ns/secrets-2", revision: nil, limit: 5)
-                #expect(page.items.count == 5)
-            }
-            let elapsed = clock.now - start
+            // A page starts at its start key, stays inside its prefix and says how many remain; how fast
+            // it is belongs to `skiff bench api`, not to a test.
+            let page = try await store.range(prefix: "/registry/secrets/", startKey: "/registry/secrets/ns/secrets-2", revision: nil, limit: 5)
+            let keys = (0..<2_500).map { "/registry/secrets/ns/secrets-\($0)" }.sorted()
+            let from = try #require(keys.firstIndex(of: "/registry/secrets/ns/secrets-2"))
+            #expect(page.items.map(\.key) == Array(keys[from..<(from + 5)]))
+            #expect(page.count == keys.count - from)
             let sample = try await store.range(prefix: "/registry/pods/", startKey: nil, revision: nil, limit: nil)
             #expect(sample.count == 2_500)
             #expect(sample.items.allSatisfy { $0.key.hasPrefix("/registry/pods/") })
-            // Generous bound (debug build, shared machine): scanning every key per page would be far slower.
-            #expect(elapsed < .seconds(10))
         }
     }
 }
