@@ -13,6 +13,7 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "Run only while holding the kube-system/kube-controller-manager Lease.") var leaderElect = true
     @Option(help: "Seconds without a node heartbeat before the node is marked unknown.") var nodeMonitorGracePeriod = 40
     @Option(help: "The cluster CA (PEM) published to every namespace as the kube-root-ca.crt ConfigMap (default: the kubeconfig's CA).") var rootCAFile: String?
+    @Option(help: "Directory of the nodes' directories: the built-in local-path provisioner makes volumes in <dir>/<node>/local-path (unset: no provisioner).") var localPathNodesDir: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -26,6 +27,7 @@ struct ControllerManagerCommand: AsyncParsableCommand {
             options.rootCA = String(decoding: ca, as: UTF8.self)
         }
         options.leaderElect = leaderElect
+        options.localPathNodesDirectory = localPathNodesDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
         options.logger = Logger(label: "controller-manager")
         options.logger.info("controller manager starting (identity \(options.identity))")

@@ -11,6 +11,8 @@ public struct ControllerManagerOptions: Sendable {
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
+        "persistentvolume-binder-controller", "persistentvolumeclaim-protection-controller",
+        "persistentvolume-protection-controller", "ephemeral-volume-controller",
     ]
 
     /// Which controllers run.
@@ -58,6 +60,13 @@ public struct ControllerManagerOptions: Sendable {
     /// The cluster CA's PEM, published to every namespace as `kube-root-ca.crt` (upstream: `--root-ca-file`,
     /// else the CA of the manager's kubeconfig). nil: nothing is published (plain-HTTP test clusters).
     public var rootCA: String?
+
+    /// `--concurrent-ephemeralvolume-syncs`; the binder and the protection controllers run one worker each.
+    public var ephemeralVolumeWorkers = 5
+
+    /// The directory holding each node's directory (`<dir>/<node>/local-path/...`), where the built-in
+    /// local-path provisioner makes volumes (`--local-path-nodes-dir`). nil: no provisioner runs.
+    public var localPathNodesDirectory: URL?
 
     /// How often informers replay their caches to the controllers (nil: never).
     public var resyncPeriod: Duration? = nil
