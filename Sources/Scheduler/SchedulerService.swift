@@ -31,9 +31,10 @@ public final class SchedulerService: Sendable {
         self.client = client
         self.logger = logger
         self.schedulerName = schedulerName
-        claims = Informer(client: client, resource: .persistentvolumeclaims, logger: logger)
-        volumes = Informer(client: client, resource: .persistentvolumes, logger: logger)
-        classes = Informer(client: client, resource: .storageclasses, logger: logger)
+        let claims = Informer(client: client, resource: .persistentvolumeclaims, logger: logger)
+        let volumes = Informer(client: client, resource: .persistentvolumes, logger: logger)
+        let classes = Informer(client: client, resource: .storageclasses, logger: logger)
+        (self.claims, self.volumes, self.classes) = (claims, volumes, classes)
         let volumeBinding = VolumeBinding(listers: InformerVolumeListers(claims: claims, volumes: volumes, classes: classes),
                                           writer: APIVolumeBindingWriter(client: client))
         let profile = SchedulerProfile.defaultProfile(schedulerName: schedulerName, volumeBinding: volumeBinding)

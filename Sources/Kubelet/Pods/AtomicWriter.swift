@@ -43,7 +43,7 @@ public struct AtomicWriter: Sendable {
         try? fm.removeItem(at: tmpLink)
         try fm.createSymbolicLink(atPath: tmpLink.path, withDestinationPath: stamp)
         guard rename(tmpLink.path, dataLink.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dataLink.path])
+            throw AtomicWriterError(message: "cannot swap \(dataLink.path): \(String(cString: strerror(errno)))")
         }
         // Visible top-level names: a symlink through `..data` for each; stale ones removed.
         let wanted = Set(payload.keys.map { String($0.split(separator: "/")[0]) })

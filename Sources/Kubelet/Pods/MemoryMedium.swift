@@ -13,7 +13,7 @@ enum MemoryMedium {
         var options = "mode=0777"
         if let sizeLimit, sizeLimit > 0 { options += ",size=\(sizeLimit)" }
         #if canImport(Glibc)
-        let rc = Glibc.mount("tmpfs", directory.path, "tmpfs", 0, options)
+        let rc = options.withCString { Glibc.mount("tmpfs", directory.path, "tmpfs", 0, $0) }
         if rc != 0 {
             throw MemoryMediumError(message: "mount failed: tmpfs at \(directory.path): \(String(cString: strerror(errno)))")
         }
