@@ -78,4 +78,16 @@ struct StorageVolumeTests {
             _ = try await manager.setUp(pod: missing)
         }
     }
+
+    @Test func subPathExprExpandsTheContainersEnvironment() throws {
+        #expect(VolumeManager.expand("logs/$(POD_NAME)/$(MISSING)/$$x", ["POD_NAME": "web-0"]) == "logs/web-0/$(MISSING)/$x")
+        let root = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let container: JSON = ["volumeMounts": [["name": "v", "mountPath": "/logs", "subPathExpr": "$(POD_NAME)"]]]
+        let mounts = try VolumeManager.mounts(container: container, volumes: ["v": root.path], environment: ["POD_NAME": "web-0"])
+        #expect(mounts == [ContainerMount(containerPath: "/logs", hostPath: root.appendingPathComponent("web-0").path, readOnly: false)])
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("web-0").path))
+        let escaping: JSON = ["volumeMounts": [["name": "v", "mountPath": "/x", "subPath": "../etc"]]]
+        #expect(throws: APIError.self) { try VolumeManager.mounts(container: escaping, volumes: ["v": root.path]) }
+    }
 }

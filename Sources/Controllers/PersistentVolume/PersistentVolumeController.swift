@@ -276,8 +276,12 @@ public final class PersistentVolumeController: Reconciler, Sendable {
         let namespace = ref["namespace"]?.string ?? "", claimName = ref["name"]?.string ?? ""
         var claim = claims.store.get(namespace: namespace, name: claimName)
         if claim == nil {
-            // The cache may be behind: ask the server before releasing anything.
-            claim = try? await client.get(.persistentvolumeclaims.inNamespace(namespace), claimName)
+            // The cache may be behind: ask the server before releasing anything (only a 404 means gone).
+            do {
+                claim = try await client.get(.persistentvolumeclaims.inNamespace(namespace), claimName)
+            } catch let e as APIError where e.code == 404 {
+                claim = nil
+            }
         }
         if let c = claim, c.uid != ref["uid"]?.string { claim = nil }
         guard let claim else {

@@ -10,10 +10,15 @@ import Foundation
 /// seconds does not churn its volumes.
 public struct AtomicWriter: Sendable {
     public let directory: URL
+    /// The pod's fsGroup: every file and directory written is group-owned by it.
+    public let group: UInt32?
     public static let dataDirName = "..data"
     static let newDataDirName = "..data_tmp"
 
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, group: UInt32? = nil) {
+        self.directory = directory
+        self.group = group
+    }
 
     /// A file's content and mode, by its relative path.
     public typealias Payload = [String: (data: Data, mode: Int)]
@@ -38,6 +43,7 @@ public struct AtomicWriter: Sendable {
             try file.data.write(to: url)
             try fm.setAttributes([.posixPermissions: file.mode], ofItemAtPath: url.path)
         }
+        if let group { VolumeOwnership.setGroup(of: fresh, to: group) }
         // The swap: a new symlink renamed over `..data` (rename is atomic).
         let tmpLink = directory.appendingPathComponent(Self.newDataDirName)
         try? fm.removeItem(at: tmpLink)

@@ -48,6 +48,7 @@ public struct VolumeManager: Sendable {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         let namespace = pod[path: ["metadata", "namespace"]]?.string ?? "default"
         let volumesDir = podDirectory(uid: uid).appendingPathComponent("volumes", isDirectory: true)
+        let fsGroup = pod[path: ["spec", "securityContext", "fsGroup"]]?.int
         var paths: [String: String] = [:]
         for volume in pod[path: ["spec", "volumes"]]?.array ?? [] {
             guard let name = volume["name"]?.string else { continue }
@@ -69,6 +70,7 @@ public struct VolumeManager: Sendable {
                 paths[name] = try await claimPath(volume: name, claim: "\(podName)-\(name)", pod: pod, ephemeral: true)
                 continue
             }
+            let fresh = !FileManager.default.fileExists(atPath: dir.path)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             paths[name] = dir.path
             if let emptyDir = volume["emptyDir"] {
@@ -80,11 +82,19 @@ public struct VolumeManager: Sendable {
                         throw VolumeSetUpError(volume: name, message: "\(error)")
                     }
                 }
+                if fresh || emptyDir["medium"]?.string == "Memory" {
+                    // Upstream's emptyDir is world-writable (0777), and with fsGroup group-owned and setgid.
+                    VolumeOwnership.prepareEmptyDir(dir, fsGroup: fsGroup)
+                }
                 continue
             }
             do {
-                if let files = try await files(of: volume, pod: pod, namespace: namespace) {
-                    try Self.writeAtomically(files, into: dir)
+                if var files = try await files(of: volume, pod: pod, namespace: namespace) {
+                    if fsGroup != nil {
+                        // Read-only content volumes: group-readable for the fsGroup (upstream's `roMask`).
+                        for (path, file) in files { files[path] = (file.0, file.1 | 0o440) }
+                    }
+                    try Self.writeAtomically(files, into: dir, group: fsGroup)
                 }
             } catch let e as APIError {
                 throw VolumeSetUpError(volume: name, message: e.message)
@@ -220,23 +230,30 @@ public struct VolumeManager: Sendable {
     }
 
     /// Writes `files` through `AtomicWriter` (the `..data` symlink swap); nothing when they are unchanged.
-    static func writeAtomically(_ files: [String: (Data, Int)], into dir: URL) throws {
+    static func writeAtomically(_ files: [String: (Data, Int)], into dir: URL, group: Int64? = nil) throws {
         var payload: AtomicWriter.Payload = [:]
         for (path, (data, mode)) in files { payload[path] = (data, mode) }
         do {
-            try AtomicWriter(directory: dir).write(payload)
+            try AtomicWriter(directory: dir, group: group.map { UInt32(truncatingIfNeeded: $0) }).write(payload)
         } catch let e as AtomicWriterError {
             throw APIError.badRequest(e.message)
         }
     }
 
-    /// The bind mounts for `container`, given the host paths `setUp` returned.
-    public static func mounts(container: JSON, volumes: [String: String]) throws -> [ContainerMount] {
+    /// The bind mounts for `container`, given the host paths `setUp` returned. `subPath` mounts a path
+    /// inside the volume (made when missing); `subPathExpr` is the same with `$(VAR)` expanded from the
+    /// container's `environment`, as upstream expands it.
+    public static func mounts(container: JSON, volumes: [String: String], environment: [String: String] = [:]) throws -> [ContainerMount] {
         var mounts: [ContainerMount] = []
         for m in container["volumeMounts"]?.array ?? [] {
             guard let name = m["name"]?.string, let path = m["mountPath"]?.string else { continue }
             guard var host = volumes[name] else { throw APIError.badRequest("volume \"\(name)\" not found in the pod's volumes") }
-            if let sub = m["subPath"]?.string, !sub.isEmpty {
+            var sub = m["subPath"]?.string ?? ""
+            if let expr = m["subPathExpr"]?.string, !expr.isEmpty { sub = expand(expr, environment) }
+            if !sub.isEmpty {
+                if sub.hasPrefix("/") || sub.split(separator: "/").contains("..") {
+                    throw APIError.badRequest("subpath \"\(sub)\" must be a relative path inside the volume")
+                }
                 host = URL(fileURLWithPath: host).appendingPathComponent(sub).path
                 if !FileManager.default.fileExists(atPath: host) {
                     try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
@@ -245,6 +262,33 @@ public struct VolumeManager: Sendable {
             mounts.append(ContainerMount(containerPath: path, hostPath: host, readOnly: m["readOnly"]?.bool ?? false))
         }
         return mounts
+    }
+
+    /// Upstream's `expansion.Expand`: `$(NAME)` becomes the variable's value (left as written when
+    /// unknown), `$$` a single `$`.
+    static func expand(_ input: String, _ env: [String: String]) -> String {
+        var out = ""
+        var i = input.startIndex
+        while i < input.endIndex {
+            let c = input[i]
+            let next = input.index(after: i)
+            if c == "$", next < input.endIndex {
+                if input[next] == "$" {
+                    out.append("$")
+                    i = input.index(after: next)
+                    continue
+                }
+                if input[next] == "(", let close = input[next...].firstIndex(of: ")") {
+                    let name = String(input[input.index(after: next)..<close])
+                    out += env[name] ?? "$(\(name))"
+                    i = input.index(after: close)
+                    continue
+                }
+            }
+            out.append(c)
+            i = next
+        }
+        return out
     }
 
     /// Removes everything the pod's volumes wrote (hostPath volumes are the node's, and stay).
