@@ -56,8 +56,9 @@ struct KubeletCommand: AsyncParsableCommand {
                                              cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)
         default: throw ValidationError("--runtime must be simulated or containerd, not \(runtime)")
         }
-        let baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
+        var baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
                               runtimeVersion: rt.version)
+        baseNode.nodeFilesystem = rootDir
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         }

@@ -91,3 +91,13 @@ struct StorageVolumeTests {
         #expect(throws: APIError.self) { try VolumeManager.mounts(container: escaping, volumes: ["v": root.path]) }
     }
 }
+
+@Suite("DiskPressure")
+struct DiskPressureTests {
+    @Test func pressureStartsBelowATenthOfSpaceOrAFiftiethOfInodes() {
+        #expect(!DiskPressure.isUnderPressure(availableBlocks: 11, totalBlocks: 100, freeInodes: 50, totalInodes: 100))
+        #expect(DiskPressure.isUnderPressure(availableBlocks: 9, totalBlocks: 100, freeInodes: 50, totalInodes: 100))
+        #expect(DiskPressure.isUnderPressure(availableBlocks: 50, totalBlocks: 100, freeInodes: 4, totalInodes: 100))
+        #expect(!DiskPressure.isUnderPressure(availableBlocks: 0, totalBlocks: 0, freeInodes: 0, totalInodes: 0))
+    }
+}
