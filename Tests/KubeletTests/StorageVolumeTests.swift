@@ -94,7 +94,7 @@ struct StorageVolumeTests {
 
 @Suite("DiskPressure")
 struct DiskPressureTests {
-    @Test func pressureStartsBelowATenthOfSpaceOrAFiftiethOfInodes() {
+    @Test func pressureStartsBelowATenthOfSpaceOrATwentiethOfInodes() {
         #expect(!DiskPressure.isUnderPressure(availableBlocks: 11, totalBlocks: 100, freeInodes: 50, totalInodes: 100))
         #expect(DiskPressure.isUnderPressure(availableBlocks: 9, totalBlocks: 100, freeInodes: 50, totalInodes: 100))
         #expect(DiskPressure.isUnderPressure(availableBlocks: 50, totalBlocks: 100, freeInodes: 4, totalInodes: 100))
