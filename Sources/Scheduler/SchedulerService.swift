@@ -35,7 +35,7 @@ public final class SchedulerService: Sendable {
         let volumes = Informer(client: client, resource: .persistentvolumes, logger: logger)
         let classes = Informer(client: client, resource: .storageclasses, logger: logger)
         (self.claims, self.volumes, self.classes) = (claims, volumes, classes)
-        let volumeBinding = VolumeBinding(listers: InformerVolumeListers(claims: claims, volumes: volumes, classes: classes),
+        let volumeBinding = VolumeBinding(listers: InformerVolumeListers(claims: claims, volumeInformer: volumes, classes: classes),
                                           writer: APIVolumeBindingWriter(client: client))
         let profile = SchedulerProfile.defaultProfile(schedulerName: schedulerName, volumeBinding: volumeBinding)
         queue = SchedulingQueue(pluginEvents: profile.pluginEvents)
@@ -81,7 +81,8 @@ public final class SchedulerService: Sendable {
                 if wasAssigned { queue.moveAllToActiveOrBackoff(.assignedPodDelete) }
             }))
         // A claim, volume or class that appears or changes may be what a pod waits for.
-        for (informer, resource) in [(claims, ClusterEvent.Resource.persistentVolumeClaim), (volumes, .persistentVolume), (classes, .storageClass)] {
+        let storage: [(Informer, ClusterEvent.Resource)] = [(claims, .persistentVolumeClaim), (volumes, .persistentVolume), (classes, .storageClass)]
+        for (informer, resource) in storage {
             informer.addHandler(InformerHandlerFunctions(
                 onAdd: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .add)) },
                 onUpdate: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .update)) }))

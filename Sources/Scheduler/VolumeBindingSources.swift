@@ -4,12 +4,12 @@ import Client
 /// VolumeBinding's reads from the scheduler's informer caches.
 struct InformerVolumeListers: VolumeBindingListers {
     let claims: Informer
-    let volumes: Informer
+    let volumeInformer: Informer
     let classes: Informer
 
     func claim(namespace: String, name: String) -> JSON? { claims.store.get(namespace: namespace, name: name) }
-    func volume(named name: String) -> JSON? { volumes.store.get(namespace: nil, name: name) }
-    func volumes() -> [JSON] { volumes.store.list() }
+    func volume(named name: String) -> JSON? { volumeInformer.store.get(namespace: nil, name: name) }
+    func volumes() -> [JSON] { volumeInformer.store.list() }
     func storageClass(named name: String) -> JSON? { classes.store.get(namespace: nil, name: name) }
 }
 
