@@ -56,9 +56,10 @@ struct KubeletCommand: AsyncParsableCommand {
                                              cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)
         default: throw ValidationError("--runtime must be simulated or containerd, not \(runtime)")
         }
-        var baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
-                              runtimeVersion: rt.version)
-        baseNode.nodeFilesystem = rootDir
+        var node0 = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
+                               runtimeVersion: rt.version)
+        node0.nodeFilesystem = rootDir
+        let baseNode = node0
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         }
