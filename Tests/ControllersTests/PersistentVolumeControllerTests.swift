@@ -97,7 +97,10 @@ struct PersistentVolumeControllerTests {
             try await c.create(.persistentvolumes, prebound)
             try await c.create(claimsInNS, Self.claim("picky", selector: ["matchLabels": ["tier": "fast"]]))
             try await c.create(claimsInNS, Self.claim("mine"))
-            #expect(try await eventually { try await Self.phase(c, claimsInNS, "picky") == "Bound" && Self.phase(c, claimsInNS, "mine") == "Bound" })
+            #expect(try await eventually {
+                let picky = try await Self.phase(c, claimsInNS, "picky"), mine = try await Self.phase(c, claimsInNS, "mine")
+                return picky == "Bound" && mine == "Bound"
+            })
             #expect(try await c.get(claimsInNS, "picky").claimVolumeName == "fast-disk")
             #expect(try await c.get(claimsInNS, "mine").claimVolumeName == "reserved")
             #expect(try await Self.phase(c, .persistentvolumes, "rox") == "Available")
@@ -182,7 +185,10 @@ struct PersistentVolumeControllerTests {
             for name in ["data", "kept"] {
                 try await c.patch(claimsInNS, name, ["metadata": ["annotations": ["volume.kubernetes.io/selected-node": "node-1"]]])
             }
-            #expect(try await eventually { try await Self.phase(c, claimsInNS, "data") == "Bound" && Self.phase(c, claimsInNS, "kept") == "Bound" })
+            #expect(try await eventually {
+                let data = try await Self.phase(c, claimsInNS, "data"), kept = try await Self.phase(c, claimsInNS, "kept")
+                return data == "Bound" && kept == "Bound"
+            })
             let claim = try await c.get(claimsInNS, "data")
             let pv = try await c.get(.persistentvolumes, claim.claimVolumeName)
             #expect(pv.name == "pvc-\(claim.uid)")
