@@ -4,18 +4,28 @@
 # HTTP, embedded SQLite store) and writes .skiff/kubeconfig; stop that one with: kill $(cat .skiff/apiserver.pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build-release.sh
+# Each step prints how long it took, and the whole run its total, so that a slow first hour shows where.
+started=$SECONDS
+step() {
+  local name=$1 t=$SECONDS
+  shift
+  "$@"
+  echo "up.sh: $name took $((SECONDS - t)) s" >&2
+}
+step "installing dependencies" scripts/install-deps.sh
+step "building skiff (release)" scripts/build-release.sh
 SKIFF=$PWD/bin/skiff
 if [ "${PLAIN:-}" != 1 ]; then
-  "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
+  # shellcheck disable=SC2086
+  step "creating the cluster" "$SKIFF" create cluster --name "${NAME:-skiff}" ${CREATE_ARGS:-}
   images=${SKIFF_IMAGES:-/var/cache/skiff-images}
   if [ -f ../shared/images/build-images.sh ] && [ ! -f "$images/nginx-alpine.oci.tar" ]; then
-    bash ../shared/images/build-images.sh "$images" >/dev/null
+    step "building the tutorial's images" bash ../shared/images/build-images.sh "$images" >/dev/null
   fi
   if [ -f "$images/nginx-alpine.oci.tar" ]; then
-    "$SKIFF" load image-archive "$images/nginx-alpine.oci.tar" "$images/busybox.oci.tar" --name "${NAME:-skiff}"
+    step "loading the images" "$SKIFF" load image-archive "$images/nginx-alpine.oci.tar" "$images/busybox.oci.tar" --name "${NAME:-skiff}"
   fi
+  echo "up.sh: ready in $((SECONDS - started)) s"
   exit 0
 fi
 mkdir -p .skiff

@@ -63,10 +63,12 @@ public struct APIServer: Sendable {
             logger: logger)
         let handler = self.handler
         let compactor = Compactor(store: store, interval: config.compactionInterval)
+        let resolution = config.metricResolution
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await handler.namespaceCleanup.run(handler) }
             group.addTask { await handler.crdController.run(handler) }
             group.addTask { await compactor.run() }
+            group.addTask { await MetricsScraper(resolution: resolution).run(handler) }
             group.addTask { try await app.runService() }
             // The HTTP service ends on a signal; the loops end with it.
             try await group.next()

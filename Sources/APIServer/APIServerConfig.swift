@@ -11,6 +11,9 @@ public struct APIServerConfig: Sendable {
     public var maxRequestBodyBytes: Int = 3 * 1024 * 1024
     /// Events older than this many revisions are compacted away (the watch history window).
     public var compactionInterval: Duration = .seconds(300)
+    /// How often every kubelet's resource metrics are scraped for `metrics.k8s.io` (metrics-server's
+    /// `--metric-resolution`).
+    public var metricResolution: Duration = .seconds(15)
     /// How often idle watches get a BOOKMARK when they asked for them.
     public var bookmarkInterval: Duration = .seconds(30)
     /// The address clients should use to reach this server (endpoints of `default/kubernetes`).
@@ -56,6 +59,11 @@ public struct APIServerConfig: Sendable {
 
     /// The audiences tokens are checked against and defaulted to.
     public var tokenAudiences: [String] { apiAudiences.isEmpty ? serviceAccountIssuers : apiAudiences }
+
+    /// `--authorization-mode`: the authorizers authenticated requests pass, in order (upstream's kubeadm
+    /// default `Node,RBAC`; `AlwaysAllow` turns authorization off). Requests on a plain-HTTP server carry no
+    /// user and are not authorized.
+    public var authorizationModes: [String] = ["Node", "RBAC"]
 
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 

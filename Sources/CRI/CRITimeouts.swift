@@ -2,15 +2,16 @@
 ///
 /// They follow the kubelet's own: its CRI client uses one runtime request timeout (2 minutes by
 /// default) for every call, extends StopContainer by the grace period and ExecSync by the command's
-/// timeout, and gives image pulls their own, longer budget. Skiff's defaults are shorter for ordinary
-/// calls (everything is local) and keep 2 minutes for pulls.
+/// timeout, and gives image pulls their own, longer budget. Skiff keeps upstream's 2 minutes: a shorter
+/// deadline only turns a slow call into a failure — a StartContainer cancelled half-way on a loaded
+/// machine leaves the container in containerd's StartError (exit 128) instead of running it.
 public struct CRITimeouts: Sendable, Hashable {
     /// Deadline of every call that has no more specific one.
     public var `default`: Duration
     /// Deadline of PullImage.
     public var pullImage: Duration
 
-    public init(default: Duration = .seconds(30), pullImage: Duration = .seconds(120)) {
+    public init(default: Duration = .seconds(120), pullImage: Duration = .seconds(120)) {
         self.default = `default`
         self.pullImage = pullImage
     }

@@ -37,7 +37,9 @@ public struct ComponentSpec: Codable, Sendable, Equatable {
 public final class Supervisor: Sendable {
     let paths: ClusterPaths
     let executable: URL
-    let components: [ComponentSpec]
+    /// What it runs; grows when `adopt` is given a component it did not have (`skiff add node`).
+    private let componentList: Mutex<[ComponentSpec]>
+    var components: [ComponentSpec] { componentList.withLock { $0 } }
     let beforeStoppingInfrastructure: @Sendable () async -> Void
     private let running = Mutex<[String: Process]>([:])
     /// How long infrastructure gets to answer on its socket.
@@ -47,7 +49,7 @@ public final class Supervisor: Sendable {
                 beforeStoppingInfrastructure: @escaping @Sendable () async -> Void = {}) {
         self.paths = paths
         self.executable = executable
-        self.components = components
+        componentList = Mutex(components)
         self.beforeStoppingInfrastructure = beforeStoppingInfrastructure
     }
 
@@ -158,6 +160,26 @@ public final class Supervisor: Sendable {
             }
         }
         await stopAll()
+    }
+
+    /// Starts, and from then on keeps running, the components of `all` it does not run yet (a node added
+    /// to the cluster's spec). Infrastructure is left alone: it must be ready before the rest starts,
+    /// which only `run` orders.
+    public func adopt(_ all: [ComponentSpec]) {
+        let added = componentList.withLock { list -> [ComponentSpec] in
+            let known = Set(list.map(\.name))
+            let new = all.filter { !known.contains($0.name) && !$0.isInfrastructure }
+            list += new
+            return new
+        }
+        for c in added {
+            do {
+                _ = try start(c)
+                note("started \(c.name), new in the cluster's spec")
+            } catch {
+                note("cannot start \(c.name): \(error)")
+            }
+        }
     }
 
     /// Stops the control plane and kubelets (all at once: SIGTERM, then SIGKILL after their grace period),

@@ -41,6 +41,9 @@ public struct PodRuntimeStatus: Sendable, Equatable {
     public var sandboxReady: Bool
     public var initContainers: [ContainerState]
     public var containers: [ContainerState]
+    /// When the runtime knows the pod will change by itself (a simulated run ending), how soon to sync it
+    /// again; nil when only events or the relist tell.
+    public var resyncAfter: Duration?
 
     public init(podIP: String?, sandboxReady: Bool, initContainers: [ContainerState] = [], containers: [ContainerState]) {
         self.podIP = podIP
@@ -137,19 +140,27 @@ public struct NodeImage: Sendable, Equatable {
     }
 }
 
-/// Runs nothing: every container is "running" from the moment the pod is synced. Honest about it: there
-/// are no processes, so there are no logs and nothing to exec into.
+/// Runs nothing: every container is "running" from the moment the pod is synced, until the pod is
+/// deleted — or, for a run-to-completion pod that asks for it (`SimulatedRunToCompletion`), until its
+/// simulated run time is over. Honest about it: there are no processes, so there are no logs and nothing
+/// to exec into.
 public actor SimulatedRuntime: ContainerRuntime {
     public nonisolated let version = "simulated://0.1"
     public nonisolated let needsPolling = false
     public nonisolated let providesPodNetwork = false
     private var pods: [String: PodRuntimeStatus] = [:]
+    /// Pods on the clock: when their current run ends, and how.
+    private var runs: [String: (endsAt: ContinuousClock.Instant, plan: SimulatedRunToCompletion)] = [:]
+    /// What its containers report as used (`kubectl top`, the HPA).
+    public nonisolated let usage: SimulatedUsage
 
-    public init() {}
+    public init(usage: SimulatedUsage = SimulatedUsage()) {
+        self.usage = usage
+    }
 
     public func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
-        if let existing = pods[uid] { return existing }
+        if let existing = pods[uid] { return advance(uid, existing) }
         let now = RFC3339.time()
         func states(_ key: String, running: Bool) -> [ContainerState] {
             (pod[path: ["spec", key]]?.array ?? []).map { c -> ContainerState in
@@ -164,11 +175,34 @@ public actor SimulatedRuntime: ContainerRuntime {
                                       initContainers: states("initContainers", running: false),
                                       containers: states("containers", running: true))
         pods[uid] = status
+        if let plan = SimulatedRunToCompletion(pod: pod) { runs[uid] = (.now + plan.runFor, plan) }
+        return advance(uid, status)
+    }
+
+    /// Ends the pod's simulated run once its time is up; until then, asks to be synced when it is.
+    private func advance(_ uid: String, _ status: PodRuntimeStatus) -> PodRuntimeStatus {
+        guard let run = runs[uid] else { return status }
+        let now = ContinuousClock.now
+        var status = status
+        if now < run.endsAt {
+            status.resyncAfter = run.endsAt - now
+            return status
+        }
+        status.containers = run.plan.finished(status.containers, now: RFC3339.time())
+        status.resyncAfter = nil
+        if run.plan.runsAgain {
+            runs[uid] = (now + run.plan.runFor, run.plan)
+            status.resyncAfter = run.plan.runFor
+        } else {
+            runs[uid] = nil
+        }
+        pods[uid] = status
         return status
     }
 
     public func killPod(uid: String, gracePeriod: Int64) async throws {
         pods[uid] = nil
+        runs[uid] = nil
     }
 
     /// Nothing runs, so no handler does either.

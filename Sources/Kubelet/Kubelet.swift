@@ -325,6 +325,9 @@ public final class Kubelet: Sendable {
         if runtime.needsPolling, newPhase != "Succeeded", newPhase != "Failed" {
             queue.addAfter(key, Self.needsCloseWatch(pod, runtimeStatus) ? options.resyncInterval : options.idleResyncInterval)
         }
+        if let after = runtimeStatus.resyncAfter, newPhase != "Succeeded", newPhase != "Failed" {
+            queue.addAfter(key, after)
+        }
         // Projected tokens are rewritten when due, whether or not anything else about the pod changes.
         if newPhase != "Succeeded", newPhase != "Failed", let due = volumes.tokens?.nextRefresh(podUID: uid) {
             queue.addAfter(key, .seconds(max(due.timeIntervalSinceNow, 1)))

@@ -11,7 +11,7 @@ import X509
 /// | `ca` | CN=kubernetes | trust anchor for servers and clients |
 /// | `apiserver` | CN=kube-apiserver, serverAuth | the API server's HTTPS |
 /// | `apiserver-kubelet-client` | CN=kube-apiserver-kubelet-client, O=system:masters | API server → kubelet |
-/// | `admin` | CN=kubernetes-admin, O=system:masters | `kubectl` |
+/// | `admin` | CN=kubernetes-admin, O=kubeadm:cluster-admins | `kubectl` |
 /// | `scheduler` | CN=system:kube-scheduler | kube-scheduler |
 /// | `controller-manager` | CN=system:kube-controller-manager | kube-controller-manager |
 /// | `kube-proxy` | CN=system:kube-proxy | every node's kube-proxy |
@@ -21,8 +21,9 @@ import X509
 /// | `sa.key` / `sa.pub` | P-256 key pair | signing service account tokens |
 ///
 /// The user names are upstream's, so the default RBAC bindings (`system:kube-scheduler`, `system:node`,
-/// `cluster-admin` for `system:masters`) apply unchanged. Upstream kubeadm's admin sits in
-/// `kubeadm:cluster-admins`, bound by a binding kubeadm creates; Skiff uses `system:masters`, which needs none.
+/// `cluster-admin` for `system:masters`) apply unchanged. The admin sits in `kubeadm:cluster-admins`, as
+/// kubeadm's (and kind's) does, bound to `cluster-admin` by the `kubeadm:cluster-admins` ClusterRoleBinding
+/// the API server's bootstrap policy keeps; only the API server's own kubelet client is in `system:masters`.
 public struct ClusterPKI: Sendable {
     public let directory: URL
     public let clusterName: String
@@ -32,7 +33,7 @@ public struct ClusterPKI: Sendable {
     public enum Identity {
         public static let apiServer = "apiserver"
         public static let apiServerKubeletClient = (file: "apiserver-kubelet-client", user: "kube-apiserver-kubelet-client", groups: ["system:masters"])
-        public static let admin = (file: "admin", user: "kubernetes-admin", groups: ["system:masters"])
+        public static let admin = (file: "admin", user: "kubernetes-admin", groups: ["kubeadm:cluster-admins"])
         public static let scheduler = (file: "scheduler", user: "system:kube-scheduler", groups: [String]())
         public static let controllerManager = (file: "controller-manager", user: "system:kube-controller-manager", groups: [String]())
         public static let kubeProxy = (file: "kube-proxy", user: "system:kube-proxy", groups: [String]())

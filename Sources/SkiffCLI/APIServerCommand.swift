@@ -30,6 +30,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between compactions of the store's history.")
     var compactionIntervalSeconds: Int = 300
 
+    @Option(help: "Seconds between scrapes of every kubelet's resource metrics for metrics.k8s.io (metrics-server's --metric-resolution).")
+    var metricResolutionSeconds: Int = 15
+
     @Option(help: "Serving certificate (PEM); with --tls-private-key-file the server speaks HTTPS and requires authentication.")
     var tlsCertFile: String?
 
@@ -69,6 +72,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Issue the kubelet's 3607-second pod tokens valid for a year, warning after the requested time.")
     var serviceAccountExtendTokenExpiration: Bool = true
 
+    @Option(help: "Authorizers of authenticated requests, in order: Node, RBAC, AlwaysAllow (comma separated).")
+    var authorizationMode: String = "Node,RBAC"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -87,10 +93,12 @@ struct APIServerCommand: AsyncParsableCommand {
         config.advertiseAddress = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         config.serviceCIDR = serviceClusterIPRange
         config.compactionInterval = .seconds(max(compactionIntervalSeconds, 1))
+        config.metricResolution = .seconds(max(metricResolutionSeconds, 1))
         config.tlsCertFile = tlsCertFile
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCAFile
         config.tokenAuthFile = tokenAuthFile
+        config.authorizationModes = authorizationMode.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         config.kubeletClientCertFile = kubeletClientCertificate
         config.kubeletClientKeyFile = kubeletClientKey
         config.kubeletCAFile = kubeletCertificateAuthority
@@ -116,7 +124,8 @@ struct APIServerCommand: AsyncParsableCommand {
         switch storage {
         case "memory": backend = .memory
         case "sqlite":
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            // 0700: the store holds every Secret (the store narrows an existing folder too).
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             backend = .sqlite(path: dataDir + "/state.db")
         default: throw ValidationError("--storage must be sqlite or memory")
         }

@@ -236,6 +236,29 @@ struct LoadImageArchive: AsyncParsableCommand {
     }
 }
 
+struct AddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add to a cluster.", subcommands: [AddNode.self])
+}
+
+/// `skiff add node --name CLUSTER [--simulated]`: one more (simulated) node in a running cluster.
+struct AddNode: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "node", abstract: "Add a node to a running cluster.")
+
+    @Option(help: "Cluster name.") var name = "skiff"
+    @Flag(help: "A simulated node (no containers); the only kind that can be added so far.") var simulated = false
+    @Option(help: "Longest wait for the node to be Ready, e.g. 60s; 0s returns once it is started.") var wait = "60s"
+
+    func run() async throws {
+        guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
+        do {
+            let node = try await NodeAdder().add(cluster: name, wait: .seconds(seconds))
+            print("Added node \"\(node)\" to cluster \"\(name)\".")
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
 /// `skiff supervise`: the per-cluster process supervisor `create cluster` starts (not for users).
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "supervise", abstract: "Run a cluster's components (internal).", shouldDisplay: false)
@@ -248,6 +271,15 @@ struct SuperviseCommand: AsyncParsableCommand {
         let teardown = NodeTeardown(spec: spec, paths: paths)
         let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths),
                                     beforeStoppingInfrastructure: { await teardown.removeSandboxes(with: NodeRuntimeHooks.sandboxCleaner) })
+        // SIGHUP (from `skiff add node`): the spec lists more components; start the new ones.
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            guard let spec = try? ClusterSpec.load(from: paths.spec) else { return }
+            supervisor.adopt(ClusterComponents.list(spec: spec, paths: paths))
+        }
+        reload.resume()
+        defer { reload.cancel() }
         try await SignalHandling.runUntilTerminated {
             await supervisor.run()
         }

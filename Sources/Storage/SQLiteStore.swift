@@ -39,11 +39,11 @@ public final class SQLiteStore: KeyValueStore, Sendable {
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// Opens (creating it and its folder when missing) the database at `path` and loads it.
+    /// Opens (creating it and its folder when missing) the database at `path` and loads it. The folder is
+    /// made mode 0700 and the database files 0600 (see `PrivateFiles`).
     public init(path: String, maxWatcherBacklog: Int = MemoryStore.defaultMaxWatcherBacklog) throws {
         self.path = path
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateFiles.prepare(databasePath: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

@@ -43,14 +43,95 @@ import TestSupport
     }
 
     @Test func completedIndexesText() {
-        #expect(CompletedIndexes([0, 1, 2, 5, 7, 8]).text == "0-2,5,7-8")
+        // Upstream writes a run of two as a pair, a run of three or more as an interval.
+        #expect(CompletedIndexes([0, 1, 2, 5, 7, 8]).text == "0-2,5,7,8")
+        #expect(CompletedIndexes(parsing: "0-2,5,7,8", completions: 9).text == "0-2,5,7,8")
         #expect(CompletedIndexes([3]).text == "3")
         #expect(CompletedIndexes().text == "")
         let parsed = CompletedIndexes(parsing: "0-2,5,7-9", completions: 9)
-        #expect(parsed.text == "0-2,5,7-8" && parsed.total == 6)
+        #expect(parsed.text == "0-2,5,7,8" && parsed.total == 6)
         let pods: [JSON] = [["metadata": ["annotations": [JobFacts.completionIndexKey: "1"]]]]
         #expect(JobController.firstPendingIndexes(job: job(["completions": 5, "completionMode": "Indexed"]), active: pods,
                                                   succeeded: CompletedIndexes([0, 3]), count: 3) == [2, 4])
+    }
+
+    @Test func successPolicyRules() {
+        let byIndexes: JSON = ["rules": [["succeededIndexes": "0-2"]]]
+        #expect(JobSuccessPolicy.match(byIndexes, completions: 5, succeeded: CompletedIndexes([0, 1, 2, 4])) == "Matched rules at index 0")
+        #expect(JobSuccessPolicy.match(byIndexes, completions: 5, succeeded: CompletedIndexes([0, 2, 3, 4])) == nil)
+        // succeededCount within the named indexes.
+        let some: JSON = ["rules": [["succeededIndexes": "0,2-4", "succeededCount": 2]]]
+        #expect(JobSuccessPolicy.match(some, completions: 5, succeeded: CompletedIndexes([1, 3])) == nil)
+        #expect(JobSuccessPolicy.match(some, completions: 5, succeeded: CompletedIndexes([1, 3, 4])) == "Matched rules at index 0")
+        // succeededCount alone counts every index; the first rule that holds names itself.
+        let rules: JSON = ["rules": [["succeededIndexes": "7-9"], ["succeededCount": 3]]]
+        #expect(JobSuccessPolicy.match(rules, completions: 10, succeeded: CompletedIndexes([1, 4, 6])) == "Matched rules at index 1")
+        // Indexes past completions leave a rule that can never hold; nothing succeeded matches nothing.
+        #expect(JobSuccessPolicy.match(["rules": [["succeededIndexes": "10-12"]]], completions: 5, succeeded: CompletedIndexes([0, 1, 2, 3, 4])) == nil)
+        #expect(JobSuccessPolicy.match(["rules": [["succeededCount": 0]]], completions: 5, succeeded: CompletedIndexes()) == nil)
+        #expect(JobSuccessPolicy.match(nil, completions: 5, succeeded: CompletedIndexes([0])) == nil)
+    }
+
+    func indexPod(_ index: Int, failures: Int?, ignored: Int? = nil, exitCode: Int64 = 1, finishedAt: String = "1970-01-12T13:46:40Z") -> JSON {
+        var pod: JSON = ["metadata": ["name": .string("p\(index)"), "namespace": "t", "uid": .string("uid-\(index)-\(failures ?? -1)"),
+                                      "finalizers": [.string(JobFacts.trackingFinalizer)],
+                                      "annotations": [JobFacts.completionIndexKey: .string(String(index))]],
+                         "status": ["phase": "Failed",
+                                    "containerStatuses": [["name": "main", "state": ["terminated": ["exitCode": .int(exitCode), "finishedAt": .string(finishedAt)]]]]]]
+        if let failures { pod[path: ["metadata", "annotations", JobFacts.indexFailureCountKey]] = .string(String(failures)) }
+        if let ignored { pod[path: ["metadata", "annotations", JobFacts.indexIgnoredFailureCountKey]] = .string(String(ignored)) }
+        return pod
+    }
+
+    @Test func backoffLimitPerIndexDecisions() throws {
+        let j = job(["completions": 4, "completionMode": "Indexed", "backoffLimitPerIndex": 1])
+        // An index fails once a pod that already carries `limit` failures fails again.
+        #expect(!JobIndexFailures.isIndexFailed(j, indexPod(0, failures: 0)))
+        #expect(JobIndexFailures.isIndexFailed(j, indexPod(0, failures: 1)))
+        // A bogus annotation counts as no failure.
+        #expect(!JobIndexFailures.isIndexFailed(j, indexPod(0, failures: nil)))
+        var withPolicy = j
+        withPolicy[path: ["spec", "podFailurePolicy"]] = ["rules": [
+            ["action": "FailIndex", "onExitCodes": ["operator": "In", "values": [42]]],
+            ["action": "Ignore", "onExitCodes": ["operator": "In", "values": [7]]],
+        ]]
+        #expect(JobIndexFailures.isIndexFailed(withPolicy, indexPod(0, failures: 0, exitCode: 42)))
+        #expect(!JobIndexFailures.isIndexFailed(withPolicy, indexPod(0, failures: 5, exitCode: 7)))
+        // Not Indexed: no per-index limit at all.
+        #expect(!JobIndexFailures.isIndexFailed(job(["completions": 4, "backoffLimitPerIndex": 1]), indexPod(0, failures: 3)))
+
+        var failedJob = j
+        failedJob["status"] = ["failedIndexes": "3"]
+        #expect(JobIndexFailures.failedIndexes(failedJob, pods: [indexPod(1, failures: 1), indexPod(2, failures: 0)]).text == "1,3")
+
+        // The replacement carries one more failure; an ignored one goes to its own count.
+        let none = JobIndexFailures.newFailureCounts(j, replacing: nil)
+        #expect(none.counted == 0 && none.ignored == 0)
+        let counted = JobIndexFailures.newFailureCounts(j, replacing: indexPod(0, failures: 1))
+        #expect(counted.counted == 2 && counted.ignored == 0)
+        let ignored = JobIndexFailures.newFailureCounts(withPolicy, replacing: indexPod(0, failures: 1, exitCode: 7))
+        #expect(ignored.counted == 1 && ignored.ignored == 1)
+        // Pods are made from a template, which needs labels (the Job's defaulting adds them).
+        var templated = j
+        templated[path: ["spec", "template"]] = ["metadata": ["labels": ["job-name": "pi"]], "spec": ["containers": [["name": "main", "image": "busybox"]]]]
+        let pod = try JobController.pod(for: templated, index: 2, failureCounts: (1, 2))
+        #expect(pod.annotations[JobFacts.indexFailureCountKey] == "1" && pod.annotations[JobFacts.indexIgnoredFailureCountKey] == "2")
+        let first = try JobController.pod(for: templated, index: 0, failureCounts: (0, 0))
+        #expect(first.annotations[JobFacts.indexFailureCountKey] == "0" && first.annotations[JobFacts.indexIgnoredFailureCountKey] == nil)
+
+        // Each index backs off on its own: 10 s after its first failure, doubling per failure of it.
+        let t0 = RFC3339.parse("1970-01-12T13:46:40Z")!
+        #expect(JobIndexFailures.remainingTime(lastFailed: nil, now: t0) == 0)
+        #expect(JobIndexFailures.remainingTime(lastFailed: indexPod(0, failures: 0), now: t0.addingTimeInterval(4)) == 6)
+        #expect(JobIndexFailures.remainingTime(lastFailed: indexPod(0, failures: 1, ignored: 1), now: t0) == 40)
+        let creatable = JobIndexFailures.creatable([0, 1, 2], delayed: [0: indexPod(0, failures: 0), 2: indexPod(2, failures: 1)], now: t0)
+        #expect(creatable.indexes == [1] && creatable.wait == 0)
+        let waiting = JobIndexFailures.creatable([0, 2], delayed: [0: indexPod(0, failures: 0), 2: indexPod(2, failures: 1)], now: t0.addingTimeInterval(1))
+        #expect(waiting.indexes.isEmpty && waiting.wait == 9)
+
+        // Failed indexes are never handed out again.
+        #expect(JobController.firstPendingIndexes(job: j, active: [], succeeded: CompletedIndexes([0]), count: 4,
+                                                  failed: CompletedIndexes([2])) == [1, 3])
     }
 
     func failedPod(exitCode: Int64, container: String = "main", conditions: JSON = []) -> JSON {
@@ -337,6 +418,98 @@ struct JobControllerTests {
             #expect(condition(j, "Failed")?["reason"]?.string == "PodFailurePolicy")
             #expect(condition(j, "Failed")?["message"]?.string?.hasPrefix("Container main for pod t/pfp-") == true)
             #expect(condition(j, "Failed")?["message"]?.string?.hasSuffix("failed with exit code 42 matching FailJob rule at index 1") == true)
+        }
+    }
+
+    /// Pods of one index, newest first.
+    func ofIndex(_ c: KubeClient, _ job: JSON, _ index: Int) async throws -> [JSON] {
+        try await pods(c, job, includeDeleting: true).filter { JobFacts.completionIndex($0) == index }
+            .sorted { ($0.creationTimestamp ?? .distantPast, $0.name) > ($1.creationTimestamp ?? .distantPast, $1.name) }
+    }
+
+    @Test func backoffLimitPerIndexFailsIndexesAlone() async throws {
+        try await withControllers(controllers) { cluster in
+            let c = cluster.client
+            let job = try await c.create(Self.jobsInT, jobSpec("bpi", ["completions": 3, "parallelism": 3, "completionMode": "Indexed",
+                                                                        "backoffLimitPerIndex": 1]))
+            #expect(try await eventually { try await active(c, job).count == 3 })
+            #expect(try await active(c, job).allSatisfy { $0.annotations[JobFacts.indexFailureCountKey] == "0" })
+            // Present, empty, as soon as the Job tracks failed indexes.
+            #expect(try await eventually { try await self.job(c, "bpi")[path: ["status", "failedIndexes"]]?.string == "" })
+            try await finish(c, try await ofIndex(c, job, 0)[0], exitCode: 1)
+            // Index 0 backs off on its own 10 s, then comes back carrying one failure.
+            #expect(await waitForTimer(.seconds(9)...(.seconds(10))))
+            #expect(try await ofIndex(c, job, 0).count == 1)
+            clock.advance(by: .seconds(10))
+            #expect(try await eventually { try await active(c, job).filter { JobFacts.completionIndex($0) == 0 }.count == 1 })
+            let retry = try await active(c, job).first { JobFacts.completionIndex($0) == 0 }!
+            #expect(retry.annotations[JobFacts.indexFailureCountKey] == "1")
+            // Its second failure is past the limit: the index is failed for good, never retried.
+            try await finish(c, retry, exitCode: 1)
+            #expect(try await eventually { try await self.job(c, "bpi")[path: ["status", "failedIndexes"]]?.string == "0" })
+            #expect(try await active(c, job).allSatisfy { JobFacts.completionIndex($0) != 0 })
+            for p in try await active(c, job) { try await finish(c, p) }
+            #expect(try await eventually { JobFacts.isFinished(try await self.job(c, "bpi")) })
+            let done = try await self.job(c, "bpi")
+            let types = (done[path: ["status", "conditions"]]?.array ?? []).compactMap { $0["type"]?.string }
+            #expect(types == ["FailureTarget", "Failed"])
+            #expect(condition(done, "Failed")?["reason"]?.string == "FailedIndexes")
+            #expect(condition(done, "Failed")?["message"]?.string == "Job has failed indexes")
+            #expect(done[path: ["status", "completedIndexes"]]?.string == "1,2")
+            #expect(done[path: ["status", "failedIndexes"]]?.string == "0")
+            #expect(done[path: ["status", "succeeded"]]?.int == 2 && done[path: ["status", "failed"]]?.int == 2)
+        }
+    }
+
+    @Test func failIndexRuleAndMaxFailedIndexes() async throws {
+        try await withControllers(controllers) { cluster in
+            let c = cluster.client
+            let policy: JSON = ["rules": [["action": "FailIndex", "onExitCodes": ["operator": "In", "values": [42]]]]]
+            let job = try await c.create(Self.jobsInT, jobSpec("maxf", ["completions": 4, "parallelism": 2, "completionMode": "Indexed",
+                                                                         "backoffLimitPerIndex": 3, "maxFailedIndexes": 0,
+                                                                         "podFailurePolicy": policy]))
+            #expect(try await eventually { try await active(c, job).count == 2 })
+            // FailIndex fails the index at once, whatever its budget; one failed index is past maxFailedIndexes 0.
+            try await finish(c, try await ofIndex(c, job, 0)[0], exitCode: 42)
+            #expect(try await eventually { JobFacts.isFinished(try await self.job(c, "maxf")) })
+            let done = try await self.job(c, "maxf")
+            #expect(condition(done, "FailureTarget")?["reason"]?.string == "MaxFailedIndexesExceeded")
+            #expect(condition(done, "Failed")?["reason"]?.string == "MaxFailedIndexesExceeded")
+            #expect(condition(done, "Failed")?["message"]?.string == "Job has exceeded the specified maximal number of failed indexes")
+            #expect(done[path: ["status", "failedIndexes"]]?.string == "0")
+            // The other running pod was terminated and counted as failed.
+            #expect(done[path: ["status", "failed"]]?.int == 2)
+            #expect(try await eventually { try await active(c, job).isEmpty })
+            #expect(try await eventually {
+                try await c.eventMessages(about: "maxf").contains { $0 == ("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes") }
+            })
+        }
+    }
+
+    @Test func successPolicyEndsTheJobEarly() async throws {
+        try await withControllers(controllers) { cluster in
+            let c = cluster.client
+            let job = try await c.create(Self.jobsInT, jobSpec("leader", ["completions": 4, "parallelism": 4, "completionMode": "Indexed",
+                                                                           "successPolicy": ["rules": [["succeededIndexes": "0"]]]]))
+            #expect(try await eventually { try await active(c, job).count == 4 })
+            try await finish(c, try await ofIndex(c, job, 1)[0])
+            #expect(try await eventually { try await self.job(c, "leader")[path: ["status", "completedIndexes"]]?.string == "1" })
+            #expect(!JobFacts.isFinished(try await self.job(c, "leader")))
+            // Index 0 is what the rule needs: the Job succeeds and its lingering pods go.
+            try await finish(c, try await ofIndex(c, job, 0)[0])
+            #expect(try await eventually { JobFacts.isFinished(try await self.job(c, "leader")) })
+            let done = try await self.job(c, "leader")
+            let types = (done[path: ["status", "conditions"]]?.array ?? []).compactMap { $0["type"]?.string }
+            #expect(types == ["SuccessCriteriaMet", "Complete"])
+            for type in types {
+                #expect(condition(done, type)?["reason"]?.string == "SuccessPolicy")
+                #expect(condition(done, type)?["message"]?.string == "Matched rules at index 0")
+            }
+            #expect(done[path: ["status", "completedIndexes"]]?.string == "0,1")
+            #expect(done[path: ["status", "succeeded"]]?.int == 2)
+            #expect(done[path: ["status", "failed"]] == nil)
+            #expect(done[path: ["status", "completionTime"]] != nil)
+            #expect(try await eventually { try await active(c, job).isEmpty })
         }
     }
 

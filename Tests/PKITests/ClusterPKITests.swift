@@ -25,7 +25,7 @@ import X509
         }
 
         let expectations: [(String, AuthenticatedUser)] = [
-            ("admin", AuthenticatedUser(name: "kubernetes-admin", groups: ["system:masters"])),
+            ("admin", AuthenticatedUser(name: "kubernetes-admin", groups: ["kubeadm:cluster-admins"])),
             ("apiserver-kubelet-client", AuthenticatedUser(name: "kube-apiserver-kubelet-client", groups: ["system:masters"])),
             ("scheduler", AuthenticatedUser(name: "system:kube-scheduler")),
             ("controller-manager", AuthenticatedUser(name: "system:kube-controller-manager")),

@@ -162,8 +162,11 @@ def test_api_resources_match_kind(kubectl):
     for line in lines[1:]:
         cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [len(line) + 1])]
         rows.append(tuple(cells))
-    assert sorted(rows) == sorted(EXPECTED_RESOURCES)
-    assert len(rows) == 58
+    # kind's 58, plus the two metrics.k8s.io resources a cluster with metrics-server serves (kubectl top).
+    metrics = [("nodes", "", "metrics.k8s.io/v1beta1", "false", "NodeMetrics", "get,list", ""),
+               ("pods", "", "metrics.k8s.io/v1beta1", "true", "PodMetrics", "get,list", "")]
+    assert len(EXPECTED_RESOURCES) == 58
+    assert sorted(rows) == sorted(EXPECTED_RESOURCES + metrics)
 
 
 def test_autoscaling_serves_v2_preferred_and_v1(kubectl):
@@ -299,13 +302,22 @@ def test_dry_run_values_and_percent_encoded_paths(server):
     assert code == 200 and body["metadata"]["name"] == "probe"
 
 
-def test_access_reviews_allow(server):
+def test_access_reviews_ask_rbac(server):
+    # The plain-HTTP server's caller is the administrator; other users get what RBAC grants them.
     code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
                          {"spec": {"resourceAttributes": {"verb": "create", "resource": "jobs", "group": "batch"}}})
     assert code == 201 and body["status"]["allowed"] is True
-    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-                         {"spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods"}}})
+    review = {"spec": {"user": "jane", "resourceAttributes": {"verb": "get", "resource": "pods", "namespace": "default"}}}
+    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", review)
+    assert code == 201 and body["status"]["allowed"] is False
+    code, _ = request(server, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+                      {"metadata": {"name": "jane-views"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                       "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "jane"}]})
+    assert code == 201
+    code, body = request(server, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", review)
     assert code == 201 and body["status"]["allowed"] is True
+    assert body["status"]["reason"] == 'RBAC: allowed by RoleBinding "jane-views/default" of ClusterRole "view" to User "jane"'
+    request(server, "DELETE", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/jane-views")
 
 
 def test_python_client_batch_rbac_apps(client):

@@ -102,13 +102,23 @@ def test_rollout_and_undo(cluster):
     assert eventually(lambda: kubectl(cluster, "get", "rs,pods", "-l", "app=roll", "--no-headers") == "", 30)
 
 
-def test_anonymous_requests_get_401(cluster):
+def test_anonymous_requests_read_only_public_info(cluster):
+    """Upstream's defaults: system:public-info-viewer lets anyone read /version and the health endpoints;
+    anything else is 403 for system:anonymous, and a token that authenticates nobody is 401."""
     server = json.loads(kubectl(cluster, "config", "view", "--raw", "-o", "json"))["clusters"][0]["cluster"]["server"]
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    with urllib.request.urlopen(server + "/version", context=ctx, timeout=10) as r:
+        assert r.status == 200 and json.load(r)["major"] == "1"
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(server + "/api/v1/pods", context=ctx, timeout=10)
+    assert e.value.code == 403
+    assert json.load(e.value)["message"] == ('pods is forbidden: User "system:anonymous" cannot list resource "pods" '
+                                             'in API group "" at the cluster scope')
+    bad = urllib.request.Request(server + "/api/v1/pods", headers={"Authorization": "Bearer nonsense"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(bad, context=ctx, timeout=10)
     assert e.value.code == 401
 
 

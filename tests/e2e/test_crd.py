@@ -294,3 +294,94 @@ def test_crd_deletion_cleans_up(crd, client, kubectl):
     ext.create_custom_resource_definition(CRD)
     wait_for(lambda: "crontabs" in kubectl.out("api-resources", "--api-group", GROUP))
     assert api.list_namespaced_custom_object(GROUP, "v1", "default", "crontabs")["items"] == []
+
+
+def test_creates_refused_while_crd_terminates(client, kubectl):
+    """A CRD being deleted still serves its resources until the cleanup finalizer is done, but refuses new
+    ones with upstream's 405 (here the cleanup waits on a custom resource's own finalizer)."""
+    ext = k8s.ApiextensionsV1Api(client)
+    api = k8s.CustomObjectsApi(client)
+    crd = json.loads(json.dumps(CRD))
+    crd["metadata"]["name"] = "holds.stable.example.com"
+    crd["spec"]["names"] = {"plural": "holds", "singular": "hold", "kind": "Hold"}
+    ext.create_custom_resource_definition(crd)
+    wait_for(lambda: "holds" in kubectl.out("api-resources", "--api-group", GROUP))
+    api.create_namespaced_custom_object(GROUP, "v1", "default", "holds", {
+        "apiVersion": f"{GROUP}/v1", "kind": "Hold", "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
+        "spec": {"cronSpec": "* * * * *"}})
+    ext.delete_custom_resource_definition("holds.stable.example.com")
+
+    def terminating():
+        conds = {c.type: c for c in (ext.read_custom_resource_definition("holds.stable.example.com").status.conditions or [])}
+        return "Terminating" in conds and conds["Terminating"].status == "True"
+
+    wait_for(terminating)
+    with pytest.raises(ApiException) as e:
+        api.create_namespaced_custom_object(GROUP, "v1", "default", "holds", {
+            "apiVersion": f"{GROUP}/v1", "kind": "Hold", "metadata": {"name": "late"}, "spec": {"cronSpec": "* * * * *"}})
+    assert e.value.status == 405
+    status = json.loads(e.value.body)
+    assert status["reason"] == "MethodNotAllowed"
+    assert status["message"] == "create not allowed while custom resource definition is terminating"
+    assert status["details"] == {"group": GROUP, "kind": "holds"}
+    # Existing objects are still served: releasing the finalizer lets the cleanup finish.
+    api.patch_namespaced_custom_object(GROUP, "v1", "default", "holds", "held", {"metadata": {"finalizers": None}})
+
+    def gone():
+        try:
+            ext.read_custom_resource_definition("holds.stable.example.com")
+            return False
+        except ApiException as err:
+            return err.status == 404
+
+    wait_for(gone, timeout=30)
+
+
+def test_an_operators_large_crd(client, kubectl, tmp_path):
+    """A CRD of several hundred KB whose spec embeds a whole pod template, as operators' do: client-side
+    apply fails as upstream's (its last-applied annotation is past 256 KiB), server-side apply takes it, and
+    its custom resources are defaulted, pruned, validated deep inside the template and printed."""
+    import yaml
+    from operator_crd import pod_template_crd
+
+    group = "ops.example.com"
+    crd = pod_template_crd(group, "runners", "Runner")
+    manifest = tmp_path / "runners.yaml"
+    manifest.write_text(yaml.safe_dump(crd))
+    assert manifest.stat().st_size > 300_000
+    r = kubectl.run("apply", "-f", str(manifest), check=False)
+    assert r.returncode != 0
+    assert "metadata.annotations: Too long: may not be more than 262144 bytes" in r.stderr, r.stderr
+    kubectl.run("apply", "--server-side", "-f", str(manifest))
+    ext = k8s.ApiextensionsV1Api(client)
+
+    def established():
+        conds = {c.type: c.status for c in (ext.read_custom_resource_definition(f"runners.{group}").status.conditions or [])}
+        return conds.get("Established") == "True"
+
+    wait_for(established, timeout=1.0)
+
+    def runner(name, container):
+        return {"apiVersion": f"{group}/v1", "kind": "Runner", "metadata": {"name": name},
+                "spec": {"template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}}}}
+
+    web = {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}], "bogus": 1}
+    kubectl.run("create", "--validate=false", "-f", "-", input=json.dumps(runner("web", web)))
+    got = k8s.CustomObjectsApi(client).get_namespaced_custom_object(group, "v1", "default", "runners", "web")
+    container = got["spec"]["template"]["spec"]["containers"][0]
+    assert got["spec"]["replicas"] == 1                      # defaulted
+    assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]  # defaulted deep in the template
+    assert "bogus" not in container                          # pruned
+    r = kubectl.run("create", "-f", "-", input=json.dumps(runner("strict", web)), check=False)
+    assert r.returncode != 0 and 'unknown field "spec.template.spec.containers[0].bogus"' in r.stderr, r.stderr
+    wrong = {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": "eighty"}]}
+    r = kubectl.run("create", "-f", "-", input=json.dumps(runner("wrong", wrong)), check=False)
+    assert r.returncode != 0
+    assert ('spec.template.spec.containers[0].ports[0].containerPort: Invalid value: "string": '
+            'spec.template.spec.containers[0].ports[0].containerPort in body must be of type integer: "string"') in r.stderr, r.stderr
+    lines = kubectl.out("get", "runners").splitlines()
+    assert lines[0].split() == ["NAME", "REPLICAS", "IMAGE", "AGE"]
+    assert lines[1].split()[:3] == ["web", "1", "nginx:1.27"]
+    explained = kubectl.out("explain", "runner.spec.template.spec.containers.ports")
+    assert "containerPort" in explained and "<integer>" in explained
+    kubectl.run("delete", "crd", f"runners.{group}", "--wait=true", timeout=30)

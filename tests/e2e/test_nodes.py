@@ -284,7 +284,9 @@ def test_pod_token_authenticates_as_its_service_account_until_the_pod_is_deleted
 
     # From the host, with nothing but the pod's CA and token.
     env = token_only_kubeconfig(cluster, str(tmp_path / "token.conf"), ca)
-    assert "pod/satoken" in kubectl(env, f"--token={token}", "get", "pods", "-o", "name")
+    # It authenticates; RBAC gives the default service account no access to pods.
+    denied = subprocess.run(["kubectl", f"--token={token}", "get", "pods", "-o", "name"], env=env, capture_output=True, text=True, timeout=30)
+    assert denied.returncode != 0 and 'User "system:serviceaccount:default:default" cannot list resource "pods"' in denied.stderr, denied.stderr
     who = json.loads(kubectl(env, f"--token={token}", "auth", "whoami", "-o", "json"))
     info = who["status"]["userInfo"]
     assert info["username"] == "system:serviceaccount:default:default"

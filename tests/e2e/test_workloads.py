@@ -2,10 +2,9 @@
 kubectl: a StatefulSet behind a headless Service comes up web-0, web-1, web-2 in order, each pod resolvable as
 web-N.nginx from a busybox pod, a deleted pod comes back under its name, a partitioned rolling update touches only
 the ordinals at or above the partition and `kubectl rollout undo` goes back; a DaemonSet runs one pod per node it
-tolerates. A simulated cluster shows a node that joins later getting its daemon pod."""
+tolerates. A simulated cluster shows a node added later (`skiff add node`) getting its daemon pod."""
 import json
 import os
-import signal
 import subprocess
 
 import pytest
@@ -186,31 +185,73 @@ def test_daemonset_rolls_out_and_back(cluster):
     assert eventually(lambda: all("rev" not in p["metadata"].get("annotations", {}) for p in get(cluster, "pods", "-l", "app=agent")["items"]), 120)
 
 
-def test_a_node_that_joins_a_simulated_cluster_gets_a_daemon_pod(tmp_path):
-    """`skiff` has no add-node command: a second simulated kubelet registers itself with the admin credentials."""
+def test_a_node_added_to_a_simulated_cluster_gets_a_daemon_pod(tmp_path):
+    """`skiff add node --simulated` adds a kubelet to the running cluster; the DaemonSet follows it."""
     name = "stssim"
     env = dict(os.environ, SKIFF_HOME=str(tmp_path / "home"), KUBECONFIG=str(tmp_path / "kubeconfig"))
     out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--runtime", "simulated"], env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
-    kubelet = None
     try:
         apply(env, daemonset("agent", False))
         assert eventually(lambda: len(get(env, "pods", "-l", "app=agent")["items"]) == 1)
-        log = open(tmp_path / "kubelet.log", "wb")
-        kubelet = subprocess.Popen([SKIFF, "kubelet", "--kubeconfig", env["KUBECONFIG"], "--node-name", f"{name}-worker9",
-                                    "--runtime", "simulated", "--root-dir", str(tmp_path / "worker9"), "--port", "0",
-                                    "--pod-cidr", "10.244.9.0/24"], stdout=log, stderr=subprocess.STDOUT)
+        out = subprocess.run([SKIFF, "add", "node", "--name", name, "--simulated"], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f'Added node "{name}-worker"' in out.stdout, out.stdout
+        nodes = subprocess.run([SKIFF, "get", "nodes", "--name", name], env=env, capture_output=True, text=True, timeout=30).stdout
+        assert f"{name}-worker" in nodes, nodes
         joined = eventually(lambda: [p for p in get(env, "pods", "-l", "app=agent")["items"]
-                                     if p["spec"].get("nodeName") == f"{name}-worker9" and p["status"].get("phase") == "Running"], 90)
-        assert joined, open(tmp_path / "kubelet.log").read()[-3000:]
-        assert eventually(lambda: get(env, "ds", "agent")["status"]["desiredNumberScheduled"] == 2)
+                                     if p["spec"].get("nodeName") == f"{name}-worker" and p["status"].get("phase") == "Running"], 90)
+        assert joined
+        assert eventually(lambda: get(env, "ds", "agent")["status"]["desiredNumberScheduled"] == 2
+                          and get(env, "ds", "agent")["status"]["numberReady"] == 2)
+        # A second one is named as kind names it.
+        out = subprocess.run([SKIFF, "add", "node", "--name", name], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and f'Added node "{name}-worker2"' in out.stdout, out.stdout + out.stderr
+        assert eventually(lambda: get(env, "ds", "agent")["status"]["numberReady"] == 3)
     finally:
-        if kubelet:
-            kubelet.send_signal(signal.SIGTERM)
-            try:
-                kubelet.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                kubelet.kill()
-                kubelet.wait()
+        subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
+    # Nothing of the added nodes outlives the cluster.
+    leftovers = subprocess.run(["pgrep", "-f", "--", f"--node-name {name}-worker"], capture_output=True, text=True).stdout
+    assert leftovers == "", leftovers
+
+
+def test_jobs_run_to_completion_on_simulated_nodes(tmp_path):
+    """A simulated node ends a Job's pods after `simulated.skiff.dev/run-duration`, with the code asked for."""
+    name = "jobsim"
+    env = dict(os.environ, SKIFF_HOME=str(tmp_path / "home"), KUBECONFIG=str(tmp_path / "kubeconfig"))
+    out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--runtime", "simulated"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    def job(job_name, annotations, **spec):
+        template = {"metadata": {"annotations": annotations},
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.35", "command": ["true"]}]}}
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": job_name}, "spec": dict(spec, template=template)}
+
+    def condition(job_name, kind):
+        for c in get(env, "job", job_name)["status"].get("conditions", []):
+            if c["type"] == kind and c["status"] == "True":
+                return c
+        return None
+
+    try:
+        apply(env, job("ok", {"simulated.skiff.dev/run-duration": "1s"}, completions=3, parallelism=2))
+        assert eventually(lambda: condition("ok", "Complete"), 90)
+        assert get(env, "job", "ok")["status"]["succeeded"] == 3
+        pods = get(env, "pods", "-l", "job-name=ok")["items"]
+        assert len(pods) == 3 and all(p["status"]["phase"] == "Succeeded" for p in pods)
+        terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
+        assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
+        apply(env, job("bad", {"simulated.skiff.dev/run-duration": "0s", "simulated.skiff.dev/exit-code": "3"}, backoffLimit=0))
+        assert eventually(lambda: condition("bad", "Failed"), 90)
+        assert condition("bad", "Failed")["reason"] == "BackoffLimitExceeded"
+        pod = get(env, "pods", "-l", "job-name=bad")["items"][0]
+        assert pod["status"]["phase"] == "Failed"
+        assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+        # Without the annotation a pod keeps running, as before.
+        apply(env, job("forever", {}))
+        assert eventually(lambda: [p for p in get(env, "pods", "-l", "job-name=forever")["items"] if p["status"].get("phase") == "Running"])
+        assert condition("forever", "Complete") is None
+    finally:
         subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)

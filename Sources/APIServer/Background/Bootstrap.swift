@@ -18,6 +18,10 @@ extension APIHandler {
                 "metadata": ["name": .string(name)], "value": .int(Int64(value)), "description": .string(description),
             ])
         }
+        // Upstream's bootstrap RBAC policy, reconciled on every start.
+        try await reconcileBootstrapPolicy()
+        // The metrics API is served here, not by an aggregated server: its APIService is a local one.
+        try await ensureStored("apiregistration.k8s.io", "apiservices", MetricsAPI.apiService(now: RFC3339.time()))
         let port = Int64(config.port)
         try await ensure("/api/v1/namespaces/default/services", [
             "apiVersion": "v1", "kind": "Service",

@@ -46,6 +46,7 @@ final class CustomResourceDefinitionController: Sendable {
     func reconcile(_ api: APIHandler, _ crds: ResourceStore, _ crd: JSON) async {
         guard let name = crd.metaName, let model = CustomResourceDefinitionModel(crd) else { return }
         if crd.metaDeletionTimestamp != nil {
+            registry.markTerminating(name)
             if crd.metaFinalizers.contains(Self.cleanupFinalizer) { startCleanup(api, crds, name) }
             return
         }

@@ -15,6 +15,9 @@ final class CustomResourceRegistry: Sendable {
         var discovery = Discovery()
         var schema: Schema? = nil
         var generation = 0
+        /// CRDs being deleted: their resources are still read, updated and deleted, but no longer created
+        /// (upstream checks the CRD's `Terminating` condition on every create).
+        var terminating: Set<String> = []
     }
 
     private let state = Mutex(Snapshot())
@@ -39,9 +42,17 @@ final class CustomResourceRegistry: Sendable {
 
     func model(named name: String) -> CustomResourceDefinitionModel? { state.withLock { $0.models[name] } }
 
+    /// Marks the CRD `name` as being deleted, so that creates of its resources are refused.
+    func markTerminating(_ name: String) {
+        _ = state.withLock { $0.terminating.insert(name) }
+    }
+
+    func isTerminating(_ name: String) -> Bool { state.withLock { $0.terminating.contains(name) } }
+
     /// Serves `model` (nil: stops serving the CRD `name`). Rebuilds discovery and the schema overlay.
     func set(_ name: String, _ model: CustomResourceDefinitionModel?) {
         state.withLock { s in
+            if model == nil { s.terminating.remove(name) }
             if s.models[name] == model { return }
             s.models[name] = model
             Self.rebuild(&s)
@@ -77,7 +88,7 @@ final class CustomResourceRegistry: Sendable {
         s.served = served
         s.infos = infos
         s.schema = schema
-        s.discovery = Discovery(resources: Catalog.resources + infos, groups: Catalog.groups + groups)
+        s.discovery = Discovery(resources: Catalog.resources + MetricsAPI.resources + infos, groups: Catalog.groups + MetricsAPI.groups + groups)
         s.generation += 1
     }
 

@@ -28,7 +28,9 @@ struct KubeResponder: HTTPResponder {
     let api: APIHandler
     let accessLog: Logger
     let maxBodyBytes: Int
-    /// nil on a plain-HTTP server (tests, loopback development): every request is the admin's.
+    /// nil on a plain-HTTP server (tests, loopback development): every request is the admin's. On a secure
+    /// server a request without credentials is the anonymous user's; one with credentials that do not
+    /// authenticate gets 401.
     let authenticator: Authenticator?
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -45,7 +47,14 @@ struct KubeResponder: HTTPResponder {
         do {
             if let authenticator, !Authenticator.isPublic(request.uri.path) {
                 let chain = await PeerCertificates.of(context.channel)
-                guard let who = await authenticator.authenticate(peerChain: chain, authorization: headers["authorization"]) else {
+                let who: AuthenticatedUser
+                if let found = await authenticator.authenticate(peerChain: chain, authorization: headers["authorization"]) {
+                    who = found
+                } else if headers["authorization"] == nil {
+                    // No credentials: upstream's anonymous user, which authorization then judges
+                    // (system:public-info-viewer lets it read /version and the health endpoints).
+                    who = .anonymous
+                } else {
                     let r = APIResponse.error(.unauthorized())
                     accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"system:anonymous\" resp=401")
                     return Self.response(r)

@@ -44,6 +44,11 @@ struct StreamUpgrade: Sendable {
                 return .dontUpgrade
             }
             user = who.name
+            // A WebSocket upgrade is a GET, but it opens a session: upstream checks `create` on the
+            // subresource, as for the SPDY POST. A refused upgrade makes kubectl retry with SPDY, whose
+            // plain request gets the 403 Status from the responder.
+            let check = AuthorizationAttributes(user: who, verb: "create", namespace: namespace, resource: "pods", subresource: subresource, name: name)
+            guard await api.isAllowed(check).isAllowed else { return .dontUpgrade }
         }
         let location: KubeletLocation
         let kubeletPath: String

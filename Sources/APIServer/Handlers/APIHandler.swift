@@ -29,6 +29,12 @@ public final class APIHandler: Sendable {
     let metrics = APIServerMetrics()
     /// `/healthz`, `/livez`, `/readyz` and their single checks.
     let health: HealthChecks
+    /// The RBAC objects as the authorizer sees them, reloaded after every RBAC write.
+    let rbacPolicy: RBACPolicyCache
+    /// `--authorization-mode` (Node, RBAC); nil for AlwaysAllow.
+    let authorizer: (any Authorizer)?
+    /// The kubelets' last scrapes, behind `metrics.k8s.io` (see docs/metrics.md).
+    let resourceMetrics = MetricsStorage()
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -57,6 +63,10 @@ public final class APIHandler: Sendable {
         kubeletConnector = try KubeletConnector(config: config)
         serviceAccountTokens = try ServiceAccountTokenIssuer(config: config)
         health = HealthChecks(storeReachable: { (try? await store.currentRevision()) != nil })
+        let allStores = s
+        let policy = RBACPolicyCache(load: { await Self.loadRBACPolicy(stores: allStores) })
+        rbacPolicy = policy
+        authorizer = Self.makeAuthorizer(modes: config.authorizationModes, policy: policy, graph: Self.nodeGraph(stores: allStores))
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }
@@ -79,7 +89,10 @@ public final class APIHandler: Sendable {
     public func handle(_ request: APIRequest) async -> APIResponse {
         let start = ContinuousClock.now
         let response: APIResponse
+        var request = request
         do {
+            try await authorizeRequest(&request)
+            try await admitNodeRequest(request)
             response = try await route(request)
         } catch let e as APIError {
             response = .error(e)
@@ -88,6 +101,9 @@ public final class APIHandler: Sendable {
         } catch {
             logger.error("internal error serving \(request.method) \(request.path): \(error)")
             response = .error(.internalError("\(error)"))
+        }
+        if request.method != "GET", response.status < 300, request.path.hasPrefix("/apis/rbac.authorization.k8s.io/") {
+            rbacPolicy.invalidate()
         }
         let elapsed = ContinuousClock.now - start
         var longRunning = false
@@ -138,6 +154,9 @@ public final class APIHandler: Sendable {
         }
         guard let info = RequestInfo(path: path) else {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if info.group == MetricsAPI.group {
+            return try await serveMetrics(request, info)
         }
         return try await serveResource(request, info)
     }

@@ -111,6 +111,7 @@ extension APIHandler {
         if ctx.info.namespaced {
             try await checkNamespaceAcceptsContent(ctx.ri.namespace ?? "")
         }
+        try await checkRBACEscalation(ctx, obj, old: nil)
         if ctx.info.resource == "services" && ctx.info.group.isEmpty {
             obj = try await allocateServiceAddresses(obj, dryRun: ctx.request.isDryRun)
         }

@@ -18,8 +18,9 @@ struct Discovery: Sendable {
     static let aggregatedType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     static let aggregatedTypeBeta = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
 
-    /// Built from the catalog, plus custom resources (and their groups) when CRDs serve any.
-    init(resources: [ResourceInfo] = Catalog.resources, groups: [(name: String, versions: [String])] = Catalog.groups) {
+    /// Built from the catalog and `metrics.k8s.io`, plus custom resources (and their groups) when CRDs serve any.
+    init(resources: [ResourceInfo] = Catalog.resources + MetricsAPI.resources,
+         groups: [(name: String, versions: [String])] = Catalog.groups + MetricsAPI.groups) {
         self.groups = groups
         func resourceEntry(_ r: ResourceInfo) -> JSON {
             var e: JSON = [

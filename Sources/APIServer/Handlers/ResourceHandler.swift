@@ -43,7 +43,7 @@ extension APIHandler {
         case ("GET", .some(let name), "status"), ("GET", .some(let name), "approval"):
             return try await get(ctx, name: name)
         case (_, .some(let name), "scale"):
-            return try await scale(ctx, name: name)
+            return try await serveScale(ctx, name: name, mapping: .workload)
         case ("POST", .some(let name), "binding"):
             return try await bind(ctx, podName: name)
         case ("POST", .some(let name), "token"):

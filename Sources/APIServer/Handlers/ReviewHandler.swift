@@ -5,8 +5,9 @@ import Registry
 
 /// The create-only review kinds (nothing is stored) and the read-only componentstatuses.
 ///
-/// Authorization answers as upstream's AlwaysAllow authorizer does (everything is allowed) until access
-/// control is enforced; TokenReview runs the server's own token authenticators.
+/// The access reviews ask the server's authorizer chain (Node, RBAC) about the given user, or the caller
+/// for the self reviews; the rules review lists the caller's RBAC rules in a namespace. TokenReview runs
+/// the server's own token authenticators.
 extension APIHandler {
     static func isReview(_ info: ResourceInfo) -> Bool {
         (info.group == "authentication.k8s.io" || info.group == "authorization.k8s.io") && info.verbs == ["create"]
@@ -40,11 +41,8 @@ extension APIHandler {
             }
             obj["status"] = status
         case "selfsubjectrulesreviews":
-            obj["status"] = [
-                "resourceRules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]],
-                "nonResourceRules": [["verbs": ["*"], "nonResourceURLs": ["*"]]],
-                "incomplete": false,
-            ]
+            let namespace = spec["namespace"]?.string ?? ""
+            obj["status"] = await rulesReview(user: reviewer(ctx.request), namespace: namespace)
         default:
             // subjectaccessreviews, localsubjectaccessreviews, selfsubjectaccessreviews.
             if ctx.info.resource == "localsubjectaccessreviews",
@@ -59,9 +57,76 @@ extension APIHandler {
                 throw APIError.invalid(kind: ctx.info.kind, name: obj.metaName ?? "", group: ctx.info.group,
                                        errors: [FieldError(.invalid, "spec.resourceAttributes", value: "null", detail: "exactly one of nonResourceAttributes or resourceAttributes must be specified")])
             }
-            obj["status"] = ["allowed": true]
+            let subject: AuthenticatedUser
+            if ctx.info.resource == "selfsubjectaccessreviews" {
+                subject = reviewer(ctx.request)
+            } else {
+                subject = AuthenticatedUser(
+                    name: spec["user"]?.string ?? "", uid: spec["uid"]?.string ?? "",
+                    groups: spec["groups"]?.array?.compactMap(\.string) ?? [],
+                    extra: (spec["extra"]?.object ?? [:]).mapValues { $0.array?.compactMap(\.string) ?? [] })
+            }
+            var attributes: AuthorizationAttributes
+            if let r = spec["resourceAttributes"], !r.isNull {
+                var namespace = r["namespace"]?.string ?? ""
+                if ctx.info.resource == "localsubjectaccessreviews" { namespace = ctx.ri.namespace ?? "" }
+                attributes = AuthorizationAttributes(
+                    user: subject, verb: r["verb"]?.string ?? "", namespace: namespace, apiGroup: r["group"]?.string ?? "",
+                    apiVersion: r["version"]?.string ?? "", resource: r["resource"]?.string ?? "",
+                    subresource: r["subresource"]?.string ?? "", name: r["name"]?.string ?? "")
+            } else {
+                let n = spec["nonResourceAttributes"] ?? [:]
+                attributes = .nonResource(user: subject, verb: n["verb"]?.string ?? "", path: n["path"]?.string ?? "")
+            }
+            let decision = await isAllowed(attributes)
+            var status: JSON = ["allowed": .bool(decision.isAllowed)]
+            if case .deny = decision { status["denied"] = true }
+            if !decision.reason.isEmpty { status["reason"] = .string(decision.reason) }
+            obj["status"] = status
         }
         return .json(obj, status: 201)
+    }
+
+    /// Who a self review is about: the (possibly impersonated) caller; the administrator on a plain-HTTP
+    /// server, where requests carry no user.
+    func reviewer(_ request: APIRequest) -> AuthenticatedUser {
+        request.userInfo ?? AuthenticatedUser(name: request.user, groups: [PrivilegedGroupAuthorizer.group, AuthenticatedUser.allAuthenticated])
+    }
+
+    /// `SelfSubjectRulesReview` status: the rules of the privileged group, the Node authorizer (which
+    /// cannot list a kubelet's rules: incomplete) and RBAC, as upstream's union rule resolver gives them.
+    func rulesReview(user: AuthenticatedUser, namespace: String) async -> JSON {
+        var rules: [PolicyRule] = []
+        var errors: [String] = []
+        var incomplete = false
+        if authorizer == nil || user.groups.contains(PrivilegedGroupAuthorizer.group) {
+            rules += [PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]), PolicyRule(verbs: ["*"], nonResourceURLs: ["*"])]
+        }
+        if authorizer != nil {
+            if NodeAuthorizer.nodeName(of: user) != nil && config.authorizationModes.contains("Node") {
+                incomplete = true
+                errors.append("node authorizer does not support user rule resolution")
+            }
+            let (rbac, rbacErrors) = await rbacPolicy.current().rules(for: user, namespace: namespace)
+            rules += rbac
+            errors += rbacErrors
+            if !rbacErrors.isEmpty { incomplete = true }
+        }
+        var resourceRules: [JSON] = []
+        var nonResourceRules: [JSON] = []
+        for r in rules {
+            if r.nonResourceURLs.isEmpty {
+                var j: JSON = ["verbs": .array(r.verbs.map(JSON.string)), "apiGroups": .array(r.apiGroups.map(JSON.string)),
+                               "resources": .array(r.resources.map(JSON.string))]
+                if !r.resourceNames.isEmpty { j["resourceNames"] = .array(r.resourceNames.map(JSON.string)) }
+                resourceRules.append(j)
+            } else {
+                nonResourceRules.append(["verbs": .array(r.verbs.map(JSON.string)), "nonResourceURLs": .array(r.nonResourceURLs.map(JSON.string))])
+            }
+        }
+        var status: JSON = ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": .bool(incomplete)]
+        if !errors.isEmpty { status["evaluationError"] = .string(RBACAuthorizer.aggregate(errors)) }
+        return status
     }
 
     /// The user a bearer token authenticates as, by the server's token file and service-account keys.

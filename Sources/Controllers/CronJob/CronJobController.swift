@@ -21,8 +21,13 @@ public final class CronJobController: Reconciler, Sendable {
     let clock: WallClock
     let logger: Logger
 
-    public init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, clock: WallClock = WallClock(),
-                logger: Logger = Logger(label: "cronjob-controller")) {
+    public convenience init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "cronjob-controller")) {
+        self.init(client: client, informers: informers, recorder: recorder, clock: WallClock(), logger: logger)
+    }
+
+    /// With the time schedules are computed and waited on by (tests pass a manual clock).
+    init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, clock: WallClock,
+         logger: Logger = Logger(label: "cronjob-controller")) {
         self.client = client
         self.recorder = recorder
         self.clock = clock

@@ -27,6 +27,8 @@ public final class DaemonSetController: Reconciler, Sendable {
     let queue = WorkQueue<String>()
     let expectations: ControllerExpectations
     let failedPodsBackoff: FailedPodsBackoff
+    /// Maps pod events to DaemonSet keys and counts expectations.
+    let podEvents: OwnedPodEvents
     let recorder: EventRecorder
     let logger: Logger
 
@@ -44,6 +46,8 @@ public final class DaemonSetController: Reconciler, Sendable {
         pods = informers.informer(.pods, indexers: [Indexes.controllerUID: Indexes.controllerUIDFunc])
         nodes = informers.informer(.nodes)
         revisions = informers.informer(.controllerrevisions)
+        podEvents = OwnedPodEvents(kind: Self.kind, groups: ["apps"], owners: daemonSets, queue: queue, expectations: expectations)
+        podEvents.register(on: pods)
         daemonSets.addHandler(InformerHandlerFunctions(
             onAdd: { [weak self] d, _ in self?.queue.add(d.key) },
             onUpdate: { [weak self] _, d in self?.queue.add(d.key) },
@@ -53,10 +57,6 @@ public final class DaemonSetController: Reconciler, Sendable {
                     self?.queue.add(k)
                 }
             }))
-        pods.addHandler(InformerHandlerFunctions(
-            onAdd: { [weak self] pod, _ in self?.podAdded(pod) },
-            onUpdate: { [weak self] old, new in self?.podUpdated(old: old, new: new) },
-            onDelete: { [weak self] d in self?.podDeleted(d.object) }))
         nodes.addHandler(InformerHandlerFunctions(
             onAdd: { [weak self] n, _ in self?.nodeChanged(old: nil, new: n) },
             onUpdate: { [weak self] old, new in self?.nodeChanged(old: old, new: new) },
@@ -77,60 +77,6 @@ public final class DaemonSetController: Reconciler, Sendable {
     }
 
     // MARK: Event handlers
-
-    func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
-        guard ref.kind == Self.kind, ref.group == "apps" else { return nil }
-        guard let d = daemonSets.store.get(namespace: namespace, name: ref.name), d.uid == ref.uid else { return nil }
-        return d
-    }
-
-    func daemonSetsSelecting(_ o: JSON) -> [JSON] {
-        let labels = o.labels
-        guard !labels.isEmpty else { return [] }
-        return ((try? daemonSets.store.byIndex(Indexer.namespaceIndex, o.namespace)) ?? []).filter { d in
-            guard let sel = try? LabelSelector(labelSelector: d[path: ["spec", "selector"]]), !sel.isEverything else { return false }
-            return sel.matches(labels)
-        }
-    }
-
-    func podAdded(_ pod: JSON) {
-        if pod.isBeingDeleted { return podDeleted(pod) }
-        if let ref = pod.controllerRef {
-            guard let d = resolve(ref, namespace: pod.namespace) else { return }
-            expectations.creationObserved(d.key)
-            queue.add(d.key)
-            return
-        }
-        for d in daemonSetsSelecting(pod) { queue.add(d.key) }
-    }
-
-    func podUpdated(old: JSON, new: JSON) {
-        if old.resourceVersion == new.resourceVersion { return }
-        if new.isBeingDeleted {
-            podDeleted(new)
-            return
-        }
-        let oldRef = old.controllerRef, newRef = new.controllerRef
-        if oldRef != newRef, let oldRef, let d = resolve(oldRef, namespace: old.namespace) { queue.add(d.key) }
-        if let newRef {
-            guard let d = resolve(newRef, namespace: new.namespace) else { return }
-            queue.add(d.key)
-            let minReady = d.integer(at: ["spec", "minReadySeconds"])
-            if minReady > 0, !PodState.isReady(old), PodState.isReady(new) {
-                queue.addAfter(d.key, .seconds(minReady) + .seconds(1))
-            }
-            return
-        }
-        if old.labels != new.labels || oldRef != newRef {
-            for d in daemonSetsSelecting(new) { queue.add(d.key) }
-        }
-    }
-
-    func podDeleted(_ pod: JSON) {
-        guard let ref = pod.controllerRef, let d = resolve(ref, namespace: pod.namespace) else { return }
-        expectations.deletionObserved(d.key, podKey: pod.key)
-        queue.add(d.key)
-    }
 
     /// A new node, or one whose labels, taints or schedulability changed: every DaemonSet whose answer
     /// for it changes (upstream's `addNode` / `updateNode`).
@@ -153,10 +99,10 @@ public final class DaemonSetController: Reconciler, Sendable {
 
     func revisionChanged(_ r: JSON) {
         if let ref = r.controllerRef {
-            if let d = resolve(ref, namespace: r.namespace) { queue.add(d.key) }
+            if let d = podEvents.resolve(ref, namespace: r.namespace) { queue.add(d.key) }
             return
         }
-        for d in daemonSetsSelecting(r) { queue.add(d.key) }
+        for d in podEvents.ownersSelecting(r) { queue.add(d.key) }
     }
 
     // MARK: Reconcile

@@ -1,5 +1,6 @@
-/// A set of completion indexes as `status.completedIndexes` writes it: ascending, consecutive indexes
-/// written as one interval `first-last` ("1,3-5,7") — upstream's `orderedIntervals`.
+/// A set of completion indexes as `status.completedIndexes` and `status.failedIndexes` write them:
+/// ascending, three or more consecutive indexes written as one interval `first-last`, two as a pair
+/// ("1,3-5,7,8") — upstream's `orderedIntervals`.
 struct CompletedIndexes: Equatable, Sendable {
     private(set) var indexes: Set<Int> = []
 
@@ -22,18 +23,31 @@ struct CompletedIndexes: Equatable, Sendable {
     var total: Int { indexes.count }
     func contains(_ i: Int) -> Bool { indexes.contains(i) }
     mutating func insert(_ i: Int) { indexes.insert(i) }
+    func union(_ other: CompletedIndexes) -> CompletedIndexes { CompletedIndexes(Array(indexes.union(other.indexes))) }
 
-    /// `1,3-5`: consecutive indexes form one interval.
-    var text: String {
+    /// The ascending runs of consecutive indexes (upstream's intervals).
+    var intervals: [ClosedRange<Int>] {
         let sorted = indexes.sorted()
-        var parts: [String] = []
+        var out: [ClosedRange<Int>] = []
         var i = 0
         while i < sorted.count {
             var j = i
             while j + 1 < sorted.count && sorted[j + 1] == sorted[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+            out.append(sorted[i]...sorted[j])
             i = j + 1
         }
-        return parts.joined(separator: ",")
+        return out
+    }
+
+    /// `1,3-5,7,8`: three or more consecutive indexes form one interval; a pair stays two numbers, as
+    /// upstream's `orderedIntervals.String` writes it.
+    var text: String {
+        intervals.map { r in
+            switch r.count {
+            case 1: "\(r.lowerBound)"
+            case 2: "\(r.lowerBound),\(r.upperBound)"
+            default: "\(r.lowerBound)-\(r.upperBound)"
+            }
+        }.joined(separator: ",")
     }
 }

@@ -32,8 +32,13 @@ public final class JobController: Reconciler, Sendable {
     let clock: WallClock
     let logger: Logger
 
-    public init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, clock: WallClock = WallClock(),
-                logger: Logger = Logger(label: "job-controller")) {
+    public convenience init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "job-controller")) {
+        self.init(client: client, informers: informers, recorder: recorder, clock: WallClock(), logger: logger)
+    }
+
+    /// With the time back-off, deadlines and expectations run on (tests pass a manual clock).
+    init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, clock: WallClock,
+         logger: Logger = Logger(label: "job-controller")) {
         self.client = client
         self.recorder = recorder
         self.clock = clock

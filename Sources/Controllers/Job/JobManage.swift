@@ -21,10 +21,14 @@ extension JobController {
         return max(0, min(completions - succeeded, parallelism))
     }
 
-    /// The lowest indexes neither succeeded nor held by an active pod (upstream's `firstPendingIndexes`).
-    static func firstPendingIndexes(job: JSON, active: [JSON], succeeded: CompletedIndexes, count: Int) -> [Int] {
+    /// The lowest indexes neither succeeded, nor failed for good, nor held by an active pod — nor, when only
+    /// failed pods are replaced, by a terminating one (upstream's `firstPendingIndexes`).
+    static func firstPendingIndexes(job: JSON, active: [JSON], succeeded: CompletedIndexes, count: Int,
+                                    failed: CompletedIndexes? = nil, terminating: [JSON] = []) -> [Int] {
         let completions = JobFacts.completions(job) ?? 0
-        let taken = Set(active.compactMap { JobFacts.validIndex($0, job) })
+        var taken = Set(active.compactMap { JobFacts.validIndex($0, job) })
+        if JobFacts.onlyReplaceFailedPods(job) { taken.formUnion(terminating.compactMap { JobFacts.validIndex($0, job) }) }
+        if let failed { taken.formUnion(failed.indexes) }
         var out: [Int] = []
         var i = 0
         while out.count < count && i < completions {
@@ -78,7 +82,8 @@ extension JobController {
         let replacing = JobFacts.onlyReplaceFailedPods(job) ? terminating : 0
         var diff = want - replacing - active
         guard diff > 0 else { return ManageOutcome(active: active) }
-        let wait = JobBackoff.remaining(ctx.newBackoff, now: ctx.now)
+        // With backoffLimitPerIndex every index backs off on its own, below; otherwise the Job as a whole.
+        let wait = JobFacts.hasBackoffLimitPerIndex(job) ? 0 : JobBackoff.remaining(ctx.newBackoff, now: ctx.now)
         if wait > 0 {
             logger.debug("job \(key): waiting \(wait)s of back-off before creating pods")
             queue.addAfter(key, .milliseconds(Int64((wait * 1000).rounded(.up))))
@@ -87,24 +92,38 @@ extension JobController {
         diff = min(diff, Self.maxPodCreateDeletePerSync)
         var indexes: [Int] = []
         if JobFacts.isIndexed(job) {
-            indexes = Self.firstPendingIndexes(job: job, active: ctx.activePods, succeeded: ctx.succeededIndexes, count: diff)
+            indexes = Self.firstPendingIndexes(job: job, active: ctx.activePods, succeeded: ctx.succeededIndexes, count: diff,
+                                               failed: ctx.failedIndexes, terminating: ctx.pods.filter(JobFacts.isTerminating))
+            if JobFacts.hasBackoffLimitPerIndex(job) {
+                let (ready, wait) = JobIndexFailures.creatable(indexes, delayed: ctx.delayedDeletion, now: ctx.now)
+                if wait > 0 {
+                    logger.debug("job \(key): waiting \(wait)s of an index's back-off before creating pods")
+                    queue.addAfter(key, .milliseconds(Int64((wait * 1000).rounded(.up))))
+                    return ManageOutcome(active: active)
+                }
+                indexes = ready
+            }
             diff = indexes.count
         }
         guard diff > 0 else { return ManageOutcome(active: active) }
         expectations.expectCreations(key, diff)
         logger.debug("too few pods running for job \(key): need \(want), creating \(diff)")
         let pending = PendingIndexes(indexes)
+        let delayed = ctx.delayedDeletion
+        let perIndex = JobFacts.hasBackoffLimitPerIndex(job)
         let (created, error) = await SlowStart.run(count: diff) { [self] in
             let index = pending.next()
-            try await createPod(job, index: index)
+            let counts = perIndex ? index.map { JobIndexFailures.newFailureCounts(job, replacing: delayed[$0]) } : nil
+            try await createPod(job, index: index, failureCounts: counts)
         }
         for _ in 0..<(diff - created) { expectations.creationObserved(key) }
         return ManageOutcome(active: active + created, error: error)
     }
 
     /// A pod for `job`: its template with the tracking finalizer, and for an Indexed Job the completion
-    /// index as annotation, label, hostname `NAME-INDEX`, JOB_COMPLETION_INDEX and name prefix `NAME-INDEX-`.
-    static func pod(for job: JSON, index: Int?) throws -> JSON {
+    /// index as annotation, label, hostname `NAME-INDEX`, JOB_COMPLETION_INDEX and name prefix `NAME-INDEX-`;
+    /// with backoffLimitPerIndex, the index's failures so far (`failureCounts`) as annotations.
+    static func pod(for job: JSON, index: Int?, failureCounts: (counted: Int, ignored: Int)? = nil) throws -> JSON {
         var pod = try PodTemplate.pod(from: job, kind: kind, apiVersion: apiVersion)
         var finalizers = pod[path: ["metadata", "finalizers"]]?.array ?? []
         if !finalizers.contains(.string(JobFacts.trackingFinalizer)) { finalizers.append(.string(JobFacts.trackingFinalizer)) }
@@ -128,6 +147,12 @@ extension JobController {
         pod[path: ["metadata", "labels", JobFacts.completionIndexKey]] = .string(String(index))
         pod[path: ["spec", "hostname"]] = .string("\(job.name)-\(index)")
         pod[path: ["metadata", "generateName"]] = .string(generateNameWithIndex(job.name, index))
+        if let failureCounts {
+            pod[path: ["metadata", "annotations", JobFacts.indexFailureCountKey]] = .string(String(failureCounts.counted))
+            if failureCounts.ignored > 0 {
+                pod[path: ["metadata", "annotations", JobFacts.indexIgnoredFailureCountKey]] = .string(String(failureCounts.ignored))
+            }
+        }
         return pod
     }
 
@@ -139,8 +164,8 @@ extension JobController {
         return name + suffix
     }
 
-    func createPod(_ job: JSON, index: Int?) async throws {
-        let pod = try Self.pod(for: job, index: index)
+    func createPod(_ job: JSON, index: Int?, failureCounts: (counted: Int, ignored: Int)? = nil) async throws {
+        let pod = try Self.pod(for: job, index: index, failureCounts: failureCounts)
         do {
             let created = try await client.create(.pods.inNamespace(job.namespace), pod)
             recorder.event(job, kind: Self.kind, apiVersion: Self.apiVersion, .normal, "SuccessfulCreate", "Created pod: \(created.name)")

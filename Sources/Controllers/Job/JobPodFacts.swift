@@ -8,7 +8,10 @@ enum JobFacts {
     /// An Indexed Job's pod's index: annotation, label, and the downward-API source of JOB_COMPLETION_INDEX.
     static let completionIndexKey = "batch.kubernetes.io/job-completion-index"
     static let completionIndexEnv = "JOB_COMPLETION_INDEX"
+    /// Failures of earlier pods of the same index, carried to the replacement pod (backoffLimitPerIndex).
     static let indexFailureCountKey = "batch.kubernetes.io/job-index-failure-count"
+    /// Failures of earlier pods of the index that the pod failure policy ignored.
+    static let indexIgnoredFailureCountKey = "batch.kubernetes.io/job-index-ignored-failure-count"
 
     static func hasTrackingFinalizer(_ pod: JSON) -> Bool { pod.finalizers.contains(trackingFinalizer) }
 
@@ -19,6 +22,30 @@ enum JobFacts {
     static func parallelism(_ job: JSON) -> Int { Int(job.integer(at: ["spec", "parallelism"], default: 1)) }
 
     static func backoffLimit(_ job: JSON) -> Int { Int(job.integer(at: ["spec", "backoffLimit"], default: 6)) }
+
+    /// `spec.backoffLimitPerIndex`: only for Indexed Jobs (validation rejects it elsewhere).
+    static func backoffLimitPerIndex(_ job: JSON) -> Int? {
+        guard isIndexed(job) else { return nil }
+        return job[path: ["spec", "backoffLimitPerIndex"]]?.int.map { Int($0) }
+    }
+
+    static func hasBackoffLimitPerIndex(_ job: JSON) -> Bool { backoffLimitPerIndex(job) != nil }
+
+    static func maxFailedIndexes(_ job: JSON) -> Int? { job[path: ["spec", "maxFailedIndexes"]]?.int.map { Int($0) } }
+
+    /// A pod's `job-index-failure-count` (upstream's `getIndexFailureCount`): 0 when missing, unparsable,
+    /// negative or beyond Int32, as a user may have written anything there.
+    static func indexFailureCount(_ pod: JSON) -> Int { annotationCount(pod, indexFailureCountKey) }
+
+    static func indexIgnoredFailureCount(_ pod: JSON) -> Int { annotationCount(pod, indexIgnoredFailureCountKey) }
+
+    /// Every failure of the index before this pod, counted or ignored: what its back-off doubles on.
+    static func indexAbsoluteFailureCount(_ pod: JSON) -> Int { indexFailureCount(pod) + indexIgnoredFailureCount(pod) }
+
+    private static func annotationCount(_ pod: JSON, _ key: String) -> Int {
+        guard let s = pod.annotations[key], let v = Int(s), v >= 0, v <= Int(Int32.max) else { return 0 }
+        return v
+    }
 
     static func isSuspended(_ job: JSON) -> Bool { job[path: ["spec", "suspend"]]?.bool == true }
 

@@ -13,6 +13,8 @@ struct JobStatusValue: Equatable {
     var startTime: String?
     var completionTime: String?
     var completedIndexes = ""
+    /// Present (even empty) exactly when the Job has `backoffLimitPerIndex`, as upstream writes it.
+    var failedIndexes: String?
     var uncountedSucceeded: [String] = []
     var uncountedFailed: [String] = []
     var conditions: [JSON] = []
@@ -31,12 +33,13 @@ struct JobStatusValue: Equatable {
         startTime = s["startTime"]?.string
         completionTime = s["completionTime"]?.string
         completedIndexes = s["completedIndexes"]?.string ?? ""
+        failedIndexes = s["failedIndexes"]?.string
         uncountedSucceeded = (s[path: ["uncountedTerminatedPods", "succeeded"]]?.array ?? []).compactMap(\.string)
         uncountedFailed = (s[path: ["uncountedTerminatedPods", "failed"]]?.array ?? []).compactMap(\.string)
         conditions = s["conditions"]?.array ?? []
         var rest = s
         for k in ["active", "ready", "terminating", "succeeded", "failed", "startTime", "completionTime", "completedIndexes",
-                  "uncountedTerminatedPods", "conditions"] { rest[k] = nil }
+                  "failedIndexes", "uncountedTerminatedPods", "conditions"] { rest[k] = nil }
         self.rest = rest
     }
 
@@ -50,6 +53,7 @@ struct JobStatusValue: Equatable {
         if let startTime { s["startTime"] = .string(startTime) }
         if let completionTime { s["completionTime"] = .string(completionTime) }
         if !completedIndexes.isEmpty { s["completedIndexes"] = .string(completedIndexes) }
+        if let failedIndexes { s["failedIndexes"] = .string(failedIndexes) }
         var uncounted: JSON = [:]
         if !uncountedSucceeded.isEmpty { uncounted["succeeded"] = .array(uncountedSucceeded.map(JSON.string)) }
         if !uncountedFailed.isEmpty { uncounted["failed"] = .array(uncountedFailed.map(JSON.string)) }
@@ -104,6 +108,20 @@ struct JobCondition: Equatable {
 
     static func podFailurePolicy(_ message: String, _ now: Date) -> JobCondition {
         JobCondition(type: "FailureTarget", reason: "PodFailurePolicy", message: message, time: now)
+    }
+
+    static func maxFailedIndexesExceeded(_ now: Date) -> JobCondition {
+        JobCondition(type: "FailureTarget", reason: "MaxFailedIndexesExceeded",
+                     message: "Job has exceeded the specified maximal number of failed indexes", time: now)
+    }
+
+    static func failedIndexes(_ now: Date) -> JobCondition {
+        JobCondition(type: "FailureTarget", reason: "FailedIndexes", message: "Job has failed indexes", time: now)
+    }
+
+    /// A rule of `spec.successPolicy` holds: "Matched rules at index N".
+    static func successPolicy(_ message: String, _ now: Date) -> JobCondition {
+        JobCondition(type: "SuccessCriteriaMet", reason: JobSuccessPolicy.reason, message: message, time: now)
     }
 
     static func completionsReached(_ now: Date) -> JobCondition {

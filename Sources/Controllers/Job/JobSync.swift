@@ -15,6 +15,10 @@ struct JobSyncContext {
     var expectedRemovals: Set<String>
     var prevSucceededIndexes = CompletedIndexes()
     var succeededIndexes = CompletedIndexes()
+    /// With `backoffLimitPerIndex`: the indexes failed for good (nil otherwise).
+    var failedIndexes: CompletedIndexes?
+    /// With `backoffLimitPerIndex`: per index to retry, the failed pod whose finalizer waits for its replacement.
+    var delayedDeletion: [Int: JSON] = [:]
     var newBackoff: JobBackoff.Record
     var now: Date
 }
@@ -103,6 +107,22 @@ extension JobController {
             }
             ctx.succeededIndexes = all
             ctx.succeeded = all.total
+            if JobFacts.hasBackoffLimitPerIndex(job) {
+                let failed = JobIndexFailures.failedIndexes(job, pods: claimed)
+                ctx.failedIndexes = failed
+                if ctx.finished == nil {
+                    if let maxFailed = JobFacts.maxFailedIndexes(job), failed.total > maxFailed {
+                        ctx.finished = .maxFailedIndexesExceeded(now)
+                    } else if failed.total > 0, failed.total + all.total >= completions {
+                        ctx.finished = .failedIndexes(now)
+                    }
+                }
+                ctx.delayedDeletion = JobIndexFailures.podsWithDelayedDeletion(ctx, failed: failed)
+            }
+            if ctx.finished == nil,
+               let message = JobSuccessPolicy.match(job[path: ["spec", "successPolicy"]], completions: completions, succeeded: all) {
+                ctx.finished = .successPolicy(message, now)
+            }
         }
 
         var suspendChanged = false
@@ -218,8 +238,7 @@ extension JobController {
         for pod in pods {
             guard JobFacts.hasTrackingFinalizer(pod), !ctx.expectedRemovals.contains(pod.uid) else { continue }
             let considerFailed = JobFacts.isFailed(pod, job)
-            let canRelease = job.isBeingDeleted || ctx.finished != nil || PodState.phase(pod) == "Succeeded" || considerFailed
-            guard canRelease else { continue }
+            guard canRemoveFinalizer(ctx, pod, considerFailed: considerFailed) else { continue }
             toRelease.append(pod)
             if PodState.phase(pod) == "Succeeded" && !uncountedFailedBefore.contains(pod.uid) {
                 if indexed {
@@ -250,6 +269,11 @@ extension JobController {
             if text != ctx.status.completedIndexes { needsFlush = true }
             ctx.status.succeeded = ctx.succeededIndexes.total
             ctx.status.completedIndexes = text
+            let failedText = ctx.failedIndexes?.text
+            if failedText != ctx.status.failedIndexes {
+                ctx.status.failedIndexes = failedText
+                needsFlush = true
+            }
         }
         if let f = ctx.finished, f.type == "FailureTarget" {
             // The reason is recorded before the pods are released; Failed follows once they are counted.
@@ -304,6 +328,16 @@ extension JobController {
             ctx.job = try await updateStatus(ctx.job, ctx.status)
             if jobFinished, let f = ctx.finished { recordFinished(ctx.job, f) }
         }
+    }
+
+    /// The pod's finalizer may go: the Job is being deleted or finished, the pod succeeded, or it failed
+    /// and is not the one whose failure count its index's replacement still has to inherit (upstream's
+    /// `canRemoveFinalizer`).
+    func canRemoveFinalizer(_ ctx: JobSyncContext, _ pod: JSON, considerFailed: Bool) -> Bool {
+        if ctx.job.isBeingDeleted || ctx.finished != nil || PodState.phase(pod) == "Succeeded" { return true }
+        guard considerFailed else { return false }
+        if let i = JobFacts.completionIndex(pod), let delayed = ctx.delayedDeletion[i], delayed.uid == pod.uid { return false }
+        return true
     }
 
     /// Moves UIDs whose pods no longer hold the finalizer from `uncountedTerminatedPods` to the counters

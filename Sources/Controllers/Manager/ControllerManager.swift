@@ -93,6 +93,14 @@ public final class ControllerManager: Sendable {
             let c = TTLAfterFinishedController(client: client, informers: informers, logger: logger("ttlafterfinished"))
             runs.append { await c.run(workers: options.ttlAfterFinishedWorkers) }
         }
+        if on.contains("horizontal-pod-autoscaler-controller") {
+            var hpaOptions = HorizontalPodAutoscalerController.Options()
+            hpaOptions.syncPeriod = options.horizontalPodAutoscalerSyncPeriod
+            hpaOptions.downscaleStabilization = TimeInterval(options.horizontalPodAutoscalerDownscaleStabilization.components.seconds)
+            let c = HorizontalPodAutoscalerController(client: client, informers: informers, recorder: events.recorder(component: "horizontal-pod-autoscaler"),
+                                                      options: hpaOptions, logger: logger("horizontalpodautoscaler"))
+            runs.append { await c.run(workers: options.horizontalPodAutoscalerWorkers) }
+        }
         if on.contains("pod-garbage-collector-controller") {
             let c = PodGCController(client: client, informers: informers, terminatedPodThreshold: options.terminatedPodGCThreshold, logger: logger("podgc"))
             runs.append { await c.run() }
@@ -120,6 +128,10 @@ public final class ControllerManager: Sendable {
                                          recorder: events.recorder(component: "\(LocalPathProvisioner.defaultName)_local-path-provisioner"),
                                          logger: logger("local-path-provisioner"))
             runs.append { await c.run(workers: 2) }
+        }
+        if on.contains("clusterrole-aggregation-controller") {
+            let c = ClusterRoleAggregationController(client: client, informers: informers, logger: logger("clusterrole-aggregation"))
+            runs.append { await c.run(workers: 1) }
         }
         self.runs = runs
     }

@@ -13,6 +13,8 @@ public struct ControllerManagerOptions: Sendable {
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
         "persistentvolume-binder-controller", "persistentvolumeclaim-protection-controller",
         "persistentvolume-protection-controller", "ephemeral-volume-controller",
+        "clusterrole-aggregation-controller",
+        "horizontal-pod-autoscaler-controller",
     ]
 
     /// Which controllers run.
@@ -39,6 +41,11 @@ public struct ControllerManagerOptions: Sendable {
     public var jobWorkers = 5
     public var cronJobWorkers = 5
     public var ttlAfterFinishedWorkers = 5
+    /// `--concurrent-horizontal-pod-autoscaler-syncs`, `--horizontal-pod-autoscaler-sync-period` and
+    /// `--horizontal-pod-autoscaler-downscale-stabilization`.
+    public var horizontalPodAutoscalerWorkers = 5
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
+    public var horizontalPodAutoscalerDownscaleStabilization: Duration = .seconds(300)
     /// `--terminated-pod-gc-threshold`: finished pods kept before the oldest are deleted (0: never).
     public var terminatedPodGCThreshold = 12500
 

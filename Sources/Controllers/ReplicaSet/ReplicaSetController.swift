@@ -21,6 +21,8 @@ public final class ReplicaSetController: Reconciler, Sendable {
     let pods: Informer
     let queue = WorkQueue<String>()
     let expectations = ControllerExpectations()
+    /// Maps pod events to ReplicaSet keys and counts expectations.
+    let podEvents: OwnedPodEvents
     let recorder: EventRecorder
     let logger: Logger
 
@@ -41,87 +43,19 @@ public final class ReplicaSetController: Reconciler, Sendable {
         self.logger = logger
         replicaSets = informers.informer(kind.resource)
         pods = informers.informer(.pods, indexers: [Indexes.controllerUID: Indexes.controllerUIDFunc])
+        podEvents = OwnedPodEvents(kind: kind.kind, groups: Set(kind.groups), owners: replicaSets, queue: queue,
+                                   expectations: expectations, selector: kind.selector)
+        podEvents.register(on: pods)
         replicaSets.addHandler(InformerHandlerFunctions(
             onAdd: { [weak self] rs, _ in self?.queue.add(rs.key) },
             onUpdate: { [weak self] _, rs in self?.queue.add(rs.key) },
             onDelete: { [weak self] d in if let k = d.key { self?.queue.add(k) } }))
-        pods.addHandler(InformerHandlerFunctions(
-            onAdd: { [weak self] pod, _ in self?.podAdded(pod) },
-            onUpdate: { [weak self] old, new in self?.podUpdated(old: old, new: new) },
-            onDelete: { [weak self] d in self?.podDeleted(d.object) }))
     }
 
     /// Runs `workers` reconcilers once the caches have synced, until cancelled.
     public func run(workers: Int) async {
         await ReconcileLoop(name: target.loopName, queue: queue, reconciler: self, logger: logger)
             .run(workers: workers, informers: [replicaSets, pods])
-    }
-
-    // MARK: Event handlers: they only map pods to ReplicaSet keys and count expectations.
-
-    /// The ReplicaSet a controller reference names, if it is in the cache with that UID.
-    func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
-        guard ref.kind == target.kind, target.groups.contains(ref.group) else { return nil }
-        guard let rs = replicaSets.store.get(namespace: namespace, name: ref.name), rs.uid == ref.uid else { return nil }
-        return rs
-    }
-
-    /// ReplicaSets whose selector matches an orphan pod: candidates to adopt it.
-    func replicaSetsSelecting(_ pod: JSON) -> [JSON] {
-        let labels = pod.labels
-        guard !labels.isEmpty else { return [] }
-        return ((try? replicaSets.store.byIndex(Indexer.namespaceIndex, pod.namespace)) ?? []).filter { rs in
-            guard let sel = try? target.selector(rs), !sel.isEverything else { return false }
-            return sel.matches(labels)
-        }
-    }
-
-    func podAdded(_ pod: JSON) {
-        if pod.isBeingDeleted {
-            // Restarted controller seeing a pod already on its way out: a deletion, for expectations.
-            podDeleted(pod)
-            return
-        }
-        if let ref = pod.controllerRef {
-            guard let rs = resolve(ref, namespace: pod.namespace) else { return }
-            expectations.creationObserved(rs.key)
-            queue.add(rs.key)
-            return
-        }
-        for rs in replicaSetsSelecting(pod) { queue.add(rs.key) }
-    }
-
-    func podUpdated(old: JSON, new: JSON) {
-        if old.resourceVersion == new.resourceVersion { return }
-        let labelsChanged = old.labels != new.labels
-        if new.isBeingDeleted {
-            podDeleted(new)
-            if labelsChanged { podDeleted(old) }
-            return
-        }
-        let oldRef = old.controllerRef, newRef = new.controllerRef
-        if oldRef != newRef, let oldRef, let rs = resolve(oldRef, namespace: old.namespace) {
-            queue.add(rs.key)
-        }
-        if let newRef {
-            guard let rs = resolve(newRef, namespace: new.namespace) else { return }
-            queue.add(rs.key)
-            // A pod that just became ready becomes available minReadySeconds later: check again then.
-            let minReady = rs.integer(at: ["spec", "minReadySeconds"])
-            if minReady > 0, !PodState.isReady(old), PodState.isReady(new) {
-                queue.addAfter(rs.key, .seconds(minReady) + .seconds(1))
-            }
-            return
-        }
-        if labelsChanged || oldRef != newRef {
-            for rs in replicaSetsSelecting(new) { queue.add(rs.key) }
-        }
-    }
-
-    func podDeleted(_ pod: JSON) {
-        guard let ref = pod.controllerRef, let rs = resolve(ref, namespace: pod.namespace) else { return }
-        expectations.deletionObserved(rs.key, podKey: pod.key)
-        queue.add(rs.key)
     }
 
     // MARK: Reconcile

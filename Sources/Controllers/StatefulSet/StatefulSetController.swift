@@ -24,6 +24,8 @@ public final class StatefulSetController: Reconciler, Sendable {
     let logger: Logger
     let history: RevisionHistory
     let podControl: StatefulPodControl
+    /// Maps pod events to StatefulSet keys.
+    let podEvents: OwnedPodEvents
 
     public init(client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger = Logger(label: "statefulset-controller")) {
         self.client = client
@@ -35,68 +37,17 @@ public final class StatefulSetController: Reconciler, Sendable {
         claims = informers.informer(.persistentvolumeclaims)
         history = RevisionHistory(client: client)
         podControl = StatefulPodControl(client: client, claims: claims, recorder: recorder, logger: logger)
+        podEvents = OwnedPodEvents(kind: Self.kind, groups: ["apps"], owners: sets, queue: queue, expectations: nil)
+        podEvents.register(on: pods)
         sets.addHandler(InformerHandlerFunctions(
             onAdd: { [weak self] s, _ in self?.queue.add(s.key) },
             onUpdate: { [weak self] _, s in self?.queue.add(s.key) },
             onDelete: { [weak self] d in if let k = d.key { self?.queue.add(k) } }))
-        pods.addHandler(InformerHandlerFunctions(
-            onAdd: { [weak self] pod, _ in self?.podAdded(pod) },
-            onUpdate: { [weak self] old, new in self?.podUpdated(old: old, new: new) },
-            onDelete: { [weak self] d in self?.podDeleted(d.object) }))
     }
 
     public func run(workers: Int) async {
         await ReconcileLoop(name: "statefulset", queue: queue, reconciler: self, logger: logger)
             .run(workers: workers, informers: [sets, pods, revisions, claims])
-    }
-
-    // MARK: Event handlers
-
-    func resolve(_ ref: OwnerReference, namespace: String) -> JSON? {
-        guard ref.kind == Self.kind, ref.group == "apps" else { return nil }
-        guard let s = sets.store.get(namespace: namespace, name: ref.name), s.uid == ref.uid else { return nil }
-        return s
-    }
-
-    func setsSelecting(_ pod: JSON) -> [JSON] {
-        let labels = pod.labels
-        guard !labels.isEmpty else { return [] }
-        return ((try? sets.store.byIndex(Indexer.namespaceIndex, pod.namespace)) ?? []).filter { s in
-            guard let sel = try? LabelSelector(labelSelector: s[path: ["spec", "selector"]]), !sel.isEverything else { return false }
-            return sel.matches(labels)
-        }
-    }
-
-    func podAdded(_ pod: JSON) {
-        if pod.isBeingDeleted { return podDeleted(pod) }
-        if let ref = pod.controllerRef {
-            if let s = resolve(ref, namespace: pod.namespace) { queue.add(s.key) }
-            return
-        }
-        for s in setsSelecting(pod) { queue.add(s.key) }
-    }
-
-    func podUpdated(old: JSON, new: JSON) {
-        if old.resourceVersion == new.resourceVersion { return }
-        let oldRef = old.controllerRef, newRef = new.controllerRef
-        if oldRef != newRef, let oldRef, let s = resolve(oldRef, namespace: old.namespace) { queue.add(s.key) }
-        if let newRef {
-            guard let s = resolve(newRef, namespace: new.namespace) else { return }
-            queue.add(s.key)
-            let minReady = s.integer(at: ["spec", "minReadySeconds"])
-            if minReady > 0, !PodState.isReady(old), PodState.isReady(new) {
-                queue.addAfter(s.key, .seconds(minReady) + .seconds(1))
-            }
-            return
-        }
-        if old.labels != new.labels || oldRef != newRef {
-            for s in setsSelecting(new) { queue.add(s.key) }
-        }
-    }
-
-    func podDeleted(_ pod: JSON) {
-        guard let ref = pod.controllerRef, let s = resolve(ref, namespace: pod.namespace) else { return }
-        queue.add(s.key)
     }
 
     // MARK: Reconcile

@@ -5,6 +5,10 @@ public enum KubeletRequestPath: Equatable, Sendable {
     case exec(namespace: String, pod: String, container: String)
     case attach(namespace: String, pod: String, container: String)
     case portForward(namespace: String, pod: String)
+    /// `/stats/summary`: the Summary API.
+    case statsSummary
+    /// `/metrics/resource`: the resource metrics metrics-server scrapes.
+    case metricsResource
 
     public init?(_ path: String) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.removingPercentEncoding ?? String($0) }
@@ -14,6 +18,8 @@ public enum KubeletRequestPath: Equatable, Sendable {
         case ("exec", 4): self = .exec(namespace: parts[1], pod: parts[2], container: parts[3])
         case ("attach", 4): self = .attach(namespace: parts[1], pod: parts[2], container: parts[3])
         case ("portForward", 3): self = .portForward(namespace: parts[1], pod: parts[2])
+        case ("stats", 2) where parts[1] == "summary": self = .statsSummary
+        case ("metrics", 2) where parts[1] == "resource": self = .metricsResource
         default: return nil
         }
     }

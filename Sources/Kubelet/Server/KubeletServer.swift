@@ -13,7 +13,8 @@ import NIOSSL
 
 /// The kubelet's HTTPS endpoint, which the API server reaches for `kubectl logs`, `exec`, `attach` and
 /// `port-forward`: `/containerLogs` streams a container's CRI log; `/exec`, `/attach` and `/portForward`
-/// are WebSocket sessions relayed to the runtime's streaming server; `/healthz` answers "ok".
+/// are WebSocket sessions relayed to the runtime's streaming server; `/stats/summary` and `/metrics/resource`
+/// report what the node's containers use; `/healthz` answers "ok".
 ///
 /// With TLS every client must present a certificate signed by the cluster CA (the API server's
 /// `apiserver-kubelet-client`); errors are Kubernetes `Status` objects, which the API server hands to
@@ -26,9 +27,13 @@ public final class KubeletServer: Sendable {
     let locator: ContainerLogLocator
     /// The container attempts (`uid/container/restartCount`) that have had their first attach.
     let attached = Mutex<Set<String>>([])
+    /// Measures the node for the stats endpoints (nil: they answer 404, as a kubelet without them).
+    let stats: NodeStatsCollector?
 
-    public init(config: KubeletServerConfig, pods: any PodSource, runtime: (any StreamingRuntime)?, logger: Logger) {
+    public init(config: KubeletServerConfig, pods: any PodSource, runtime: (any StreamingRuntime)?,
+                stats: NodeStatsCollector? = nil, logger: Logger) {
         self.config = config
+        self.stats = stats
         self.pods = pods
         self.runtime = runtime
         self.logger = logger
@@ -117,6 +122,21 @@ struct KubeletResponder: HTTPResponder {
         switch path {
         case .healthz:
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        case .statsSummary, .metricsResource:
+            guard let stats = server.stats else {
+                return Self.error(StreamingError("the server could not find the requested resource", code: 404))
+            }
+            let snapshot = await stats.collect()
+            if path == .metricsResource {
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: ResourceMetricsText.render(snapshot))))
+            }
+            do {
+                let body = try StatsSummary(snapshot).encoded()
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            } catch {
+                return Self.error(StreamingError("\(error)", code: 500))
+            }
         case .containerLogs(let ns, let pod, let container):
             do {
                 let stream = try server.containerLogs(namespace: ns, pod: pod, container: container, query: query)

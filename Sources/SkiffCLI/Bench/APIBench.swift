@@ -18,8 +18,15 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Events to send to the watchers.") var watchEvents = 200
     @Option(help: "Storage backend of the server under test.") var storage = "sqlite"
     @Option(help: "Custom resources to create after defining a CRD (0 skips the phase).") var customResources = 1_000
+    @Option(help: "Another skiff executable: only compare its API server's idle RSS with this build's, in alternating rounds.")
+    var compareIdleWith: String?
+    @Option(help: "Rounds of the idle comparison.") var rounds = 3
 
     func run() async throws {
+        if let baseline = compareIdleWith {
+            try await IdleMemoryComparison(baseline: baseline, rounds: rounds, settle: .seconds(5)).run()
+            return
+        }
         var clientConfig = ClientConfig(server: "http://127.0.0.1:\(BenchAPIServer.port())", userAgent: "skiff-bench")
         clientConfig.maxConnections = max(clients, watchers) + 16
         let client = KubeClient(clientConfig)

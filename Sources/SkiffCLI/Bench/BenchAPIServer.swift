@@ -14,12 +14,12 @@ final class BenchAPIServer {
     var url: String { "http://127.0.0.1:\(port)" }
     var pid: Int32 { process.processIdentifier }
 
-    /// Spawns the server (this executable, `apiserver`) and returns once `/readyz` answers 200.
-    init(storage: String, probe client: KubeClient, port: Int) async throws {
+    /// Spawns the server (`executable apiserver`, this one by default) and returns once `/readyz` answers 200.
+    init(storage: String, probe client: KubeClient, port: Int, executable: String = BenchAPIServer.executable) async throws {
         self.port = port
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["apiserver", "--storage", storage, "--data-dir", directory, "--port", String(port), "--log-level", "warning"]
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let started = ContinuousClock.now

@@ -1,0 +1,291 @@
+/// Upstream's `system:controller:<name>` roles (`controller_policy.go`, Kubernetes 1.32, feature-gated
+/// roles left out), each bound to the service account `kube-system/<name>` as upstream binds them.
+///
+/// Skiff's controller manager runs every controller under one identity, `system:kube-controller-manager`
+/// (its client certificate), instead of upstream's `--use-service-account-credentials`. That identity gets
+/// upstream's `system:kube-controller-manager` role plus, through the `skiff:controller-manager:<name>`
+/// ClusterRoleBindings, the `system:controller:<name>` role of each controller Skiff runs
+/// (`controllerManagerControllers`). A new controller needs its upstream role here and its name in that list
+/// (docs/authorization.md).
+extension BootstrapPolicy {
+    static func controller(_ name: String, _ rules: [PolicyRule]) -> Role {
+        Role(name: "system:controller:" + name, rules: rules)
+    }
+
+    public static let controllerRoles: [Role] = [
+        controller("attachdetach-controller", [
+            rule("list watch", "core", "persistentvolumes persistentvolumeclaims"),
+            rule(read, "core", "nodes"),
+            rule("patch update", "core", "nodes/status"),
+            rule("list watch", "core", "pods"),
+            events,
+            rule("get create delete list watch", "storage.k8s.io", "volumeattachments"),
+            rule("get watch list", "storage.k8s.io", "csidrivers"),
+            rule("get watch list", "storage.k8s.io", "csinodes"),
+        ]),
+        controller("clusterrole-aggregation-controller", [
+            rule("escalate get list watch update patch", "rbac.authorization.k8s.io", "clusterroles"),
+        ]),
+        controller("cronjob-controller", [
+            rule("get list watch update", "batch", "cronjobs"),
+            rule("get list watch create update delete patch", "batch", "jobs"),
+            rule("update", "batch", "cronjobs/status"),
+            rule("update", "batch", "cronjobs/finalizers"),
+            rule("list watch delete", "core", "pods"),
+            events,
+        ]),
+        controller("daemon-set-controller", [
+            rule(read, "extensions apps", "daemonsets"),
+            rule("update", "extensions apps", "daemonsets/status"),
+            rule("update", "extensions apps", "daemonsets/finalizers"),
+            rule("list watch", "core", "nodes"),
+            rule("list watch create delete patch", "core", "pods"),
+            rule("create", "core", "pods/binding"),
+            rule("get list watch create delete update patch", "apps", "controllerrevisions"),
+            events,
+        ]),
+        controller("deployment-controller", [
+            rule("get list watch update", "extensions apps", "deployments"),
+            rule("update", "extensions apps", "deployments/status"),
+            rule("update", "extensions apps", "deployments/finalizers"),
+            rule("get list watch create update patch delete", "apps extensions", "replicasets"),
+            rule("get list watch update", "core", "pods"),
+            events,
+        ]),
+        controller("disruption-controller", [
+            rule(read, "extensions apps", "deployments"),
+            rule(read, "apps extensions", "replicasets"),
+            rule(read, "core", "replicationcontrollers"),
+            rule(read, "policy", "poddisruptionbudgets"),
+            rule(read, "apps", "statefulsets"),
+            rule("update", "policy", "poddisruptionbudgets/status"),
+            rule("patch update", "core", "pods/status"),
+            rule("get", "*", "*/scale"),
+            events,
+        ]),
+        controller("endpoint-controller", [
+            rule(read, "core", "services pods"),
+            rule("get list watch create update delete", "core", "endpoints"),
+            rule("create", "core", "endpoints/restricted"),
+            events,
+        ]),
+        controller("endpointslice-controller", [
+            rule(read, "core", "services pods nodes"),
+            rule("update", "core", "services/finalizers"),
+            rule("get list watch create update delete", "discovery.k8s.io", "endpointslices"),
+            events,
+        ]),
+        controller("endpointslicemirroring-controller", [
+            rule(read, "core", "services endpoints"),
+            rule("update", "core", "services/finalizers"),
+            rule("update", "core", "endpoints/finalizers"),
+            rule("get list watch create update delete", "discovery.k8s.io", "endpointslices"),
+            events,
+        ]),
+        controller("expand-controller", [
+            rule("get list watch update patch", "core", "persistentvolumes"),
+            rule("update patch", "core", "persistentvolumeclaims/status"),
+            rule(read, "core", "persistentvolumeclaims"),
+            events,
+            rule("get", "core", "services"),
+        ]),
+        controller("ephemeral-volume-controller", [
+            rule(read, "core", "pods"),
+            rule("update", "core", "pods/finalizers"),
+            rule("get list watch create", "core", "persistentvolumeclaims"),
+            events,
+        ]),
+        controller("generic-garbage-collector", [
+            rule("get list watch patch update delete", "*", "*"),
+            events,
+        ]),
+        controller("horizontal-pod-autoscaler", [
+            rule(read, "autoscaling", "horizontalpodautoscalers"),
+            rule("update", "autoscaling", "horizontalpodautoscalers/status"),
+            rule("get update", "*", "*/scale"),
+            rule("list watch", "core", "pods"),
+            rule("list watch", "metrics.k8s.io", "pods"),
+            rule(read, "custom.metrics.k8s.io", "*"),
+            rule(read, "external.metrics.k8s.io", "*"),
+            events,
+        ]),
+        controller("job-controller", [
+            rule("get list watch update patch", "batch", "jobs"),
+            rule("update", "batch", "jobs/status"),
+            rule("update", "batch", "jobs/finalizers"),
+            rule("list watch create delete patch", "core", "pods"),
+            events,
+        ]),
+        controller("namespace-controller", [
+            rule("get list watch delete", "core", "namespaces"),
+            rule("update", "core", "namespaces/finalize namespaces/status"),
+            rule("get list watch delete deletecollection", "*", "*"),
+        ]),
+        controller("node-controller", [
+            rule("get list watch update delete patch", "core", "nodes"),
+            rule("patch update", "core", "nodes/status"),
+            rule("patch update", "core", "pods/status"),
+            rule("list watch get delete", "core", "pods"),
+            events,
+        ]),
+        controller("persistent-volume-binder", [
+            rule("get list watch update create delete", "core", "persistentvolumes"),
+            rule("update", "core", "persistentvolumes/status"),
+            rule("get list watch update", "core", "persistentvolumeclaims"),
+            rule("update", "core", "persistentvolumeclaims/status"),
+            rule("list watch get create delete", "core", "pods"),
+            rule(read, "storage.k8s.io", "storageclasses"),
+            rule("list watch", "core", "nodes"),
+            events,
+            rule("watch", "core", "events"),
+            rule("get", "core", "services"),
+        ]),
+        controller("pod-garbage-collector", [
+            rule("list watch delete", "core", "pods"),
+            rule(read, "core", "nodes"),
+            rule("patch", "core", "pods/status"),
+        ]),
+        controller("replicaset-controller", [
+            rule("get list watch update", "apps extensions", "replicasets"),
+            rule("update", "apps extensions", "replicasets/status"),
+            rule("update", "apps extensions", "replicasets/finalizers"),
+            rule("list watch patch create delete", "core", "pods"),
+            events,
+        ]),
+        controller("replication-controller", [
+            rule("get list watch update", "core", "replicationcontrollers"),
+            rule("update", "core", "replicationcontrollers/status"),
+            rule("update", "core", "replicationcontrollers/finalizers"),
+            rule("list watch patch create delete", "core", "pods"),
+            events,
+        ]),
+        controller("resourcequota-controller", [
+            rule("list watch", "*", "*"),
+            rule("update", "core", "resourcequotas/status"),
+            events,
+        ]),
+        controller("route-controller", [
+            rule("list watch", "core", "nodes"),
+            rule("patch", "core", "nodes/status"),
+            events,
+        ]),
+        controller("service-account-controller", [
+            rule("create", "core", "serviceaccounts"),
+            events,
+        ]),
+        controller("service-controller", [
+            rule(read, "core", "services"),
+            rule("patch update", "core", "services/status"),
+            rule("list watch", "core", "nodes"),
+            events,
+        ]),
+        controller("statefulset-controller", [
+            rule("list watch", "core", "pods"),
+            rule(read, "apps", "statefulsets"),
+            rule("update", "apps", "statefulsets/status"),
+            rule("update", "apps", "statefulsets/finalizers"),
+            rule("get create delete update patch", "core", "pods"),
+            rule("get create delete update patch list watch", "apps", "controllerrevisions"),
+            rule("get create list watch", "core", "persistentvolumeclaims"),
+            rule("update delete", "core", "persistentvolumeclaims"),
+            rule("update", "core", "pods/finalizers"),
+            events,
+        ]),
+        controller("ttl-controller", [
+            rule("update patch list watch", "core", "nodes"),
+            events,
+        ]),
+        controller("certificate-controller", [
+            rule("get list watch delete", "certificates.k8s.io", "certificatesigningrequests"),
+            rule("update", "certificates.k8s.io", "certificatesigningrequests/status certificatesigningrequests/approval"),
+            rule("approve", "certificates.k8s.io", "signers", names: "kubernetes.io/kube-apiserver-client-kubelet"),
+            rule("sign", "certificates.k8s.io", "signers",
+                 names: "kubernetes.io/legacy-unknown kubernetes.io/kube-apiserver-client kubernetes.io/kube-apiserver-client-kubelet kubernetes.io/kubelet-serving"),
+            rule("create", "authorization.k8s.io", "subjectaccessreviews"),
+            events,
+        ]),
+        controller("pvc-protection-controller", [
+            rule("get list watch update", "core", "persistentvolumeclaims"),
+            rule("list watch get", "core", "pods"),
+            events,
+        ]),
+        controller("pv-protection-controller", [
+            rule("get list watch update", "core", "persistentvolumes"),
+            events,
+        ]),
+        controller("ttl-after-finished-controller", [
+            rule("get list watch delete", "batch", "jobs"),
+            events,
+        ]),
+        controller("root-ca-cert-publisher", [
+            rule("create update", "core", "configmaps"),
+            events,
+        ]),
+        controller("validatingadmissionpolicy-status-controller", [
+            rule(read, "admissionregistration.k8s.io", "validatingadmissionpolicies"),
+            rule("get patch update", "admissionregistration.k8s.io", "validatingadmissionpolicies/status"),
+            events,
+        ]),
+        controller("legacy-service-account-token-cleaner", [
+            rule("get", "core", "configmaps", names: "kube-apiserver-legacy-service-account-token-tracking"),
+            rule("patch delete", "core", "secrets"),
+        ]),
+    ]
+
+    /// Upstream's binding of each controller role to its service account.
+    public static var controllerRoleBindings: [Binding] {
+        controllerRoles.map { role in
+            Binding(name: role.name, role: role.name,
+                    subjects: [serviceAccount("kube-system", String(role.name.dropFirst("system:controller:".count)))])
+        }
+    }
+
+    /// The controllers whose roles Skiff's controller manager holds (see the type's comment). The namespace
+    /// controller is not among them: the API server empties deleted namespaces itself. The garbage
+    /// collector's role allows deleting any object, as upstream's does, so this one identity can delete a
+    /// Namespace where upstream's `system:kube-controller-manager` alone cannot (docs/authorization.md).
+    public static let controllerManagerControllers: [String] = [
+        "attachdetach-controller", "clusterrole-aggregation-controller", "cronjob-controller", "daemon-set-controller",
+        "deployment-controller", "disruption-controller", "endpoint-controller", "endpointslice-controller",
+        "endpointslicemirroring-controller", "expand-controller", "ephemeral-volume-controller",
+        "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller", "node-controller",
+        "persistent-volume-binder", "pod-garbage-collector", "replicaset-controller", "replication-controller",
+        "resourcequota-controller", "route-controller", "service-account-controller", "service-controller",
+        "statefulset-controller", "ttl-controller", "pvc-protection-controller", "pv-protection-controller",
+        "ttl-after-finished-controller", "root-ca-cert-publisher",
+    ]
+
+    /// Skiff's bindings of the controller manager's identity to its controllers' roles.
+    public static var controllerManagerBindings: [Binding] {
+        controllerManagerControllers.map { name in
+            Binding(name: "skiff:controller-manager:" + name, role: "system:controller:" + name,
+                    subjects: users("system:kube-controller-manager"))
+        }
+    }
+
+    /// The local-path provisioner runs inside Skiff's controller manager (kind runs rancher's as a pod in
+    /// `local-path-storage`): rancher's `local-path-provisioner-role` ClusterRole, bound here to the
+    /// controller manager's identity. Rancher's namespaced Role for helper pods is left out: Skiff's
+    /// provisioner makes and removes directories itself, with no helper pod.
+    public static let localPathProvisioner: (role: Role, binding: Binding) = (
+        Role(name: "local-path-provisioner-role", rules: [
+            rule(read, "core", "nodes persistentvolumeclaims configmaps pods pods/log"),
+            rule("get list watch create patch update delete", "core", "persistentvolumes"),
+            rule("create patch", "core", "events"),
+            rule(read, "storage.k8s.io", "storageclasses"),
+        ]),
+        Binding(name: "local-path-provisioner-bind", role: "local-path-provisioner-role",
+                subjects: users("system:kube-controller-manager")))
+
+    /// Skiff's DNS publishes the `kube-system/kube-dns` Endpoints and its EndpointSlice itself (it runs on
+    /// the host, not in a pod a controller would find): a role for exactly that, bound to its identity.
+    public static let dnsPublisher: (role: Role, binding: Binding) = (
+        Role(name: "skiff:dns-endpoint-publisher", rules: [
+            rule("create", "core", "endpoints"),
+            rule("get update", "core", "endpoints", names: "kube-dns"),
+            rule("create", "discovery.k8s.io", "endpointslices"),
+            rule("get update", "discovery.k8s.io", "endpointslices", names: "kube-dns-skiff"),
+        ]),
+        Binding(name: "skiff:dns-endpoint-publisher", role: "skiff:dns-endpoint-publisher",
+                subjects: [serviceAccount("kube-system", "coredns")], roleKind: "Role"))
+}
