@@ -107,7 +107,7 @@ public final class ControllerManager: Sendable {
         }
         if on.contains("persistentvolume-binder-controller") {
             let c = PersistentVolumeController(client: client, informers: informers, recorder: events.recorder(component: "persistentvolume-controller"), logger: logger("persistentvolume-binder"))
-            runs.append { await c.run(workers: 1) }
+            runs.append { await c.run(workers: options.persistentVolumeBinderWorkers) }
         }
         if on.contains("persistentvolumeclaim-protection-controller") {
             let c = ClaimProtectionController(client: client, informers: informers, logger: logger("pvc-protection"))
@@ -127,7 +127,7 @@ public final class ControllerManager: Sendable {
             let c = LocalPathProvisioner(client: client, informers: informers, nodesDirectory: nodesDirectory,
                                          recorder: events.recorder(component: "\(LocalPathProvisioner.defaultName)_local-path-provisioner"),
                                          logger: logger("local-path-provisioner"))
-            runs.append { await c.run(workers: 2) }
+            runs.append { await c.run(workers: options.localPathProvisionerWorkers) }
         }
         if on.contains("clusterrole-aggregation-controller") {
             let c = ClusterRoleAggregationController(client: client, informers: informers, logger: logger("clusterrole-aggregation"))

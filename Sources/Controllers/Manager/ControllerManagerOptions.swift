@@ -68,8 +68,17 @@ public struct ControllerManagerOptions: Sendable {
     /// else the CA of the manager's kubeconfig). nil: nothing is published (plain-HTTP test clusters).
     public var rootCA: String?
 
-    /// `--concurrent-ephemeralvolume-syncs`; the binder and the protection controllers run one worker each.
+    /// `--concurrent-ephemeralvolume-syncs`; the protection controllers run one worker each.
     public var ephemeralVolumeWorkers = 5
+
+    /// Workers of the volume binder (no upstream flag: upstream runs one claim and one volume worker).
+    /// More than one lets claims of many pods bind at once; each binding write carries the
+    /// resourceVersion it read, so two workers choosing the same volume end in a conflict and a retry,
+    /// never a double binding.
+    public var persistentVolumeBinderWorkers = 4
+
+    /// Workers of the built-in local-path provisioner (rancher's runs its provisioning in parallel too).
+    public var localPathProvisionerWorkers = 4
 
     /// The directory holding each node's directory (`<dir>/<node>/local-path/...`), where the built-in
     /// local-path provisioner makes volumes (`--local-path-nodes-dir`). nil: no provisioner runs.

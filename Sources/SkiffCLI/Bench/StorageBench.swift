@@ -51,6 +51,7 @@ struct StorageBench: AsyncParsableCommand {
                 p.waitUntilExit()
             }
         }
+        let revisionBefore = try await Self.revision(client)
         let start = ContinuousClock.now
         for args in [["scheduler", "--kubeconfig", kubeconfig, "--leader-elect", "false", "--log-level", "warning"],
                      ["controller-manager", "--kubeconfig", kubeconfig, "--leader-elect", "false", "--log-level", "warning",
@@ -65,13 +66,24 @@ struct StorageBench: AsyncParsableCommand {
         let total = claims
         let deadline = ContinuousClock.now + .seconds(120)
         var boundClaims = 0, boundPods = 0
+        // When each stage first covered every claim: the scheduler's node choice, the provisioner's
+        // volume, the binder's binding, the scheduler's pod binding (seconds from the spawn).
+        var stages: [String: Double] = [:]
+        func reached(_ stage: String, _ count: Int) {
+            if count == total, stages[stage] == nil { stages[stage] = (ContinuousClock.now - start).seconds }
+        }
         while ContinuousClock.now < deadline {
             let c = try await client.list(claimsPath)["items"]?.array ?? []
             let p = try await client.list(podsPath)["items"]?.array ?? []
+            let v = try await client.list(.persistentvolumes)["items"]?.array ?? []
+            reached("node selected", c.filter { $0[path: ["metadata", "annotations", "volume.kubernetes.io/selected-node"]] != nil }.count)
+            reached("volume provisioned", v.count)
             boundClaims = c.filter { $0[path: ["status", "phase"]]?.string == "Bound" }.count
             boundPods = p.filter { !($0[path: ["spec", "nodeName"]]?.string ?? "").isEmpty }.count
+            reached("claim bound", boundClaims)
+            reached("pod bound", boundPods)
             if boundClaims == total && boundPods == total { break }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(500))
         }
         let seconds = (ContinuousClock.now - start).seconds
         guard boundClaims == total && boundPods == total else {
@@ -83,6 +95,17 @@ struct StorageBench: AsyncParsableCommand {
         print(String(format: "storage: %d claims provisioned (%d volume directories) and bound, %d pods bound over %d nodes in %.2f s "
                      + "(from spawning skiff scheduler and controller-manager: start-up, informer lists, VolumeBinding, "
                      + "binder, local-path provisioner)", total, dirs, total, nodes, seconds))
+        let writes = try await Self.revision(client) - revisionBefore
+        let events = try await client.list(.events.inNamespace("bench"))["items"]?.array?.count ?? 0
+        print("  \(writes) API writes during the run (store revisions), \(events) events in the namespace")
+        let order = ["node selected", "volume provisioned", "claim bound", "pod bound"]
+        print("  every claim reached, s after the spawn: "
+              + order.map { String(format: "%@ %.2f", $0, stages[$0] ?? seconds) }.joined(separator: ", "))
         await client.shutdown()
+    }
+
+    /// The store's revision: how many writes it has taken so far.
+    static func revision(_ client: KubeClient) async throws -> Int {
+        Int(try await client.list(.namespaces)[path: ["metadata", "resourceVersion"]]?.string ?? "") ?? 0
     }
 }
