@@ -46,6 +46,8 @@ public struct ResourcePath: Sendable, Hashable {
     public static let daemonsets = ResourcePath(group: "apps", resource: "daemonsets")
     public static let controllerrevisions = ResourcePath(group: "apps", resource: "controllerrevisions")
     public static let persistentvolumeclaims = ResourcePath(resource: "persistentvolumeclaims")
+    public static let persistentvolumes = ResourcePath(resource: "persistentvolumes")
+    public static let storageclasses = ResourcePath(group: "storage.k8s.io", resource: "storageclasses")
     public static let endpointslices = ResourcePath(group: "discovery.k8s.io", resource: "endpointslices")
     public static let leases = ResourcePath(group: "coordination.k8s.io", resource: "leases")
     public static let jobs = ResourcePath(group: "batch", resource: "jobs")

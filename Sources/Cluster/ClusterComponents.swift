@@ -20,6 +20,8 @@ public enum ClusterComponents {
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
                 // Published to every namespace as the kube-root-ca.crt ConfigMap pods mount.
                 "--root-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
+                // The local-path provisioner's volumes live in each node's directory (NodeLayout.directory).
+                "--local-path-nodes-dir", paths.root.appendingPathComponent("nodes").path,
             ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])),
         ]
         for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {

@@ -222,6 +222,8 @@ public struct ClusterCreator: Sendable {
             try await ClusterAddons.createDNSService(client: client)
             progress(" ✓ Installing kube-proxy and cluster DNS 🔌 (kube-dns at \(ClusterAddons.dnsServiceIP))")
         }
+        try await DefaultStorageClass.create(client: client)
+        progress(" ✓ Installing StorageClass 💾 (standard, local-path)")
         if wait == .zero {
             progress(" • Not waiting for the nodes to be Ready (--wait 0s)")
             return

@@ -60,7 +60,8 @@ public final class Kubelet: Sendable {
         }
         self.ips = ips
         let lookup = Self.sourceLookup(client: client)
-        volumes = VolumeManager(kubeletRoot: options.rootDir, tokens: Self.tokenManager(client: client), lookup: lookup)
+        volumes = VolumeManager(kubeletRoot: options.rootDir, tokens: Self.tokenManager(client: client),
+                                claims: Self.claimLookup(client: client), lookup: lookup)
         envResolver = EnvResolver(lookup: lookup)
         events = EventBroadcaster(client: client, logger: logger)
         recorder = events.recorder(component: "kubelet", host: options.node.name)
@@ -389,6 +390,25 @@ public final class Kubelet: Sendable {
     static func tokenManager(client: KubeClient) -> ServiceAccountTokenManager {
         ServiceAccountTokenManager { namespace, serviceAccount, request in
             try await client.send(.POST, ResourcePath.serviceaccounts.inNamespace(namespace).item(serviceAccount, subresource: "token"), body: request)
+        }
+    }
+
+    /// A pod's claim and, once it is bound, its PersistentVolume, read from the API at each volume set-up.
+    static func claimLookup(client: KubeClient) -> VolumeManager.ClaimLookup {
+        { namespace, name in
+            let claim: JSON
+            do {
+                claim = try await client.get(.persistentvolumeclaims.inNamespace(namespace), name)
+            } catch let e as APIError where e.code == 404 {
+                return (nil, nil)
+            }
+            let volumeName = claim[path: ["spec", "volumeName"]]?.string ?? ""
+            guard !volumeName.isEmpty else { return (claim, nil) }
+            do {
+                return (claim, try await client.get(.persistentvolumes, volumeName))
+            } catch let e as APIError where e.code == 404 {
+                return (claim, nil)
+            }
         }
     }
 

@@ -14,6 +14,8 @@ public struct NodeConfig: Sendable {
     /// (the API server dials it for logs, exec, attach and port-forward).
     public var kubeletPort = 10250
     public var facts: NodeFacts
+    /// The directory whose file system DiskPressure watches (the kubelet's root); nil: never under pressure.
+    public var nodeFilesystem: String?
 
     public init(name: String, podCIDR: String, internalIP: String, labels: [String: String] = [:], taints: [JSON] = [],
                 runtimeVersion: String, facts: NodeFacts = .current()) {
@@ -67,7 +69,9 @@ public struct NodeConfig: Sendable {
                             "ephemeral-storage": "61202244Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0"],
             "conditions": [
                 condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                nodeFilesystem.map(DiskPressure.check(path:)) == true
+                    ? condition("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure")
+                    : condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
                 condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
                 ready ? condition("Ready", "True", "KubeletReady", "kubelet is posting ready status")
                     : condition("Ready", "False", "KubeletNotReady", "container runtime is not ready"),

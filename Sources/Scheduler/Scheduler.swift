@@ -75,10 +75,11 @@ public struct Scheduler: Sendable {
 
     /// Picks a node for `pod` in `snapshot`, or says why none fits (running preemption's dry run when
     /// filters reject every node). Reads the snapshot only: the caller assumes the pod onto the chosen node.
-    public mutating func scheduleOne(_ pod: PodView, in snapshot: Snapshot) -> Result<ScheduleResult, SchedulingFailure> {
+    /// `state` is the cycle's scratch space, which the caller passes on to Reserve and PreBind.
+    public mutating func scheduleOne(_ pod: PodView, in snapshot: Snapshot,
+                                     state: CycleState = CycleState()) -> Result<ScheduleResult, SchedulingFailure> {
         let allNodes = snapshot.nodeInfos
         if allNodes.isEmpty { return .failure(.noNodesAvailable) }
-        let state = CycleState()
         var diagnosis = Diagnosis()
 
         // PreFilter.

@@ -16,6 +16,10 @@ public final class SchedulerService: Sendable {
     let schedulerName: String
     let nodes: Informer
     let pods: Informer
+    /// Claims, volumes and classes, for VolumeBinding.
+    let claims: Informer
+    let volumes: Informer
+    let classes: Informer
     let queue: SchedulingQueue
     let state: Mutex<(snapshot: Snapshot, scheduler: Scheduler)>
     let events: EventBroadcaster
@@ -27,7 +31,13 @@ public final class SchedulerService: Sendable {
         self.client = client
         self.logger = logger
         self.schedulerName = schedulerName
-        let profile = SchedulerProfile.defaultProfile(schedulerName: schedulerName)
+        let claims = Informer(client: client, resource: .persistentvolumeclaims, logger: logger)
+        let volumes = Informer(client: client, resource: .persistentvolumes, logger: logger)
+        let classes = Informer(client: client, resource: .storageclasses, logger: logger)
+        (self.claims, self.volumes, self.classes) = (claims, volumes, classes)
+        let volumeBinding = VolumeBinding(listers: InformerVolumeListers(claims: claims, volumeInformer: volumes, classes: classes),
+                                          writer: APIVolumeBindingWriter(client: client))
+        let profile = SchedulerProfile.defaultProfile(schedulerName: schedulerName, volumeBinding: volumeBinding)
         queue = SchedulingQueue(pluginEvents: profile.pluginEvents)
         state = Mutex((Snapshot(), Scheduler(profile: profile)))
         nodes = Informer(client: client, resource: .nodes, logger: logger)
@@ -70,15 +80,26 @@ public final class SchedulerService: Sendable {
                 queue.delete(uid: uid)
                 if wasAssigned { queue.moveAllToActiveOrBackoff(.assignedPodDelete) }
             }))
+        // A claim, volume or class that appears or changes may be what a pod waits for.
+        let storage: [(Informer, ClusterEvent.Resource)] = [(claims, .persistentVolumeClaim), (volumes, .persistentVolume), (classes, .storageClass)]
+        for (informer, resource) in storage {
+            informer.addHandler(InformerHandlerFunctions(
+                onAdd: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .add)) },
+                onUpdate: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .update)) }))
+        }
         // Informers, the queue's flushes, the event writers and every binding are children of this group:
         // when `run()` is cancelled they all end, and it returns only once they have.
         await withDiscardingTaskGroup { group in
             group.addTask { await self.nodes.run() }
             group.addTask { await self.pods.run() }
+            group.addTask { await self.claims.run() }
+            group.addTask { await self.volumes.run() }
+            group.addTask { await self.classes.run() }
             group.addTask { await self.queue.run() }
             group.addTask { await self.events.run() }
             await withTaskCancellationHandler {
-                if await nodes.waitForSync(), await pods.waitForSync() {
+                if await nodes.waitForSync(), await pods.waitForSync(), await claims.waitForSync(),
+                   await volumes.waitForSync(), await classes.waitForSync() {
                     await scheduleLoop(&group)
                 }
             } onCancel: {
@@ -110,9 +131,17 @@ public final class SchedulerService: Sendable {
                 queue.done(uid: uid)
                 continue
             }
+            let cycle = CycleState()
             let outcome = state.withLock { s -> Result<ScheduleResult, SchedulingFailure> in
-                let r = s.scheduler.scheduleOne(pod, in: s.snapshot)
+                let r = s.scheduler.scheduleOne(pod, in: s.snapshot, state: cycle)
                 if case .success(let result) = r {
+                    // Reserve before the next pod is looked at, so it cannot be promised the same things.
+                    for pl in s.scheduler.profile.reservePlugins {
+                        if let status = pl.reserve(pod: pod, nodeName: result.suggestedHost, state: cycle), !status.isSuccess {
+                            for undo in s.scheduler.profile.reservePlugins { undo.unreserve(pod: pod, nodeName: result.suggestedHost, state: cycle) }
+                            return .failure(.internalError("running Reserve plugin \"\(pl.name)\": \(status.message)"))
+                        }
+                    }
                     do {
                         try s.snapshot.assume(pod, on: result.suggestedHost)
                     } catch {
@@ -125,7 +154,15 @@ public final class SchedulerService: Sendable {
             case .success(let result):
                 queue.done(uid: uid)
                 let host = result.suggestedHost
-                group.addTask { await self.writes.run { await self.bind(pod, to: host, info: info) } }
+                if profile.preBindPlugins.isEmpty || pod.claimNames.isEmpty {
+                    group.addTask { await self.writes.run { await self.bind(pod, to: host, info: info) } }
+                } else {
+                    // PreBind may wait for volumes for a while: outside the write limiter, which bindings share.
+                    group.addTask {
+                        guard await self.preBind(pod, to: host, info: info, state: cycle) else { return }
+                        await self.writes.run { await self.bind(pod, to: host, info: info) }
+                    }
+                }
             case .failure(let failure):
                 let plugins = failure.fitError?.diagnosis.unschedulablePlugins ?? []
                 var retry = info
@@ -136,6 +173,29 @@ public final class SchedulerService: Sendable {
                 group.addTask { await self.writes.run { await self.recordFailure(pod, failure) } }
             }
         }
+    }
+
+    var profile: SchedulerProfile { state.withLock { $0.scheduler.profile } }
+
+    /// Runs the PreBind plugins (VolumeBinding's volume writes and wait), then gives back what Reserve set
+    /// aside. False when one failed: the pod is forgotten on its node, reported and retried.
+    func preBind(_ pod: PodView, to node: String, info: QueuedPodInfo, state cycle: CycleState) async -> Bool {
+        let profile = self.profile
+        var failure: String?
+        for pl in profile.preBindPlugins {
+            if let status = await pl.preBind(pod: pod, nodeName: node, state: cycle), !status.isSuccess {
+                failure = "running PreBind plugin \"\(pl.name)\": \(status.message)"
+                break
+            }
+        }
+        for pl in profile.reservePlugins { pl.unreserve(pod: pod, nodeName: node, state: cycle) }
+        guard let failure else { return true }
+        logger.warning("pod \(pod.namespace)/\(pod.name): \(failure)")
+        _ = state.withLock { $0.snapshot.forget(uid: pod.uid) }
+        queue.addUnschedulableIfNotPresent(info, unschedulablePlugins: [])
+        queue.moveAllToActiveOrBackoff(.wildcard)
+        await recordFailure(pod, .internalError(failure))
+        return false
     }
 
     func bind(_ pod: PodView, to node: String, info: QueuedPodInfo) async {

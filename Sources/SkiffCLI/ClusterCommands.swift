@@ -112,7 +112,14 @@ struct DeleteCommand: AsyncParsableCommand {
 }
 
 struct DeleteCluster: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Delete a cluster.")
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Delete a cluster.",
+        discussion: """
+            Stops the cluster's processes and removes everything it holds, as `kind delete cluster` does: \
+            its nodes, store, logs and its persistent volumes — the data of every PersistentVolume the \
+            built-in local-path provisioner made (kept under $SKIFF_HOME/clusters/<name>/nodes/<node>/local-path), \
+            whatever their reclaim policy. Copy out any data you want to keep first.
+            """)
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Kubeconfig to remove the cluster's entries from.") var kubeconfig: String?
 
@@ -122,7 +129,9 @@ struct DeleteCluster: AsyncParsableCommand {
 }
 
 struct DeleteClusters: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "clusters", abstract: "Delete clusters by name, or all of them.")
+    static let configuration = CommandConfiguration(
+        commandName: "clusters", abstract: "Delete clusters by name, or all of them.",
+        discussion: "Each cluster goes as with `skiff delete cluster`: with its persistent volumes' data.")
     @Argument(help: "Cluster names.") var names: [String] = []
     @Flag(help: "Delete every cluster.") var all = false
     @Option(help: "Kubeconfig to remove the clusters' entries from.") var kubeconfig: String?

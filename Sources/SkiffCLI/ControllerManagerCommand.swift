@@ -15,6 +15,7 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "The cluster CA (PEM) published to every namespace as the kube-root-ca.crt ConfigMap (default: the kubeconfig's CA).") var rootCAFile: String?
     @Option(help: "CIDR LoadBalancer Services get their addresses from (the cluster's host-routed pool); unset leaves them pending.")
     var loadBalancerPool: String?
+    @Option(help: "Directory of the nodes' directories: the built-in local-path provisioner makes volumes in <dir>/<node>/local-path (unset: no provisioner).") var localPathNodesDir: String?
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -34,6 +35,7 @@ struct ControllerManagerCommand: AsyncParsableCommand {
             options.rootCA = String(decoding: ca, as: UTF8.self)
         }
         options.leaderElect = leaderElect
+        options.localPathNodesDirectory = localPathNodesDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
         options.logger = Logger(label: "controller-manager")
         options.logger.info("controller manager starting (identity \(options.identity))")

@@ -63,8 +63,10 @@ struct KubeletCommand: AsyncParsableCommand {
                                              cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)
         default: throw ValidationError("--runtime must be simulated or containerd, not \(runtime)")
         }
-        let baseNode = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
-                              runtimeVersion: rt.version)
+        var node0 = NodeConfig(name: nodeName, podCIDR: podCIDR, internalIP: nodeIP, labels: labels, taints: taints,
+                               runtimeVersion: rt.version)
+        node0.nodeFilesystem = rootDir
+        let baseNode = node0
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         }

@@ -306,6 +306,30 @@ private func attrs(_ verb: String, _ resource: String, group: String = "", sub: 
         #expect(await send(server, "POST", "/api/v1/namespaces/default/pods", as: Self.admin, body: pod("elsewhere", node: "n2")).status == 201)
         #expect(await send(server, "DELETE", "/api/v1/namespaces/default/pods/elsewhere", as: kubelet).status == 403)
     }
+
+    /// The writes of the volume binder, the protection controllers and the built-in local-path provisioner
+    /// (all in the controller manager) are allowed to its identity; a kubelet still cannot make a volume.
+    @Test func storageControllersHoldTheirRoles() async throws {
+        let server = try await TestServer()
+        let manager = AuthenticatedUser(name: "system:kube-controller-manager", groups: [AuthenticatedUser.allAuthenticated])
+        let kubelet = AuthenticatedUser(name: "system:node:n1", groups: ["system:nodes", AuthenticatedUser.allAuthenticated])
+        let volume: JSON = ["apiVersion": "v1", "kind": "PersistentVolume", "metadata": ["name": "pvc-1"],
+                            "spec": ["capacity": ["storage": "1Gi"], "accessModes": ["ReadWriteOnce"], "hostPath": ["path": "/tmp/pvc-1"]]]
+        #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: kubelet, body: volume).status == 403)
+        #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: manager, body: volume).status == 201)
+        let claim: JSON = ["apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": "data"],
+                           "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]
+        #expect(await send(server, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", as: Self.admin, body: claim).status == 201)
+        var stored = try #require(await send(server, "GET", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: manager).json)
+        stored[path: ["spec", "volumeName"]] = "pvc-1"
+        let updated = await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: manager, body: stored)
+        #expect(updated.status == 200)
+        var bound = try #require(updated.json)
+        bound["status"] = ["phase": "Bound"]
+        #expect(await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data/status", as: manager, body: bound).status == 200)
+        #expect(await send(server, "DELETE", "/api/v1/persistentvolumes/pvc-1", as: manager).status == 200)
+        #expect(await send(server, "GET", "/apis/storage.k8s.io/v1/storageclasses", as: manager).status == 200)
+    }
 }
 
 @Suite struct ClusterRoleAggregationTests {

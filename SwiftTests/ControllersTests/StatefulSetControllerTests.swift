@@ -180,7 +180,9 @@ struct StatefulSetControllerTests {
             let c = StatefulSetController(client: client, informers: informers, recorder: events.recorder(component: "statefulset-controller"))
             let gc = GarbageCollector(client: client, informers: informers)
             let k = FakeKubelet(client: client)
-            return [{ await c.run(workers: 2) }, { await gc.run(workers: 2) }, { await k.run() }]
+            // Claims carry the pvc-protection finalizer (admission adds it): its controller lets them go.
+            let protection = ClaimProtectionController(client: client, informers: informers)
+            return [{ await c.run(workers: 2) }, { await gc.run(workers: 2) }, { await k.run() }, { await protection.run(workers: 1) }]
         }) { cluster in
             let c = cluster.client
             try await c.create(statefulSetsInT, statefulSet("web", replicas: 2, claims: ["www"],

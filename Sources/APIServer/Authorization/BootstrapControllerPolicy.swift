@@ -263,6 +263,20 @@ extension BootstrapPolicy {
         }
     }
 
+    /// The local-path provisioner runs inside Skiff's controller manager (kind runs rancher's as a pod in
+    /// `local-path-storage`): rancher's `local-path-provisioner-role` ClusterRole, bound here to the
+    /// controller manager's identity. Rancher's namespaced Role for helper pods is left out: Skiff's
+    /// provisioner makes and removes directories itself, with no helper pod.
+    public static let localPathProvisioner: (role: Role, binding: Binding) = (
+        Role(name: "local-path-provisioner-role", rules: [
+            rule(read, "core", "nodes persistentvolumeclaims configmaps pods pods/log"),
+            rule("get list watch create patch update delete", "core", "persistentvolumes"),
+            rule("create patch", "core", "events"),
+            rule(read, "storage.k8s.io", "storageclasses"),
+        ]),
+        Binding(name: "local-path-provisioner-bind", role: "local-path-provisioner-role",
+                subjects: users("system:kube-controller-manager")))
+
     /// Skiff's DNS publishes the `kube-system/kube-dns` Endpoints and its EndpointSlice itself (it runs on
     /// the host, not in a pod a controller would find): a role for exactly that, bound to its identity.
     public static let dnsPublisher: (role: Role, binding: Binding) = (

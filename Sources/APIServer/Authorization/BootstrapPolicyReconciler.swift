@@ -11,10 +11,11 @@ extension APIHandler {
     static let bootstrapLabels: JSON = ["kubernetes.io/bootstrapping": "rbac-defaults"]
 
     func reconcileBootstrapPolicy() async throws {
-        let clusterRoles = BootstrapPolicy.clusterRoles + BootstrapPolicy.controllerRoles + [BootstrapPolicy.networkPolicyEnforcer.role]
+        let clusterRoles = BootstrapPolicy.clusterRoles + BootstrapPolicy.controllerRoles
+            + [BootstrapPolicy.networkPolicyEnforcer.role, BootstrapPolicy.localPathProvisioner.role]
         for role in clusterRoles { try await reconcileRole(role, namespace: nil) }
         let bindings = BootstrapPolicy.clusterRoleBindings + BootstrapPolicy.controllerRoleBindings + BootstrapPolicy.controllerManagerBindings
-            + [BootstrapPolicy.networkPolicyEnforcer.binding]
+            + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding]
         for binding in bindings { try await reconcileBinding(binding, namespace: nil) }
         var namespaced = BootstrapPolicy.namespaced
         namespaced[0].roles.append(BootstrapPolicy.dnsPublisher.role)

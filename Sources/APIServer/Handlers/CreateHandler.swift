@@ -99,6 +99,9 @@ extension APIHandler {
         if ctx.info.group.isEmpty, ctx.info.resource == "pods" {
             try await admitServiceAccount(&obj, namespace: ctx.ri.namespace ?? "")
         }
+        if ctx.info.group.isEmpty, ctx.info.resource == "persistentvolumeclaims" || ctx.info.resource == "persistentvolumes" {
+            try await admitStorage(&obj, resource: ctx.info.resource)
+        }
         ctx.strategy.prepareForCreate(&obj)
         // Addresses and ports come before validation, as upstream's beginCreate runs before BeforeCreate
         // (a LoadBalancer with externalTrafficPolicy: Local must have its healthCheckNodePort by then);

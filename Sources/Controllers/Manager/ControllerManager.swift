@@ -111,6 +111,30 @@ public final class ControllerManager: Sendable {
                 recorder: events.recorder(component: "service-controller"), logger: logger("service-lb"))
             runs.append { await c.run() }
         }
+        if on.contains("persistentvolume-binder-controller") {
+            let c = PersistentVolumeController(client: client, informers: informers, recorder: events.recorder(component: "persistentvolume-controller"), logger: logger("persistentvolume-binder"))
+            runs.append { await c.run(workers: options.persistentVolumeBinderWorkers) }
+        }
+        if on.contains("persistentvolumeclaim-protection-controller") {
+            let c = ClaimProtectionController(client: client, informers: informers, logger: logger("pvc-protection"))
+            runs.append { await c.run(workers: 1) }
+        }
+        if on.contains("persistentvolume-protection-controller") {
+            let c = VolumeProtectionController(client: client, informers: informers, logger: logger("pv-protection"))
+            runs.append { await c.run(workers: 1) }
+        }
+        if on.contains("ephemeral-volume-controller") {
+            let c = EphemeralVolumeController(client: client, informers: informers, recorder: events.recorder(component: "ephemeral_volume"), logger: logger("ephemeral-volume"))
+            runs.append { await c.run(workers: options.ephemeralVolumeWorkers) }
+        }
+        if let nodesDirectory = options.localPathNodesDirectory {
+            // Kind runs its provisioner as a pod; here it is part of the controller manager (shown in
+            // kube-system with it), with the recorder name local-path's events carry.
+            let c = LocalPathProvisioner(client: client, informers: informers, nodesDirectory: nodesDirectory,
+                                         recorder: events.recorder(component: "\(LocalPathProvisioner.defaultName)_local-path-provisioner"),
+                                         logger: logger("local-path-provisioner"))
+            runs.append { await c.run(workers: options.localPathProvisionerWorkers) }
+        }
         if on.contains("clusterrole-aggregation-controller") {
             let c = ClusterRoleAggregationController(client: client, informers: informers, logger: logger("clusterrole-aggregation"))
             runs.append { await c.run(workers: 1) }

@@ -11,6 +11,8 @@ public struct ControllerManagerOptions: Sendable {
         "statefulset-controller", "daemonset-controller", "pod-garbage-collector-controller", "disruption-controller",
         "replicationcontroller-controller", "resourcequota-controller",
         "job-controller", "cronjob-controller", "ttl-after-finished-controller",
+        "persistentvolume-binder-controller", "persistentvolumeclaim-protection-controller",
+        "persistentvolume-protection-controller", "ephemeral-volume-controller",
         "clusterrole-aggregation-controller",
         "horizontal-pod-autoscaler-controller",
         "service-lb-controller",
@@ -70,6 +72,22 @@ public struct ControllerManagerOptions: Sendable {
     /// Where LoadBalancer Services get their addresses (`--load-balancer-pool`, the cluster's host-routed
     /// pool); nil leaves them `<pending>`, as a cluster without a cloud provider does.
     public var loadBalancerPool: LoadBalancerIPAllocator?
+
+    /// `--concurrent-ephemeralvolume-syncs`; the protection controllers run one worker each.
+    public var ephemeralVolumeWorkers = 5
+
+    /// Workers of the volume binder (no upstream flag: upstream runs one claim and one volume worker).
+    /// More than one lets claims of many pods bind at once; each binding write carries the
+    /// resourceVersion it read, so two workers choosing the same volume end in a conflict and a retry,
+    /// never a double binding.
+    public var persistentVolumeBinderWorkers = 4
+
+    /// Workers of the built-in local-path provisioner (rancher's runs its provisioning in parallel too).
+    public var localPathProvisionerWorkers = 4
+
+    /// The directory holding each node's directory (`<dir>/<node>/local-path/...`), where the built-in
+    /// local-path provisioner makes volumes (`--local-path-nodes-dir`). nil: no provisioner runs.
+    public var localPathNodesDirectory: URL?
 
     /// How often informers replay their caches to the controllers (nil: never).
     public var resyncPeriod: Duration? = nil

@@ -246,7 +246,8 @@ public final class ContainerdRuntime: ContainerRuntime {
             note(.warning, "Failed", "Error: \(e.message)")
             throw e
         }
-        var mounts = try VolumeManager.mounts(container: spec, volumes: context.volumes)
+        let environment = Dictionary(env.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        var mounts = try VolumeManager.mounts(container: spec, volumes: context.volumes, environment: environment)
         if let hosts = context.hostsFile, !mounts.contains(where: { $0.containerPath == "/etc/hosts" }),
            pod[path: ["spec", "hostNetwork"]]?.bool != true {
             mounts.append(ContainerMount(containerPath: "/etc/hosts", hostPath: hosts.path, readOnly: false))

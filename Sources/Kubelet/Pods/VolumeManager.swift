@@ -17,17 +17,27 @@ public struct ContainerMount: Sendable, Equatable {
 /// Lays out a pod's volumes on the node (upstream's volume manager, for the volume types a single-machine
 /// cluster has): each volume is a directory under `<root>/pods/<uid>/volumes/<name>`, bind-mounted into the
 /// containers that name it. ConfigMap, Secret and downward API contents are written as files, refreshed on
-/// every sync (atomically, through a rename) so updates reach running pods as upstream's do.
+/// every sync (atomically, `AtomicWriter`) so updates reach running pods as upstream's do. hostPath volumes
+/// and PersistentVolumeClaims (whose volumes are hostPath or local directories) are the node's own
+/// directories, mounted in place: nothing of theirs is removed with the pod.
 public struct VolumeManager: Sendable {
     public let root: URL
     let lookup: EnvResolver.SourceLookup
     /// Where projected service-account tokens come from; nil: such volumes cannot be set up.
     let tokens: ServiceAccountTokenManager?
+    /// Claims and their volumes; nil: claims cannot be mounted.
+    let claims: ClaimLookup?
 
-    public init(kubeletRoot: URL, tokens: ServiceAccountTokenManager? = nil, lookup: @escaping EnvResolver.SourceLookup) {
+    /// A claim (namespace, name) and the PersistentVolume it is bound to: the claim nil when missing, the
+    /// volume nil while the claim is unbound.
+    public typealias ClaimLookup = @Sendable (_ namespace: String, _ claim: String) async throws -> (claim: JSON?, volume: JSON?)
+
+    public init(kubeletRoot: URL, tokens: ServiceAccountTokenManager? = nil, claims: ClaimLookup? = nil,
+                lookup: @escaping EnvResolver.SourceLookup) {
         root = kubeletRoot.appendingPathComponent("pods", isDirectory: true)
         self.lookup = lookup
         self.tokens = tokens
+        self.claims = claims
     }
 
     public func podDirectory(uid: String) -> URL { root.appendingPathComponent(uid, isDirectory: true) }
@@ -38,35 +48,100 @@ public struct VolumeManager: Sendable {
         let uid = pod[path: ["metadata", "uid"]]?.string ?? ""
         let namespace = pod[path: ["metadata", "namespace"]]?.string ?? "default"
         let volumesDir = podDirectory(uid: uid).appendingPathComponent("volumes", isDirectory: true)
+        let fsGroup = pod[path: ["spec", "securityContext", "fsGroup"]]?.int
         var paths: [String: String] = [:]
         for volume in pod[path: ["spec", "volumes"]]?.array ?? [] {
             guard let name = volume["name"]?.string else { continue }
             let dir = volumesDir.appendingPathComponent(name, isDirectory: true)
             if let hostPath = volume["hostPath"] {
                 let path = hostPath["path"]?.string ?? "/"
-                let type = hostPath["type"]?.string ?? ""
-                if type == "DirectoryOrCreate" {
-                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-                } else if type == "FileOrCreate", !FileManager.default.fileExists(atPath: path) {
-                    _ = FileManager.default.createFile(atPath: path, contents: nil)
-                } else if !type.isEmpty, !FileManager.default.fileExists(atPath: path) {
-                    throw VolumeSetUpError(volume: name, message: "hostPath type check failed: \(path) is not a \(type)")
+                if let failure = HostPathType.check(path: path, type: hostPath["type"]?.string ?? "") {
+                    throw VolumeSetUpError(volume: name, message: failure)
                 }
                 paths[name] = path
                 continue
             }
+            if let claimName = volume[path: ["persistentVolumeClaim", "claimName"]]?.string {
+                paths[name] = try await claimPath(volume: name, claim: claimName, pod: pod, ephemeral: false)
+                continue
+            }
+            if volume["ephemeral"] != nil {
+                let podName = pod[path: ["metadata", "name"]]?.string ?? ""
+                paths[name] = try await claimPath(volume: name, claim: "\(podName)-\(name)", pod: pod, ephemeral: true)
+                continue
+            }
+            let fresh = !FileManager.default.fileExists(atPath: dir.path)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             paths[name] = dir.path
-            if volume["emptyDir"] != nil { continue }
+            if let emptyDir = volume["emptyDir"] {
+                if emptyDir["medium"]?.string == "Memory" {
+                    let limit = emptyDir["sizeLimit"].flatMap { try? Quantity(json: $0) }.map(\.value)
+                    do {
+                        try MemoryMedium.mount(at: dir, sizeLimit: limit)
+                    } catch {
+                        throw VolumeSetUpError(volume: name, message: "\(error)")
+                    }
+                }
+                if fresh || emptyDir["medium"]?.string == "Memory" {
+                    // Upstream's emptyDir is world-writable (0777), and with fsGroup group-owned and setgid.
+                    VolumeOwnership.prepareEmptyDir(dir, fsGroup: fsGroup)
+                }
+                continue
+            }
             do {
-                if let files = try await files(of: volume, pod: pod, namespace: namespace) {
-                    try Self.writeAtomically(files, into: dir)
+                if var files = try await files(of: volume, pod: pod, namespace: namespace) {
+                    if fsGroup != nil {
+                        // Read-only content volumes: group-readable for the fsGroup (upstream's `roMask`).
+                        for (path, file) in files { files[path] = (file.0, file.1 | 0o440) }
+                    }
+                    try Self.writeAtomically(files, into: dir, group: fsGroup)
                 }
             } catch let e as APIError {
                 throw VolumeSetUpError(volume: name, message: e.message)
             }
         }
         return paths
+    }
+
+    /// The node directory of a claim's volume (a hostPath or local PersistentVolume), once the claim is
+    /// bound; until then the pod waits, as upstream's volume manager does.
+    func claimPath(volume: String, claim claimName: String, pod: JSON, ephemeral: Bool) async throws -> String {
+        let namespace = pod[path: ["metadata", "namespace"]]?.string ?? "default"
+        guard let claims else {
+            throw VolumeSetUpError(volume: volume, message: "persistentvolumeclaim volumes are not supported by this kubelet")
+        }
+        let (claim, pv) = try await claims(namespace, claimName)
+        guard let claim else {
+            throw VolumeSetUpError(volume: volume, message: "persistentvolumeclaim \"\(claimName)\" not found")
+        }
+        if ephemeral {
+            let podUID = pod[path: ["metadata", "uid"]]?.string ?? ""
+            let owned = (claim[path: ["metadata", "ownerReferences"]]?.array ?? []).contains {
+                $0["uid"]?.string == podUID && $0["controller"]?.bool == true
+            }
+            if !owned {
+                let podName = pod[path: ["metadata", "name"]]?.string ?? ""
+                throw VolumeSetUpError(volume: volume, message: "PVC \(namespace)/\(claimName) was not created for pod \(namespace)/\(podName) (pod is not owner)")
+            }
+        }
+        let phase = claim[path: ["status", "phase"]]?.string ?? ""
+        let volumeName = claim[path: ["spec", "volumeName"]]?.string ?? ""
+        guard phase == "Bound", !volumeName.isEmpty, let pv else {
+            throw VolumeSetUpError(volume: volume, message: "PVC \(namespace)/\(claimName) has non-bound phase (\"\(phase)\") or empty pvc.Spec.VolumeName (\"\(volumeName)\")")
+        }
+        if let hostPath = pv[path: ["spec", "hostPath"]], let path = hostPath["path"]?.string {
+            if let failure = HostPathType.check(path: path, type: hostPath["type"]?.string ?? "") {
+                throw VolumeSetUpError(volume: volumeName, message: failure)
+            }
+            return path
+        }
+        if let path = pv[path: ["spec", "local", "path"]]?.string {
+            guard HostPathType.kind(of: path) != nil else {
+                throw VolumeSetUpError(volume: volumeName, message: "path \"\(path)\" does not exist")
+            }
+            return path
+        }
+        throw VolumeSetUpError(volume: volumeName, message: "volume \"\(volumeName)\" has no volume source this kubelet can mount (hostPath or local)")
     }
 
     /// The files a content volume holds: path → (bytes, mode).
@@ -154,42 +229,31 @@ public struct VolumeManager: Sendable {
         return files
     }
 
-    /// Writes `files` into a fresh directory beside `dir`'s contents and swaps it in through a `..data`
-    /// symlink, as upstream's atomic writer does, so a reader never sees half an update.
-    static func writeAtomically(_ files: [String: (Data, Int)], into dir: URL) throws {
-        let fm = FileManager.default
-        let stamp = "..\(UInt64(Date().timeIntervalSince1970 * 1_000_000))"
-        let fresh = dir.appendingPathComponent(stamp, isDirectory: true)
-        try fm.createDirectory(at: fresh, withIntermediateDirectories: true)
-        for (path, (data, mode)) in files {
-            let file = fresh.appendingPathComponent(path)
-            try fm.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: file)
-            try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
+    /// Writes `files` through `AtomicWriter` (the `..data` symlink swap); nothing when they are unchanged.
+    static func writeAtomically(_ files: [String: (Data, Int)], into dir: URL, group: Int64? = nil) throws {
+        var payload: AtomicWriter.Payload = [:]
+        for (path, (data, mode)) in files { payload[path] = (data, mode) }
+        do {
+            try AtomicWriter(directory: dir, group: group.map { UInt32(truncatingIfNeeded: $0) }).write(payload)
+        } catch let e as AtomicWriterError {
+            throw APIError.badRequest(e.message)
         }
-        let dataLink = dir.appendingPathComponent("..data")
-        let tmpLink = dir.appendingPathComponent("..data_tmp")
-        try? fm.removeItem(at: tmpLink)
-        try fm.createSymbolicLink(atPath: tmpLink.path, withDestinationPath: stamp)
-        let old = try? fm.destinationOfSymbolicLink(atPath: dataLink.path)
-        guard rename(tmpLink.path, dataLink.path) == 0 else { throw APIError.internalError("cannot update volume \(dir.path)") }
-        for top in Set(files.keys.map { String($0.split(separator: "/")[0]) }) {
-            let link = dir.appendingPathComponent(top)
-            if (try? fm.destinationOfSymbolicLink(atPath: link.path)) == nil {
-                try? fm.removeItem(at: link)
-                try fm.createSymbolicLink(atPath: link.path, withDestinationPath: "..data/\(top)")
-            }
-        }
-        if let old, old != stamp { try? fm.removeItem(at: dir.appendingPathComponent(old)) }
     }
 
-    /// The bind mounts for `container`, given the host paths `setUp` returned.
-    public static func mounts(container: JSON, volumes: [String: String]) throws -> [ContainerMount] {
+    /// The bind mounts for `container`, given the host paths `setUp` returned. `subPath` mounts a path
+    /// inside the volume (made when missing); `subPathExpr` is the same with `$(VAR)` expanded from the
+    /// container's `environment`, as upstream expands it.
+    public static func mounts(container: JSON, volumes: [String: String], environment: [String: String] = [:]) throws -> [ContainerMount] {
         var mounts: [ContainerMount] = []
         for m in container["volumeMounts"]?.array ?? [] {
             guard let name = m["name"]?.string, let path = m["mountPath"]?.string else { continue }
             guard var host = volumes[name] else { throw APIError.badRequest("volume \"\(name)\" not found in the pod's volumes") }
-            if let sub = m["subPath"]?.string, !sub.isEmpty {
+            var sub = m["subPath"]?.string ?? ""
+            if let expr = m["subPathExpr"]?.string, !expr.isEmpty { sub = expand(expr, environment) }
+            if !sub.isEmpty {
+                if sub.hasPrefix("/") || sub.split(separator: "/").contains("..") {
+                    throw APIError.badRequest("subpath \"\(sub)\" must be a relative path inside the volume")
+                }
                 host = URL(fileURLWithPath: host).appendingPathComponent(sub).path
                 if !FileManager.default.fileExists(atPath: host) {
                     try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
@@ -200,9 +264,38 @@ public struct VolumeManager: Sendable {
         return mounts
     }
 
+    /// Upstream's `expansion.Expand`: `$(NAME)` becomes the variable's value (left as written when
+    /// unknown), `$$` a single `$`.
+    static func expand(_ input: String, _ env: [String: String]) -> String {
+        var out = ""
+        var i = input.startIndex
+        while i < input.endIndex {
+            let c = input[i]
+            let next = input.index(after: i)
+            if c == "$", next < input.endIndex {
+                if input[next] == "$" {
+                    out.append("$")
+                    i = input.index(after: next)
+                    continue
+                }
+                if input[next] == "(", let close = input[next...].firstIndex(of: ")") {
+                    let name = String(input[input.index(after: next)..<close])
+                    out += env[name] ?? "$(\(name))"
+                    i = input.index(after: close)
+                    continue
+                }
+            }
+            out.append(c)
+            i = next
+        }
+        return out
+    }
+
     /// Removes everything the pod's volumes wrote (hostPath volumes are the node's, and stay).
     public func tearDown(uid: String) {
         tokens?.forget(podUID: uid)
+        // Memory volumes are unmounted first: removing the directory must not reach through a mount.
+        MemoryMedium.unmountAll(under: podDirectory(uid: uid).appendingPathComponent("volumes", isDirectory: true))
         try? FileManager.default.removeItem(at: podDirectory(uid: uid))
     }
 }

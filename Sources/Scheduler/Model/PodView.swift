@@ -37,6 +37,9 @@ public struct PodView: Sendable, Equatable {
     public var isTerminatingByPreemption: Bool
     /// `status.startTime` (RFC 3339, so string order is time order); preemption prefers older victims to keep.
     public var startTime: String?
+    /// The PersistentVolumeClaims the pod's volumes name: `persistentVolumeClaim` volumes and the
+    /// `<pod>-<volume>` claims of generic ephemeral volumes (what VolumeBinding checks).
+    public var claimNames: [String] = []
 
     /// The effective request (max of init containers vs app containers + sidecars, plus overhead) as
     /// `NodeResourcesFit` and `NodeInfo.requested` use it.
@@ -78,6 +81,13 @@ public struct PodView: Sendable, Equatable {
         isTerminatingByPreemption = isTerminating && (status["conditions"]?.array ?? []).contains {
             $0["type"]?.string == "DisruptionTarget" && $0["status"]?.string == "True"
                 && $0["reason"]?.string == "PreemptionByScheduler"
+        }
+
+        let podName = name
+        claimNames = (spec["volumes"]?.array ?? []).compactMap { v in
+            if let claim = v[path: ["persistentVolumeClaim", "claimName"]]?.string { return claim }
+            if v["ephemeral"] != nil, let volume = v["name"]?.string { return "\(podName)-\(volume)" }
+            return nil
         }
 
         let nodeAffinity = spec[path: ["affinity", "nodeAffinity"]] ?? .null

@@ -7,6 +7,9 @@ public struct ClusterEvent: Sendable, Hashable, CustomStringConvertible {
         case assignedPod = "AssignedPod"
         /// A pod waiting to be scheduled (its own update).
         case unscheduledPod = "UnscheduledPod"
+        case persistentVolumeClaim = "PersistentVolumeClaim"
+        case persistentVolume = "PersistentVolume"
+        case storageClass = "storage.k8s.io/StorageClass"
         /// Matches every resource.
         case wildcard = "*"
     }
