@@ -68,9 +68,10 @@ def origin(path, packages_of_module):
     member = re.match(r"^(.*/)?([^/()]+\.a)\((.*)\)$", path)
     if member:
         archive = member.group(2)
-        return ("Swift toolchain" if archive in TOOLCHAIN or archive.startswith("libswift") else "system libraries",
-                TOOLCHAIN.get(archive, archive))
-    module = re.search(r"/([^/]+)\.build/[^/]+$", path)
+        toolchain = archive in TOOLCHAIN or "/swift_static/" in path
+        return ("Swift toolchain" if toolchain else "system libraries", TOOLCHAIN.get(archive, archive))
+    # A module's objects sit in <Module>.build/, C targets' in subfolders of it.
+    module = re.search(r"/release/([^/]+)\.build/", path)
     if module:
         name = module.group(1)
         return (packages_of_module.get(name, "skiff (this repository)"), name)
@@ -84,9 +85,15 @@ def packages():
     dependency's module into `<scratch>/<triple>/release/<Module>.build/`, so the map alone does not
     say which package a module is from; the sources under `checkouts/<package>/Sources/<Module>` do)."""
     result = {}
-    for root in glob.glob(".build*/checkouts/*/Sources/*"):
-        parts = root.split(os.sep)
-        result.setdefault(parts[-1], parts[-3])
+    for checkout in sorted(glob.glob(".build*/checkouts/*")):
+        package = os.path.basename(checkout)
+        for depth in ("*", "*/*", "*/*/*"):
+            for folder in glob.glob(os.path.join(checkout, depth)):
+                if os.path.isdir(folder):
+                    result.setdefault(os.path.basename(folder), package)
+    # This repository's own modules win over a dependency's folder of the same name.
+    for own in glob.glob("Sources/*"):
+        result[os.path.basename(own)] = "skiff (this repository)"
     return result
 
 
