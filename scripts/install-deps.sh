@@ -2,11 +2,12 @@
 # Installs what building and testing Skiff needs on a fresh Debian machine (idempotent, quiet when done).
 #   Debian: libsqlite3-dev (GRDB links the system SQLite), zlib1g-dev (SPDY header compression); for real
 #           nodes (`create cluster`, runtime containerd): containerd runc containernetworking-plugins iproute2 nftables conntrack procps
-#           util-linux, gcc libc6-dev (the pause image is compiled offline), busybox-static (tests' images, ping)
+#           util-linux, iptables (the CNI portmap plugin: pods' hostPorts), gcc libc6-dev (the pause image is compiled offline),
+#           busybox-static (tests' images, ping)
 #   PyPI:   kubernetes (the official client the tests drive), pytest
 set -euo pipefail
 need_apt=()
-for p in libsqlite3-dev zlib1g-dev containerd runc containernetworking-plugins iproute2 nftables conntrack procps util-linux \
+for p in libsqlite3-dev zlib1g-dev containerd runc containernetworking-plugins iproute2 nftables conntrack procps util-linux iptables \
          gcc libc6-dev busybox-static; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
