@@ -32,6 +32,12 @@ public struct NodeNetwork: Sendable {
     /// visible here), and its device is not ours.
     public func removeNamespaces() throws {
         var failures: [String] = []
+        // The kernel tears a deleted namespace down later, on its own work queue, and the host's end of the
+        // pair goes with it only then (seconds later on a busy machine). Deleting the cluster's end inside
+        // our own namespace first removes both ends at once, so that the host is clean when this returns.
+        if plan.hostLink != nil, Self.exists(plan.clusterNetns) {
+            try? HostCommand("ip", "-n", plan.clusterNetns, "link", "del", HostLink.clusterDevice).run()
+        }
         for ns in plan.namespaces.reversed() where Self.exists(ns) {
             do { try HostCommand("ip", "netns", "del", ns).run() } catch { failures.append("\(error)") }
         }

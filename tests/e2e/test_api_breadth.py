@@ -191,7 +191,17 @@ def test_create_get_yaml_describe_delete(kubectl, kind):
     assert cur == value
     described = kubectl.run("describe", resource, name)
     assert f"Name:" in described.stdout and name in described.stdout
-    assert f'"{name}" deleted' in kubectl.out("delete", resource, name)
+    protection = [f for f in obj["metadata"].get("finalizers", []) if f.endswith("-protection")]
+    if protection:
+        # PVs and PVCs get their protection finalizer at create (upstream's StorageObjectInUseProtection
+        # admission); only the controller manager's protection controllers take it off, and this suite's
+        # bare API server runs none: the delete leaves the object terminating, as upstream's would.
+        assert protection == [f"kubernetes.io/{'pvc' if kind == 'PersistentVolumeClaim' else 'pv'}-protection"]
+        assert f'"{name}" deleted' in kubectl.out("delete", resource, name, "--wait=false")
+        assert yaml.safe_load(kubectl.out("get", resource, name, "-o", "yaml"))["metadata"]["deletionTimestamp"]
+        kubectl.out("patch", resource, name, "--type=merge", "-p", '{"metadata":{"finalizers":null}}')
+    else:
+        assert f'"{name}" deleted' in kubectl.out("delete", resource, name)
     assert kubectl.run("get", resource, name, check=False).returncode != 0
 
 
@@ -221,7 +231,7 @@ def test_get_all_covers_workloads(kubectl):
 
 BAD = [
     ({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "bad-job"}, "spec": {"template": {"spec": POD_SPEC}}},
-     'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"', "job", "bad-job"),
+     'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"', "job", "bad-job"),
     ({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "bad-rb"}, "roleRef": {"kind": "Foo", "name": "x"}},
      'roleRef.kind: Unsupported value: "Foo"', "rolebinding", "bad-rb"),
     ({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "bad-pc"}, "value": 2000000000},
@@ -259,8 +269,11 @@ def test_immutable_fields(kubectl):
     assert "spec is immutable after creation" in p.stderr
     assert "patched" in kubectl.out("patch", "pvc", "pvc1", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}')
     assert kubectl.out("get", "statefulset", "sts1", "-o", "jsonpath={.spec.replicas}") == "3"
-    for r in ["rolebinding/rb1", "role/r1", "statefulset/sts1", "pvc/pvc1"]:
+    for r in ["rolebinding/rb1", "role/r1", "statefulset/sts1"]:
         kubectl.out("delete", r)
+    # No protection controller runs beside this suite's bare API server: the claim's finalizer goes by hand.
+    kubectl.out("delete", "pvc/pvc1", "--wait=false")
+    kubectl.out("patch", "pvc", "pvc1", "--type=merge", "-p", '{"metadata":{"finalizers":null}}')
 
 
 def test_system_priority_classes_and_component_statuses(kubectl):
