@@ -80,7 +80,7 @@ struct StorageVolumeTests {
     }
 
     @Test func subPathExprExpandsTheContainersEnvironment() throws {
-        #expect(VolumeManager.expand("logs/$(POD_NAME)/$(MISSING)/$$x", ["POD_NAME": "web-0"]) == "logs/web-0/$(MISSING)/$x")
+        #expect(EnvResolver.expand("logs/$(POD_NAME)/$(MISSING)/$$x", with: ["POD_NAME": "web-0"]) == "logs/web-0/$(MISSING)/$x")
         let root = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: root) }
         let container: JSON = ["volumeMounts": [["name": "v", "mountPath": "/logs", "subPathExpr": "$(POD_NAME)"]]]

@@ -249,7 +249,7 @@ public struct VolumeManager: Sendable {
             guard let name = m["name"]?.string, let path = m["mountPath"]?.string else { continue }
             guard var host = volumes[name] else { throw APIError.badRequest("volume \"\(name)\" not found in the pod's volumes") }
             var sub = m["subPath"]?.string ?? ""
-            if let expr = m["subPathExpr"]?.string, !expr.isEmpty { sub = expand(expr, environment) }
+            if let expr = m["subPathExpr"]?.string, !expr.isEmpty { sub = EnvResolver.expand(expr, with: environment) }
             if !sub.isEmpty {
                 if sub.hasPrefix("/") || sub.split(separator: "/").contains("..") {
                     throw APIError.badRequest("subpath \"\(sub)\" must be a relative path inside the volume")
@@ -262,33 +262,6 @@ public struct VolumeManager: Sendable {
             mounts.append(ContainerMount(containerPath: path, hostPath: host, readOnly: m["readOnly"]?.bool ?? false))
         }
         return mounts
-    }
-
-    /// Upstream's `expansion.Expand`: `$(NAME)` becomes the variable's value (left as written when
-    /// unknown), `$$` a single `$`.
-    static func expand(_ input: String, _ env: [String: String]) -> String {
-        var out = ""
-        var i = input.startIndex
-        while i < input.endIndex {
-            let c = input[i]
-            let next = input.index(after: i)
-            if c == "$", next < input.endIndex {
-                if input[next] == "$" {
-                    out.append("$")
-                    i = input.index(after: next)
-                    continue
-                }
-                if input[next] == "(", let close = input[next...].firstIndex(of: ")") {
-                    let name = String(input[input.index(after: next)..<close])
-                    out += env[name] ?? "$(\(name))"
-                    i = input.index(after: close)
-                    continue
-                }
-            }
-            out.append(c)
-            i = next
-        }
-        return out
     }
 
     /// Removes everything the pod's volumes wrote (hostPath volumes are the node's, and stay).
