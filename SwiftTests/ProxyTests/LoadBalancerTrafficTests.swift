@@ -30,20 +30,8 @@ struct LoadBalancerTrafficTests {
             ] {
                 for c in cmds { try await n.exec(c) }
             }
-            let www = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-lbtest-www-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: www) }
-            try Data("behind the balancer\n".utf8).write(to: www.appendingPathComponent("index.html"))
-            let httpd = Process()
-            httpd.executableURL = URL(fileURLWithPath: CommandRunner.resolve("ip"))
-            httpd.arguments = ["netns", "exec", pod.name, CommandRunner.resolve("busybox"), "httpd", "-f", "-p", "8080", "-h", www.path]
-            httpd.standardOutput = FileHandle.nullDevice
-            httpd.standardError = FileHandle.nullDevice
-            try httpd.run()
-            defer {
-                kill(httpd.processIdentifier, SIGKILL)
-                httpd.waitUntilExit()
-            }
+            let server = try StaticHTTPServer(netns: pod.name, page: "behind the balancer\n")
+            defer { server.stop() }
             // SIGKILL: wget inherits the blocked signal mask of Swift's worker threads (see PolicyTrafficTests).
             func get(_ url: String) async throws -> Bool {
                 let r = try await client.run(["timeout", "-s", "KILL", "3", CommandRunner.resolve("busybox"), "wget", "-q", "-O", "-", url], timeout: .seconds(10))

@@ -75,3 +75,31 @@ struct TableState: Equatable, CustomStringConvertible {
 
     var description: String { "\(chains.count) chains, \(elements.values.map(\.count).reduce(0, +)) elements" }
 }
+
+/// A page served by busybox httpd inside a test namespace (the traffic tests' "pod"), until `stop()`.
+final class StaticHTTPServer {
+    private let httpd = Process()
+    private let directory: URL
+
+    init(netns: String, page: String, port: Int = 8080) throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("skiff-test-www-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(page.utf8).write(to: directory.appendingPathComponent("index.html"))
+        httpd.executableURL = URL(fileURLWithPath: CommandRunner.resolve("ip"))
+        // `ip netns exec` execs busybox, so this PID is the server's.
+        httpd.arguments = ["netns", "exec", netns, CommandRunner.resolve("busybox"), "httpd", "-f", "-p", String(port), "-h", directory.path]
+        httpd.standardOutput = FileHandle.nullDevice
+        httpd.standardError = FileHandle.nullDevice
+        do { try httpd.run() } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    func stop() {
+        kill(httpd.processIdentifier, SIGKILL)
+        httpd.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -25,21 +25,8 @@ struct TrafficTests {
             try await pod.exec(["ip", "link", "set", "p0", "up"])
             try await pod.exec(["ip", "route", "add", "default", "via", "10.200.0.1"])
 
-            let www = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-ptest-www-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: www, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: www) }
-            try Data("hello from the pod\n".utf8).write(to: www.appendingPathComponent("index.html"))
-            let httpd = Process()
-            httpd.executableURL = URL(fileURLWithPath: CommandRunner.resolve("ip"))
-            // `ip netns exec` execs busybox, so this PID is the server's.
-            httpd.arguments = ["netns", "exec", pod.name, CommandRunner.resolve("busybox"), "httpd", "-f", "-p", "8080", "-h", www.path]
-            httpd.standardOutput = FileHandle.nullDevice
-            httpd.standardError = FileHandle.nullDevice
-            try httpd.run()
-            defer {
-                kill(httpd.processIdentifier, SIGKILL)
-                httpd.waitUntilExit()
-            }
+            let server = try StaticHTTPServer(netns: pod.name, page: "hello from the pod\n")
+            defer { server.stop() }
 
             let p = Proxier(executor: NFTCommand(netns: node.name))
             p.state.updateService(Fixtures.service("web", clusterIP: "10.96.0.50", type: "NodePort", ports: [("http", 80, "TCP", 30080)]))
