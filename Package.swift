@@ -201,7 +201,7 @@ let package = Package(
             // resident, to a few KB. Every Skiff component is this executable, so it pays once per process.
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
-        .testTarget(name: "CRITests", dependencies: ["CRI"]),
+        .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),

@@ -1,6 +1,7 @@
 import APIMachinery
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Proxy
 
@@ -104,15 +105,10 @@ extension ProxierTests {
     }
 }
 
-/// Polls `condition` every 20 ms for up to `timeout` (patience for the parallel suite on two cores, as
-/// TestSupport.eventually; not a bound under test).
+/// `eventually` that fails the test when `condition` never held (patience for the parallel suite on two
+/// cores; not a bound under test).
 func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        // Polls the condition; see `eventually` in TestSupport.
-        try await Task.sleep(for: .milliseconds(20))
-    }
+    if try await eventually(timeout: timeout, interval: .milliseconds(20), condition) { return }
     Issue.record("condition not met within \(timeout)")
     throw CancellationError()
 }

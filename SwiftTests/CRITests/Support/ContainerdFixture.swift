@@ -1,5 +1,6 @@
 import CRI
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -69,21 +70,24 @@ final class ContainerdFixture: Sendable {
 
     /// Starts a fixture, runs `body`, and tears the fixture down whatever `body` did.
     static func withContainerd(_ body: (ContainerdFixture) async throws -> Void) async throws {
-        let images = try TestImages.directory()
-        let fixture = try ContainerdFixture()
+        // Set-up, image imports and teardown wait for child processes: off the cooperative pool.
+        let images = try await onOwnThread { try TestImages.directory() }
+        let fixture = try await onOwnThread { try ContainerdFixture() }
         do {
             try await fixture.waitUntilServing()
-            for image in ["pause", "busybox"] {
-                try runCommand("ctr", ["--address", fixture.socket, "-n", "k8s.io", "images", "import", "\(images)/\(image).oci.tar"], timeout: 120)
+            try await onOwnThread {
+                for image in ["pause", "busybox"] {
+                    try runCommand("ctr", ["--address", fixture.socket, "-n", "k8s.io", "images", "import", "\(images)/\(image).oci.tar"], timeout: 120)
+                }
             }
             try await body(fixture)
         } catch {
             let log = (try? String(contentsOfFile: fixture.logFile, encoding: .utf8)) ?? ""
             print("containerd log (last lines):\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n"))
-            fixture.tearDown()
+            _ = try? await onOwnThread { fixture.tearDown() }
             throw error
         }
-        fixture.tearDown()
+        _ = try? await onOwnThread { fixture.tearDown() }
     }
 
     private init() throws {
