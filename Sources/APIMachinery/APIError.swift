@@ -115,6 +115,12 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(message)")
     }
 
+    /// 429 with `Retry-After`: the server is too busy for this request now (upstream's
+    /// `NewTooManyRequests`, whose message the max-in-flight filter uses).
+    public static func tooManyRequests(_ message: String = "Too many requests, please try again later.", retryAfterSeconds: Int = 1) -> APIError {
+        APIError(code: 429, reason: "TooManyRequests", message: message, details: ["retryAfterSeconds": .int(Int64(retryAfterSeconds))])
+    }
+
     public static func serviceUnavailable(_ message: String) -> APIError {
         APIError(code: 503, reason: "ServiceUnavailable", message: message)
     }

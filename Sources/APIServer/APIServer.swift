@@ -40,7 +40,8 @@ public struct APIServer: Sendable {
             })
             : nil
         let responder = KubeResponder(
-            api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes, authenticator: authenticator)
+            api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes, authenticator: authenticator,
+            limiter: InflightLimiter(limits: config.inflightLimits))
         // exec, attach and portforward upgrade to WebSocket; every other request is plain HTTP/1.1.
         let streams = StreamUpgrade(api: handler, accessLog: logger, authenticator: authenticator)
         let http: HTTPServerBuilder = .http1WebSocketUpgrade(

@@ -9,6 +9,9 @@ public struct APIServerConfig: Sendable {
     public var nodePortRange: ClosedRange<Int> = 30000...32767
     /// Bodies larger than this are refused with 413 (upstream's limit is 3 MiB).
     public var maxRequestBodyBytes: Int = 3 * 1024 * 1024
+    /// Requests outside the exempt lane served at once (`--max-requests-inflight`,
+    /// `--max-mutating-requests-inflight`); more get 429.
+    public var inflightLimits = InflightLimits()
     /// Events older than this many revisions are compacted away (the watch history window).
     public var compactionInterval: Duration = .seconds(300)
     /// How often every kubelet's resource metrics are scraped for `metrics.k8s.io` (metrics-server's

@@ -33,6 +33,12 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between scrapes of every kubelet's resource metrics for metrics.k8s.io (metrics-server's --metric-resolution).")
     var metricResolutionSeconds: Int = 15
 
+    @Option(help: "Most read-only requests served at once, outside the exempt lane of the cluster's own components; more get 429 (0: no limit).")
+    var maxRequestsInflight: Int = 400
+
+    @Option(help: "Most mutating requests served at once, outside the exempt lane; more get 429 (0: no limit).")
+    var maxMutatingRequestsInflight: Int = 200
+
     @Option(help: "Serving certificate (PEM); with --tls-private-key-file the server speaks HTTPS and requires authentication.")
     var tlsCertFile: String?
 
@@ -94,6 +100,10 @@ struct APIServerCommand: AsyncParsableCommand {
         config.serviceCIDR = serviceClusterIPRange
         config.compactionInterval = .seconds(max(compactionIntervalSeconds, 1))
         config.metricResolution = .seconds(max(metricResolutionSeconds, 1))
+        guard maxRequestsInflight >= 0, maxMutatingRequestsInflight >= 0 else {
+            throw ValidationError("--max-requests-inflight and --max-mutating-requests-inflight cannot be negative")
+        }
+        config.inflightLimits = InflightLimits(readOnly: maxRequestsInflight, mutating: maxMutatingRequestsInflight)
         config.tlsCertFile = tlsCertFile
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCAFile

@@ -3,6 +3,7 @@ SKIFF_HOME that is always deleted, and the real kubectl run against it."""
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -41,6 +42,12 @@ def real_cluster(name, nodes=1, images=("busybox.oci.tar", "nginx-alpine.oci.tar
                 assert out.returncode == 0, out.stdout + out.stderr
             yield env
         finally:
+            keep = os.environ.get("SKIFF_E2E_LOGS")
+            if keep and os.path.isdir(os.path.join(d, "home", "clusters", name)):
+                # For a failure's post-mortem: every component's and containerd's log, before deletion removes them.
+                shutil.copytree(os.path.join(d, "home", "clusters", name), os.path.join(keep, name), dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("pki", "*.sock", "*.db*", "rootfs", "io.containerd*", "snapshots"),
+                                ignore_dangling_symlinks=True, symlinks=True)
             subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
 
 

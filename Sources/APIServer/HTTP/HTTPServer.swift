@@ -32,6 +32,8 @@ struct KubeResponder: HTTPResponder {
     /// server a request without credentials is the anonymous user's; one with credentials that do not
     /// authenticate gets 401.
     let authenticator: Authenticator?
+    /// The in-flight budgets; requests past them get 429 before their body is read.
+    let limiter: InflightLimiter
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -62,6 +64,16 @@ struct KubeResponder: HTTPResponder {
                 user = who.name
                 userInfo = who
             }
+            let watch = request.uri.queryParameters.get("watch").map { $0 == "true" || $0 == "1" } ?? false
+            let lane = RequestLane.of(method: request.method.rawValue, path: request.uri.path, watch: watch, user: userInfo)
+            guard limiter.admit(lane) else { return tooBusy(request, headers: headers, user: user, since: start) }
+            defer {
+                limiter.release(lane)
+                let now = limiter.inFlight
+                api.metrics.recordInflight(readOnly: now.readOnly, mutating: now.mutating)
+            }
+            let now = limiter.inFlight
+            api.metrics.recordInflight(readOnly: now.readOnly, mutating: now.mutating)
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
             var apiRequest = APIRequest(
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
@@ -76,6 +88,16 @@ struct KubeResponder: HTTPResponder {
         let ms = Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000
         accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" latency=\"\(String(format: "%.3fms", ms))\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"\(user)\" resp=\(result.status)")
         return Self.response(result)
+    }
+
+    /// 429 with `Retry-After: 1`, counted and logged like any other answer; the body is never read.
+    func tooBusy(_ request: Request, headers: [String: String], user: String, since start: ContinuousClock.Instant) -> Response {
+        let r = APIResponse.error(.tooManyRequests())
+        let counted = APIRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers, body: Data(), user: user)
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        api.metrics.observe(counted, status: r.status, seconds: seconds, longRunning: false)
+        accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"\(user)\" resp=429")
+        return Self.response(r)
     }
 
     static func response(_ r: APIResponse) -> Response {

@@ -57,6 +57,16 @@ public final class APIServerMetrics: Sendable {
         namespace: "apiserver", metricName: "storage", unitName: "objects",
         helpText: "Number of stored objects at the time of last check split by kind.") }
 
+    static var currentInflight: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "apiserver", metricName: "current_inflight", unitName: "requests",
+        helpText: "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.") }
+
+    /// `apiserver_current_inflight_requests{request_kind="readOnly"|"mutating"}`: the budgets' use now.
+    func recordInflight(readOnly: Int, mutating: Int) {
+        registry.makeGauge(descriptor: Self.currentInflight, labels: [("request_kind", "readOnly")]).set(Double(readOnly))
+        registry.makeGauge(descriptor: Self.currentInflight, labels: [("request_kind", "mutating")]).set(Double(mutating))
+    }
+
     /// Counts a served request and, unless it is long-running (a watch, logs, exec), its latency.
     func observe(_ request: APIRequest, status: Int, seconds: Double, longRunning: Bool) {
         let l = Self.labels(request)
