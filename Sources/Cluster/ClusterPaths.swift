@@ -20,6 +20,8 @@ public struct ClusterPaths: Sendable {
 
     public var spec: URL { root.appendingPathComponent("cluster.json") }
     public var pki: URL { root.appendingPathComponent("pki") }
+    /// The API server's `--encryption-provider-config` (the key Secrets are encrypted with), 0600 in pki/.
+    public var encryptionConfig: URL { pki.appendingPathComponent("encryption-config.yaml") }
     public var data: URL { root.appendingPathComponent("data") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var run: URL { root.appendingPathComponent("run") }
