@@ -137,7 +137,7 @@ import Testing
             #expect(error.message.hasPrefix("error while parsing file: error opening encryption provider configuration file \"\(missing)\""))
         }
         let empty = dir.appendingPathComponent("empty.yaml")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        try Data().write(to: empty)
         #expect(throws: EncryptionConfigurationError("error while parsing file: encryption provider configuration file \"\(empty.path)\" is empty")) {
             try EncryptionConfiguration.load(path: empty.path)
         }
