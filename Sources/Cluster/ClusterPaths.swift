@@ -14,8 +14,13 @@ public struct ClusterPaths: Sendable {
     public static var clustersDir: URL { home.appendingPathComponent("clusters") }
 
     public init(name: String) {
+        self.init(name: name, clustersDir: Self.clustersDir)
+    }
+
+    /// A cluster under another clusters directory (tests, which must not touch `SKIFF_HOME`).
+    init(name: String, clustersDir: URL) {
         self.name = name
-        root = Self.clustersDir.appendingPathComponent(name)
+        root = clustersDir.appendingPathComponent(name)
     }
 
     public var spec: URL { root.appendingPathComponent("cluster.json") }
