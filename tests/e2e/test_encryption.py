@@ -5,8 +5,11 @@ import base64
 import glob
 import os
 import secrets
+import stat
 import subprocess
 import tempfile
+
+import yaml
 
 from conftest import SKIFF, APIServer, Kubectl, write_kubeconfig
 
@@ -163,3 +166,39 @@ def test_an_invalid_configuration_stops_the_server():
         assert ('error while parsing file: resources[0].providers[0].aesgcm.keys[0].secret: Invalid value: '
                 '"REDACTED": secret is not of the expected length, got 10, expected one of [16 24 32]') in p.stderr, p.stderr
         assert base64.b64encode(b"0123456789").decode() not in p.stderr + p.stdout
+
+
+def test_a_created_cluster_encrypts_secrets_with_its_own_key():
+    """`skiff create cluster` writes a private aesgcm key and its API server encrypts Secrets with it."""
+    name = "encsim"
+    with tempfile.TemporaryDirectory(prefix="skiff-e2e-encsim-") as d:
+        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--runtime", "simulated", "--wait", "0s"],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        try:
+            root = os.path.join(env["SKIFF_HOME"], "clusters", name)
+            config = os.path.join(root, "pki", "encryption-config.yaml")
+            assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
+            with open(config) as f:
+                doc = yaml.safe_load(f)
+            assert doc["kind"] == "EncryptionConfiguration" and doc["resources"][0]["resources"] == ["secrets"]
+            key = doc["resources"][0]["providers"][0]["aesgcm"]["keys"][0]
+            assert len(base64.b64decode(key["secret"])) == 32
+            with open(os.path.join(root, "run", "apiserver.pid")) as f:
+                with open(f"/proc/{f.read().strip()}/cmdline", "rb") as c:
+                    assert b"--encryption-provider-config\0" + config.encode() in c.read()
+
+            value = "skiff-e2e-cluster-" + secrets.token_hex(8)
+            p = subprocess.run(["kubectl", "create", "secret", "generic", "db", f"--from-literal=password={value}"],
+                               env=env, capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, p.stdout + p.stderr
+            p = subprocess.run(["kubectl", "get", "secret", "db", "-o", "jsonpath={.data.password}"],
+                               env=env, capture_output=True, text=True, timeout=60)
+            assert base64.b64decode(p.stdout).decode() == value, p.stderr
+            on_disk = store_bytes(os.path.join(root, "data"))
+            assert value.encode() not in on_disk
+            assert base64.b64encode(value.encode()) not in on_disk
+            assert f"k8s:enc:aesgcm:v1:{key['name']}:".encode() in on_disk
+        finally:
+            subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
