@@ -148,6 +148,21 @@ import Testing
         #expect(await stranger.send("GET", Self.secrets + "/db").status == 500)
     }
 
+    @Test func aWatchEventThatDoesNotDecryptEndsTheWatchWithAnError() async throws {
+        let files = try ConfigFile()
+        let backing = MemoryStore()
+        let s = try await server(try files.write("c.yaml", providers: Self.key1), store: backing)
+        let created = await s.send("POST", Self.secrets, body: Self.secret())
+        let rv = try #require(created.json?[path: ["metadata", "resourceVersion"]]?.string)
+        let watch = await s.send("GET", Self.secrets, query: "watch=true&resourceVersion=\(rv)")
+        // Written past the API (as by someone holding another key): the watch cannot read the event.
+        try await backing.update(Self.storageKey, value: Data("k8s:enc:aesgcm:v1:key1:not-what-key1-wrote".utf8), expectedModRevision: nil)
+        let events = try await s.lines(watch, count: 1)
+        #expect(events.first?["type"]?.string == "ERROR")
+        #expect(events.first?[path: ["object", "reason"]]?.string == "InternalError")
+        #expect(events.first?[path: ["object", "code"]]?.int == 500)
+    }
+
     @Test func anInvalidConfigurationStopsTheServer() throws {
         let files = try ConfigFile()
         let short = "  - aescbc: {keys: [{name: k, secret: \(Data(repeating: 1, count: 10).base64EncodedString())}]}"

@@ -8,16 +8,15 @@ struct AESGCMTransformer: ValueTransformer {
     let key: SymmetricKey
 
     func toStorage(_ data: Data, context: Data) throws(ValueTransformError) -> Data {
+        let sealed: AES.GCM.SealedBox
         do {
-            guard let combined = try AES.GCM.seal(data, using: key, nonce: AES.GCM.Nonce(), authenticating: context).combined else {
-                throw ValueTransformError("unable to encrypt with AES-GCM")
-            }
-            return combined
-        } catch let e as ValueTransformError {
-            throw e
+            sealed = try AES.GCM.seal(data, using: key, nonce: AES.GCM.Nonce(), authenticating: context)
         } catch {
             throw ValueTransformError("unable to encrypt with AES-GCM: \(error)")
         }
+        // Always present with the default 12-byte nonce.
+        guard let combined = sealed.combined else { throw ValueTransformError("unable to encrypt with AES-GCM") }
+        return combined
     }
 
     func fromStorage(_ data: Data, context: Data) throws(ValueTransformError) -> (data: Data, stale: Bool) {
