@@ -70,5 +70,10 @@ public struct APIServerConfig: Sendable {
 
     public var isSecure: Bool { tlsCertFile != nil && tlsKeyFile != nil }
 
+    /// `--encryption-provider-config`: an `EncryptionConfiguration` file naming the resources whose stored
+    /// values are encrypted and the providers and keys that do it (see docs/encryption-at-rest.md). Read
+    /// when the server starts; a file that does not validate stops it.
+    public var encryptionProviderConfig: String?
+
     public init() {}
 }

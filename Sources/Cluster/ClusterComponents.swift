@@ -14,7 +14,7 @@ public enum ClusterComponents {
             ComponentSpec(name: "apiserver", arguments: [
                 "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
-            ] + APIServerTLSArguments.arguments(pki: paths.pki)),
+            ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths)),
             ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
             ComponentSpec(name: "controller-manager", arguments: [
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
@@ -85,6 +85,15 @@ public enum ClusterComponents {
 }
 
 /// The API server's TLS and authentication flags for a cluster PKI directory.
+extension ClusterComponents {
+    /// `--encryption-provider-config` when the cluster has a key: every cluster created since Secrets are
+    /// encrypted by default has one; an older cluster's API server keeps running without.
+    static func encryptionArguments(_ paths: ClusterPaths) -> [String] {
+        FileManager.default.fileExists(atPath: paths.encryptionConfig.path)
+            ? ["--encryption-provider-config", paths.encryptionConfig.path] : []
+    }
+}
+
 public enum APIServerTLSArguments {
     public static func arguments(pki: URL) -> [String] {
         [

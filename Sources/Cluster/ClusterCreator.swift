@@ -123,6 +123,8 @@ public struct ClusterCreator: Sendable {
             try pki.writeKubeconfig(for: who, server: server)
         }
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
+        // Secrets are encrypted at rest, as on a kubeadm cluster set up by the book.
+        try EncryptionProviderConfigFile.create(at: paths.encryptionConfig)
 
         let layouts = NodeLayout.all(spec: spec, paths: paths)
         if spec.runtime == "containerd" {

@@ -14,12 +14,19 @@ public struct ClusterPaths: Sendable {
     public static var clustersDir: URL { home.appendingPathComponent("clusters") }
 
     public init(name: String) {
+        self.init(name: name, clustersDir: Self.clustersDir)
+    }
+
+    /// A cluster under another clusters directory (tests, which must not touch `SKIFF_HOME`).
+    init(name: String, clustersDir: URL) {
         self.name = name
-        root = Self.clustersDir.appendingPathComponent(name)
+        root = clustersDir.appendingPathComponent(name)
     }
 
     public var spec: URL { root.appendingPathComponent("cluster.json") }
     public var pki: URL { root.appendingPathComponent("pki") }
+    /// The API server's `--encryption-provider-config` (the key Secrets are encrypted with), 0600 in pki/.
+    public var encryptionConfig: URL { pki.appendingPathComponent("encryption-config.yaml") }
     public var data: URL { root.appendingPathComponent("data") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var run: URL { root.appendingPathComponent("run") }

@@ -81,6 +81,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Authorizers of authenticated requests, in order: Node, RBAC, AlwaysAllow (comma separated).")
     var authorizationMode: String = "Node,RBAC"
 
+    @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1): the providers and keys that encrypt resources such as Secrets in the store.")
+    var encryptionProviderConfig: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -118,6 +121,7 @@ struct APIServerCommand: AsyncParsableCommand {
         config.serviceAccountIssuers = serviceAccountIssuer
         config.apiAudiences = (apiAudiences ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         config.serviceAccountExtendTokenExpiration = serviceAccountExtendTokenExpiration
+        config.encryptionProviderConfig = encryptionProviderConfig
         if (serviceAccountSigningKeyFile != nil || !serviceAccountKeyFile.isEmpty) && serviceAccountIssuer.isEmpty {
             throw ValidationError("--service-account-issuer is required with service account keys")
         }

@@ -9,8 +9,9 @@ import Storage
 struct TestServer {
     let handler: APIHandler
 
-    init(config: APIServerConfig = APIServerConfig()) async throws {
-        let store = try openStore(.memory)
+    /// `store`: the backing store, when a test looks at what is stored (nil: a fresh in-memory one).
+    init(config: APIServerConfig = APIServerConfig(), store: (any KeyValueStore)? = nil) async throws {
+        let store = try store ?? openStore(.memory)
         handler = try APIHandler(config: config, store: store, logger: Logger(label: "test"))
         try await handler.restoreAllocations()
         try await handler.bootstrap()

@@ -36,8 +36,10 @@ public final class APIHandler: Sendable {
     /// The kubelets' last scrapes, behind `metrics.k8s.io` (see docs/metrics.md).
     let resourceMetrics = MetricsStorage()
 
-    public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger) throws {
+    public init(config: APIServerConfig, store backing: any KeyValueStore, logger: Logger) throws {
         self.config = config
+        // Everything the handler stores and reads goes through the encryption layer, when configured.
+        let store = try Self.encrypting(backing, config: config)
         self.kv = store
         self.logger = logger
         var s: [String: ResourceStore] = [:]
@@ -67,6 +69,13 @@ public final class APIHandler: Sendable {
         let policy = RBACPolicyCache(load: { await Self.loadRBACPolicy(stores: allStores) })
         rbacPolicy = policy
         authorizer = Self.makeAuthorizer(modes: config.authorizationModes, policy: policy, graph: Self.nodeGraph(stores: allStores))
+    }
+
+    /// `store` behind `--encryption-provider-config`'s transformers, or as it is without one.
+    static func encrypting(_ store: any KeyValueStore, config: APIServerConfig) throws(EncryptionConfigurationError) -> any KeyValueStore {
+        guard let path = config.encryptionProviderConfig else { return store }
+        let transformers = try ResourceTransformers(EncryptionConfiguration.load(path: path))
+        return EncryptedKeyValueStore(inner: store, transformers: transformers)
     }
 
     static func key(_ group: String, _ resource: String) -> String { "\(group)/\(resource)" }

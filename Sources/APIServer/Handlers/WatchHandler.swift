@@ -84,6 +84,10 @@ extension APIHandler {
                     continuation.finish()
                 } catch StorageError.watcherTooSlow {
                     continuation.finish()
+                } catch let e as ValueTransformError {
+                    // An event that does not decrypt ends the watch with an ERROR event, as upstream's does.
+                    continuation.yield(encoder.error(.internalError(e.message)))
+                    continuation.finish()
                 } catch {
                     continuation.finish()
                 }

@@ -171,7 +171,10 @@ struct ResourceStore: Sendable {
             next.metaResourceVersion = nil
             var cmp = current
             cmp.metaResourceVersion = nil
-            if next == cmp { return (current, false) }
+            if next == cmp {
+                let stale = try await storedValueIsStale(namespace: namespace, name: name)
+                if !stale { return (current, false) }
+            }
             do {
                 return (try await update(next, expectedRevision: rv), true)
             } catch let e as APIError where e.code == 409 && e.reason == "Conflict" && retryOnConflict && attempt < 15 {
@@ -181,6 +184,13 @@ struct ResourceStore: Sendable {
         throw conflict(name)
     }
 
+    /// Whether the stored value was written by other than today's encryption provider and key: then even
+    /// an unchanged update writes, which re-encrypts it (upstream's stale transform in `GuaranteedUpdate`).
+    func storedValueIsStale(namespace: String?, name: String) async throws -> Bool {
+        guard let reporting = kv as? any StaleValueReporting else { return false }
+        return try await mapStorageErrors(name: name) { try await reporting.isStale(key(namespace: namespace, name: name)) }
+    }
+
     // MARK: Errors
 
     func mapStorageErrors<T>(name: String, isContinue: Bool = false, _ body: () async throws -> T) async throws -> T {
@@ -188,6 +198,10 @@ struct ResourceStore: Sendable {
             return try await body()
         } catch let e as StorageError {
             throw apiError(for: e, name: name, isContinue: isContinue)
+        } catch let e as ValueTransformError {
+            // A value that does not decrypt (wrong or dropped key, tampered bytes): upstream's storage
+            // InternalError, never the bytes themselves.
+            throw APIError.internalError(e.message)
         }
     }
 

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+@testable import Cluster
+
+/// The command lines `skiff create cluster` supervises.
+@Suite struct ClusterComponentsTests {
+    func apiServerArguments(_ paths: ClusterPaths) throws -> [String] {
+        let spec = ClusterSpec.make(name: paths.name, nodes: 1, runtime: "simulated", port: 6443)
+        return try #require(ClusterComponents.list(spec: spec, paths: paths).first { $0.name == "apiserver" }).arguments
+    }
+
+    /// A cluster created since Secrets are encrypted by default has the key file and its API server is
+    /// given it; an older cluster, without the file, keeps starting.
+    @Test func theAPIServerGetsTheClustersEncryptionConfig() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "enc", clustersDir: dir.url)
+        #expect(try !apiServerArguments(paths).contains("--encryption-provider-config"))
+
+        try FileManager.default.createDirectory(at: paths.pki, withIntermediateDirectories: true)
+        try Data("apiVersion: apiserver.config.k8s.io/v1\n".utf8).write(to: paths.encryptionConfig)
+        let args = try apiServerArguments(paths)
+        let flag = try #require(args.firstIndex(of: "--encryption-provider-config"))
+        #expect(args[flag + 1] == dir.url.appendingPathComponent("enc/pki/encryption-config.yaml").path)
+    }
+}
