@@ -113,7 +113,8 @@ public final class KubeClient: Sendable {
         return (Int(resp.status.code), Data(bytes.readableBytesView))
     }
 
-    static func apiError(status: Int, data: Data) -> APIError {
+    /// The `APIError` a non-2xx answer carries: its Status, else the code and the first bytes of the body.
+    public static func apiError(status: Int, data: Data) -> APIError {
         if let s = try? JSON.parse(data), s["kind"]?.string == "Status" {
             return APIError(code: Int(s["code"]?.int ?? Int64(status)), reason: s["reason"]?.string ?? "",
                             message: s["message"]?.string ?? "", details: s["details"])

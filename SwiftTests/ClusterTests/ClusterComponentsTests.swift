@@ -23,4 +23,14 @@ import Testing
         let flag = try #require(args.firstIndex(of: "--encryption-provider-config"))
         #expect(args[flag + 1] == dir.url.appendingPathComponent("enc/pki/encryption-config.yaml").path)
     }
+
+    @Test func theAPIServersInflightBudgetsFollowTheMachinesCores() throws {
+        let dir = try TemporaryDirectory()
+        let args = try apiServerArguments(ClusterPaths(name: "lim", clustersDir: dir.url))
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let reads = try #require(args.firstIndex(of: "--max-requests-inflight"))
+        let writes = try #require(args.firstIndex(of: "--max-mutating-requests-inflight"))
+        #expect(args[reads + 1] == String(16 * cores) && args[writes + 1] == String(8 * cores))
+        #expect(ClusterComponents.inflightArguments(cores: 0) == ["--max-requests-inflight", "16", "--max-mutating-requests-inflight", "8"])
+    }
 }
