@@ -64,7 +64,7 @@ public final class AuditContext: Sendable {
     func logRequestObject(_ object: JSON, isPatch: Bool) {
         guard isResourceRequest, config.level >= .metadata else { return }
         let keep = config.level >= .request
-        let body = keep ? (config.omitManagedFields ? Self.withoutManagedFields(object) : object) : nil
+        let body: JSON? = keep ? (config.omitManagedFields ? Self.withoutManagedFields(object) : object) : nil
         event.withLock { e in
             if !isPatch, let meta = object["metadata"], var ref = e.objectRef {
                 if ref.namespace.isEmpty { ref.namespace = meta["namespace"]?.string ?? "" }
