@@ -2,6 +2,7 @@ import APIMachinery
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Storage
 import Testing
 
 @testable import APIServer

@@ -63,8 +63,9 @@ public final class AuditContext: Sendable {
     /// nothing (`LogRequestPatch`).
     func logRequestObject(_ object: JSON, isPatch: Bool) {
         guard isResourceRequest, config.level >= .metadata else { return }
-        let keep = config.level >= .request
-        let body: JSON? = keep ? (config.omitManagedFields ? Self.withoutManagedFields(object) : object) : nil
+        // Not a ternary: `JSON` takes `nil` as its `null`, which would be kept as a body.
+        var body: JSON?
+        if config.level >= .request { body = config.omitManagedFields ? Self.withoutManagedFields(object) : object }
         event.withLock { e in
             if !isPatch, let meta = object["metadata"], var ref = e.objectRef {
                 if ref.namespace.isEmpty { ref.namespace = meta["namespace"]?.string ?? "" }
@@ -73,7 +74,7 @@ public final class AuditContext: Sendable {
                 if ref.resourceVersion.isEmpty { ref.resourceVersion = meta["resourceVersion"]?.string ?? "" }
                 e.objectRef = ref
             }
-            if let body { e.requestObject = body }
+            if let body { e.requestObject = .some(body) }
         }
     }
 
