@@ -56,15 +56,27 @@ def test_a_cluster_audits_every_request():
                        and e["user"]["username"] == "kubernetes-admin" and "impersonatedUser" not in e)
         assert listed and listed["responseStatus"]["code"] == 200, listed
 
-        forbidden = first(log, lambda e: e.get("impersonatedUser", {}).get("username") == "someone")
+        # kubectl --as also reads discovery as someone; the list of pods is the refused request.
+        forbidden = first(log, lambda e: e.get("impersonatedUser", {}).get("username") == "someone"
+                          and e["requestURI"] == "/api/v1/namespaces/default/pods?limit=500")
         assert forbidden, "no event of the impersonated request"
         assert forbidden["verb"] == "list" and forbidden["user"]["username"] == "kubernetes-admin"
-        assert forbidden["requestURI"] == "/api/v1/namespaces/default/pods?limit=500"
         status = forbidden["responseStatus"]
         assert status["code"] == 403 and status["reason"] == "Forbidden" and status["status"] == "Failure"
         assert status["message"] == ('pods is forbidden: User "someone" cannot list resource "pods" in API group "" '
                                      'in the namespace "default"'), status
         assert forbidden["annotations"] == {"authorization.k8s.io/decision": "forbid", "authorization.k8s.io/reason": ""}
+
+        # Credentials that do not authenticate: one event with no user, as the 401 starts (upstream's
+        # failed-authentication audit).
+        server = kubectl(env, "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
+        bogus = subprocess.run(["kubectl", "get", "pods", "--server", server, "--token", "not-a-token",
+                                "--certificate-authority", os.path.join(root, "pki", "ca.crt")],
+                               env=dict(env, KUBECONFIG=os.devnull), capture_output=True, text=True, timeout=60)
+        assert bogus.returncode != 0 and "Unauthorized" in bogus.stderr, bogus.stderr
+        refused = first(log, lambda e: e.get("responseStatus", {}).get("code") == 401)
+        assert refused and refused["user"] == {} and refused["stage"] == "ResponseStarted", refused
+        assert refused["responseStatus"]["reason"] == "Unauthorized" and "annotations" not in refused
 
         # The cluster's policy leaves out RequestReceived; the components' watches get ResponseStarted.
         all_events = events(log)
