@@ -1,6 +1,7 @@
 import APIMachinery
 import AsyncHTTPClient
 import Foundation
+import KubeStreaming
 import NIOCore
 import Storage
 import Testing
@@ -64,5 +65,35 @@ import Testing
         let watched = events.filter { $0["auditID"]?.string == watchID }
         #expect(watched.map { $0["stage"]?.string } == ["RequestReceived", "ResponseStarted", "ResponseComplete"])
         #expect(watched.map { $0["verb"]?.string } == ["watch", "watch", "watch"])
+    }
+
+    /// A WebSocket exec is audited from its upgrade (101, ResponseStarted) to the session's end.
+    @Test func anExecSessionIsAuditedUntilItEnds() async throws {
+        let cluster = try await StreamingCluster(auditPolicy: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  resources: [{resources: [pods/exec]}]\n")
+        defer { Task { await cluster.stop() } }
+        let writer = try #require(cluster.audit?.sink as? AuditLogWriter)
+        let path = "/api/v1/namespaces/default/pods/p/exec?command=echo&container=c&stdin=true&stdout=true"
+        let ws = try await WebSocketDialer.dial(.host("127.0.0.1", port: cluster.apiPort, path: path), protocols: [StreamProtocol.v5])
+        _ = try await ws.run { messages, writer in
+            try await writer.binary(ByteBuffer(bytes: [0] + Array("hi\n".utf8)))
+            try await writer.binary(ByteBuffer(bytes: [255, 0]))
+            for try await _ in messages {}
+        }
+        func stages() throws -> [String] {
+            writer.flush()
+            guard let text = try? String(contentsOf: cluster.auditLog, encoding: .utf8) else { return [] }
+            return try text.split(separator: "\n").map { try JSON.parse(String($0)) }
+                .filter { $0["requestURI"]?.string == path }.compactMap { $0["stage"]?.string }
+        }
+        // The session ends on the server just after the client sees it close.
+        for _ in 0..<500 where try stages().count < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try stages() == ["RequestReceived", "ResponseStarted", "ResponseComplete"])
+        let events = try String(contentsOf: cluster.auditLog, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
+        let started = try #require(events.first { $0["stage"]?.string == "ResponseStarted" })
+        #expect(started["verb"]?.string == "get")
+        #expect(started["objectRef"] == ["resource": "pods", "namespace": "default", "name": "p", "apiVersion": "v1", "subresource": "exec"])
+        #expect(started["responseStatus"] == ["metadata": [:], "code": 101])
     }
 }
