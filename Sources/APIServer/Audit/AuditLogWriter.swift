@@ -8,9 +8,10 @@ import Synchronization
 /// to the file. Lines that arrive while the queue writes are gathered and written together, so a busy
 /// server makes one `write(2)` per batch, not per request.
 ///
-/// Upstream buffers up to 10,000 events before dropping; here the buffer is bounded in bytes
-/// (`maxPendingBytes`) and an event that does not fit is dropped and counted, with a warning, rather than
-/// holding up the request or growing without end when the disk stalls.
+/// Upstream's log backend writes in the request by default (blocking mode), and in batch mode buffers up
+/// to 10,000 events before dropping. Here the buffer is bounded in bytes (`maxPendingBytes`) and an event
+/// that does not fit is dropped and counted, with a warning, rather than holding up the request or growing
+/// without end when the disk stalls.
 public final class AuditLogWriter: AuditSink {
     private struct Pending {
         var lines: [UInt8] = []
