@@ -15,6 +15,8 @@ public struct APIServer: Sendable {
     public let config: APIServerConfig
     public let store: any KeyValueStore
     public let handler: APIHandler
+    /// `--audit-policy-file` with `--audit-log-path`; nil when not audited.
+    public let audit: AuditRecorder?
     let logger: Logger
 
     public init(config: APIServerConfig, store: any KeyValueStore, logger: Logger = Logger(label: "apiserver")) throws {
@@ -22,6 +24,8 @@ public struct APIServer: Sendable {
         self.store = store
         self.logger = logger
         self.handler = try APIHandler(config: config, store: store, logger: logger)
+        // A policy that does not load stops the server here, before it listens.
+        self.audit = try AuditRecorder.make(config: config, logger: logger)
     }
 
     /// Restores allocations and creates the default objects; safe to call on every start.
@@ -41,9 +45,9 @@ public struct APIServer: Sendable {
             : nil
         let responder = KubeResponder(
             api: handler, accessLog: logger, maxBodyBytes: config.maxRequestBodyBytes, authenticator: authenticator,
-            limiter: InflightLimiter(limits: config.inflightLimits))
+            limiter: InflightLimiter(limits: config.inflightLimits), audit: audit)
         // exec, attach and portforward upgrade to WebSocket; every other request is plain HTTP/1.1.
-        let streams = StreamUpgrade(api: handler, accessLog: logger, authenticator: authenticator)
+        let streams = StreamUpgrade(api: handler, accessLog: logger, authenticator: authenticator, audit: audit)
         let http: HTTPServerBuilder = .http1WebSocketUpgrade(
             configuration: .init(ws: .init(maxFrameSize: WebSocketRelay.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30))))
         ) { request, channel, _ in
@@ -62,6 +66,8 @@ public struct APIServer: Sendable {
             configuration: .init(address: .hostname(config.bindAddress, port: config.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
+        // The events of the last requests reach the file before the process ends.
+        defer { (audit?.sink as? AuditLogWriter)?.flush() }
         let handler = self.handler
         let compactor = Compactor(store: store, interval: config.compactionInterval)
         let resolution = config.metricResolution

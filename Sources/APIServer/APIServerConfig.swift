@@ -75,5 +75,16 @@ public struct APIServerConfig: Sendable {
     /// when the server starts; a file that does not validate stops it.
     public var encryptionProviderConfig: String?
 
+    /// `--audit-policy-file`: the audit.k8s.io/v1 `Policy` deciding which requests are audited and at what
+    /// level (see docs/audit.md). Read when the server starts; a policy that does not validate stops it.
+    public var auditPolicyFile: String?
+    /// `--audit-log-path`: where audit events are appended as JSON lines ("-": standard output). With no
+    /// policy nothing is recorded, as upstream.
+    public var auditLogPath: String?
+    /// `--audit-log-maxsize`: megabytes before the log is rotated (0: never).
+    public var auditLogMaxSizeMegabytes = 0
+    /// `--audit-log-maxbackup`: rotated logs kept (0: all).
+    public var auditLogMaxBackups = 0
+
     public init() {}
 }

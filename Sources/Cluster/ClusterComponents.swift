@@ -14,7 +14,7 @@ public enum ClusterComponents {
             ComponentSpec(name: "apiserver", arguments: [
                 "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
-            ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths)
+            ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths) + auditArguments(paths)
               + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount)),
             ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
             ComponentSpec(name: "controller-manager", arguments: [
@@ -92,6 +92,17 @@ extension ClusterComponents {
     static func encryptionArguments(_ paths: ClusterPaths) -> [String] {
         FileManager.default.fileExists(atPath: paths.encryptionConfig.path)
             ? ["--encryption-provider-config", paths.encryptionConfig.path] : []
+    }
+}
+
+extension ClusterComponents {
+    /// `--audit-policy-file` and `--audit-log-path` when the cluster has a policy (every cluster created
+    /// since the API server audits; an older one keeps running without). The log is rotated at 100 MB and
+    /// three old ones kept, so a long-lived cluster does not fill the disk.
+    static func auditArguments(_ paths: ClusterPaths) -> [String] {
+        guard FileManager.default.fileExists(atPath: paths.auditPolicy.path) else { return [] }
+        return ["--audit-policy-file", paths.auditPolicy.path, "--audit-log-path", paths.auditLog.path,
+                "--audit-log-maxsize", "100", "--audit-log-maxbackup", "3"]
     }
 }
 

@@ -125,6 +125,8 @@ public struct ClusterCreator: Sendable {
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
         // Secrets are encrypted at rest, as on a kubeadm cluster set up by the book.
         try EncryptionProviderConfigFile.create(at: paths.encryptionConfig)
+        // Every request is audited at the Metadata level into logs/audit.log (`skiff logs audit`).
+        try AuditPolicyFile.create(at: paths.auditPolicy)
 
         let layouts = NodeLayout.all(spec: spec, paths: paths)
         if spec.runtime == "containerd" {

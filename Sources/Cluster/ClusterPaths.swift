@@ -27,6 +27,10 @@ public struct ClusterPaths: Sendable {
     public var pki: URL { root.appendingPathComponent("pki") }
     /// The API server's `--encryption-provider-config` (the key Secrets are encrypted with), 0600 in pki/.
     public var encryptionConfig: URL { pki.appendingPathComponent("encryption-config.yaml") }
+    /// The API server's `--audit-policy-file` (what is audited; docs/audit.md).
+    public var auditPolicy: URL { root.appendingPathComponent("audit-policy.yaml") }
+    /// The API server's `--audit-log-path`, beside the components' logs (`skiff logs audit`).
+    public var auditLog: URL { log("audit") }
     public var data: URL { root.appendingPathComponent("data") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var run: URL { root.appendingPathComponent("run") }

@@ -84,6 +84,18 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1): the providers and keys that encrypt resources such as Secrets in the store.")
     var encryptionProviderConfig: String?
 
+    @Option(help: "Audit policy file (audit.k8s.io/v1 Policy): which requests are audited, at which level.")
+    var auditPolicyFile: String?
+
+    @Option(help: "If set, audited requests are appended to this file as JSON lines ('-' means standard out).")
+    var auditLogPath: String?
+
+    @Option(name: .customLong("audit-log-maxsize"), help: "Megabytes of audit log before it is rotated (0: never).")
+    var auditLogMaxSize: Int = 0
+
+    @Option(name: .customLong("audit-log-maxbackup"), help: "Rotated audit logs to keep (0: all).")
+    var auditLogMaxBackup: Int = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -122,6 +134,12 @@ struct APIServerCommand: AsyncParsableCommand {
         config.apiAudiences = (apiAudiences ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         config.serviceAccountExtendTokenExpiration = serviceAccountExtendTokenExpiration
         config.encryptionProviderConfig = encryptionProviderConfig
+        guard auditLogMaxSize >= 0 else { throw ValidationError("--audit-log-maxsize \(auditLogMaxSize) can't be a negative number") }
+        guard auditLogMaxBackup >= 0 else { throw ValidationError("--audit-log-maxbackup \(auditLogMaxBackup) can't be a negative number") }
+        config.auditPolicyFile = auditPolicyFile
+        config.auditLogPath = auditLogPath
+        config.auditLogMaxSizeMegabytes = auditLogMaxSize
+        config.auditLogMaxBackups = auditLogMaxBackup
         if (serviceAccountSigningKeyFile != nil || !serviceAccountKeyFile.isEmpty) && serviceAccountIssuer.isEmpty {
             throw ValidationError("--service-account-issuer is required with service account keys")
         }

@@ -187,8 +187,8 @@ struct GetKubeconfig: AsyncParsableCommand {
 }
 
 struct LogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log.")
-    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd, proxy, dns or supervisor.") var component: String
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log, or the API server's audit log.")
+    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd, proxy, dns, supervisor, or audit (the API server's audit events, one JSON object a line).") var component: String
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Node, for node components (default: the control-plane node).") var node: String?
     @Flag(name: .shortAndLong, help: "Keep printing as the log grows.") var follow = false

@@ -177,7 +177,12 @@ final class StreamingCluster: Sendable {
     let handler: APIHandler
     let pki: ClusterPKI
 
-    init() async throws {
+    /// The API server's audit, when made with a policy (its log is `auditLog`).
+    let audit: AuditRecorder?
+    var auditLog: URL { dir.appendingPathComponent("audit.log") }
+
+    /// `auditPolicy`: an audit.k8s.io/v1 Policy the API server audits by, into `auditLog`.
+    init(auditPolicy: String? = nil) async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-stream-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         pki = try ClusterPKI.create(at: dir.appendingPathComponent("pki"), clusterName: "t")
@@ -202,8 +207,15 @@ final class StreamingCluster: Sendable {
         config.kubeletClientKeyFile = pki.keyFile("apiserver-kubelet-client").path
         config.kubeletCAFile = pki.certificateFile("ca").path
         config.kubeletHost = "127.0.0.1"
+        if let auditPolicy {
+            let file = dir.appendingPathComponent("audit-policy.yaml")
+            try Data(auditPolicy.utf8).write(to: file)
+            config.auditPolicyFile = file.path
+            config.auditLogPath = dir.appendingPathComponent("audit.log").path
+        }
         let server = try APIServer(config: config, store: try openStore(.memory), logger: quietLogger("apiserver"))
         handler = server.handler
+        audit = server.audit
         let apiBox = PortBox()
         let apiTask = Task { try await server.run(onListening: { p in apiBox.set(p) }) }
         apiPort = try await waitForPort(apiBox)

@@ -24,6 +24,22 @@ import Testing
         #expect(args[flag + 1] == dir.url.appendingPathComponent("enc/pki/encryption-config.yaml").path)
     }
 
+    /// A cluster with the audit policy `skiff create cluster` writes has its API server audit into
+    /// logs/audit.log; an older cluster, without the policy, keeps starting.
+    @Test func theAPIServerAuditsIntoTheClustersLogs() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "aud", clustersDir: dir.url)
+        #expect(try !apiServerArguments(paths).contains("--audit-policy-file"))
+
+        try AuditPolicyFile.create(at: paths.auditPolicy)
+        let args = try apiServerArguments(paths)
+        let policy = try #require(args.firstIndex(of: "--audit-policy-file"))
+        #expect(args[policy + 1] == dir.url.appendingPathComponent("aud/audit-policy.yaml").path)
+        let log = try #require(args.firstIndex(of: "--audit-log-path"))
+        #expect(args[log + 1] == dir.url.appendingPathComponent("aud/logs/audit.log").path)
+        #expect(try String(contentsOf: paths.auditPolicy, encoding: .utf8) == AuditPolicyFile.text)
+    }
+
     @Test func theAPIServersInflightBudgetsFollowTheMachinesCores() throws {
         let dir = try TemporaryDirectory()
         let args = try apiServerArguments(ClusterPaths(name: "lim", clustersDir: dir.url))

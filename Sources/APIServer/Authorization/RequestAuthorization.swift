@@ -21,16 +21,25 @@ extension APIHandler {
     }
 
     /// Replaces the request's user by the impersonated one, then authorizes the request; throws its 403.
+    /// The audit event learns the impersonated user and the decision (upstream's impersonation and
+    /// authorization filters annotate it the same way).
     func authorizeRequest(_ request: inout APIRequest) async throws {
-        guard let authorizer, let caller = request.userInfo else { return }
+        guard let caller = request.userInfo else { return }
+        guard let authorizer else {
+            // AlwaysAllow still answers, with no reason.
+            request.audit?.authorized(.allow(reason: ""))
+            return
+        }
         if let wanted = Impersonation.requested(request.headers) {
             let user = try await Impersonation.impersonate(wanted, as: caller, authorizer: authorizer)
             request.userInfo = user
             request.user = user.name
+            request.audit?.impersonated(user)
         }
         let attributes = AuthorizationAttributes.of(
             method: request.method, path: request.path, query: request.query, user: request.userInfo ?? caller)
         let decision = await authorizer.authorize(attributes)
+        request.audit?.authorized(decision)
         if !decision.isAllowed { throw Forbidden.error(attributes, reason: decision.reason) }
     }
 

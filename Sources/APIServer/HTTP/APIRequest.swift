@@ -14,6 +14,8 @@ public struct APIRequest: Sendable {
     public var user: String
     /// Everything authentication found out about the user (groups, uid, extra); nil on a plain-HTTP server.
     public var userInfo: AuthenticatedUser?
+    /// The request's audit event when the policy audits it; handlers add what they learn to it.
+    var audit: AuditContext?
 
     public init(method: String, path: String, query: String?, headers: [String: String], body: Data, user: String = "system:admin") {
         self.method = method.uppercased()
@@ -41,6 +43,12 @@ public struct APIRequest: Sendable {
     /// The object in the body, JSON, YAML or Kubernetes protobuf by content type; 400 for malformed input.
     /// `apiVersion`/`kind` fill what a protobuf envelope leaves out, as upstream's decoder does.
     func decodeBody(apiVersion: String = "", kind: String = "") throws(APIError) -> JSON {
+        let object = try decodeBodyObject(apiVersion: apiVersion, kind: kind)
+        audit?.logRequestObject(object, isPatch: method == "PATCH")
+        return object
+    }
+
+    private func decodeBodyObject(apiVersion: String, kind: String) throws(APIError) -> JSON {
         guard !body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         switch contentType {
         case KubeProtobuf.mediaType:

@@ -34,18 +34,32 @@ struct KubeResponder: HTTPResponder {
     let authenticator: Authenticator?
     /// The in-flight budgets; requests past them get 429 before their body is read.
     let limiter: InflightLimiter
+    /// The audit log, when `--audit-policy-file` and `--audit-log-path` turn it on. It starts after
+    /// authentication and wraps the in-flight limit and authorization, as upstream's filter chain does, so
+    /// 429 and 403 answers are audited too.
+    var audit: AuditRecorder? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
+        let received = audit?.now() ?? Date()
         var request = request
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
+        // Upstream's Audit-ID: the one the client sent, or a new one; every response echoes it.
+        let auditID = headers["audit-id"].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let arrival = {
+            AuditRecorder.Arrival(
+                method: request.method.rawValue, requestURI: request.uri.string, path: request.uri.path,
+                query: QueryParameters(request.uri.query), headers: headers,
+                remoteAddress: context.channel.remoteAddress?.ipAddress, auditID: auditID, received: received)
+        }
         let result: APIResponse
         var user = "system:admin"
         var userInfo: AuthenticatedUser?
+        var audited: AuditContext?
         do {
             if let authenticator, !Authenticator.isPublic(request.uri.path) {
                 let chain = await PeerCertificates.of(context.channel)
@@ -59,14 +73,19 @@ struct KubeResponder: HTTPResponder {
                 } else {
                     let r = APIResponse.error(.unauthorized())
                     accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"system:anonymous\" resp=401")
-                    return Self.response(r)
+                    // Upstream's failed-authentication audit: one event, with no user, as the 401 starts.
+                    audit?.begin(arrival(), user: nil)?.failedAuthentication(r)
+                    return Self.response(r, auditID: auditID)
                 }
                 user = who.name
                 userInfo = who
             }
+            // The health endpoints skip authentication on a secure server: their caller is anonymous.
+            audited = audit?.begin(arrival(), user: userInfo ?? (authenticator == nil ? AuthenticatedUser(name: user) : .anonymous))
+            audited?.emit(.requestReceived)
             let watch = request.uri.queryParameters.get("watch").map { $0 == "true" || $0 == "1" } ?? false
             let lane = RequestLane.of(method: request.method.rawValue, path: request.uri.path, watch: watch, user: userInfo)
-            guard limiter.admit(lane) else { return tooBusy(request, headers: headers, user: user, since: start) }
+            guard limiter.admit(lane) else { return tooBusy(request, headers: headers, user: user, since: start, auditID: auditID, audited: audited) }
             defer {
                 limiter.release(lane)
                 let now = limiter.inFlight
@@ -79,29 +98,36 @@ struct KubeResponder: HTTPResponder {
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                 headers: headers, body: Data(buffer: buffer), user: user)
             apiRequest.userInfo = userInfo
+            apiRequest.audit = audited
             result = await api.handle(apiRequest)
         } catch {
             // Hummingbird refuses bodies over the limit while collecting them.
             result = .error(.tooLarge("the request body is too large (limit \(maxBodyBytes) bytes)"))
         }
+        audited?.responded(result)
         let latency = ContinuousClock.now - start
         let ms = Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000
         accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" latency=\"\(String(format: "%.3fms", ms))\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"\(user)\" resp=\(result.status)")
-        return Self.response(result)
+        return Self.response(result, auditID: auditID, audited: audited)
     }
 
-    /// 429 with `Retry-After: 1`, counted and logged like any other answer; the body is never read.
-    func tooBusy(_ request: Request, headers: [String: String], user: String, since start: ContinuousClock.Instant) -> Response {
+    /// 429 with `Retry-After: 1`, counted, logged and audited like any other answer; the body is never read.
+    func tooBusy(_ request: Request, headers: [String: String], user: String, since start: ContinuousClock.Instant,
+                 auditID: String, audited: AuditContext?) -> Response {
         let r = APIResponse.error(.tooManyRequests())
         let counted = APIRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers, body: Data(), user: user)
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         api.metrics.observe(counted, status: r.status, seconds: seconds, longRunning: false)
         accessLog.info("\"HTTP\" verb=\"\(request.method.rawValue)\" URI=\"\(request.uri.string)\" userAgent=\"\(headers["user-agent"] ?? "")\" user=\"\(user)\" resp=429")
-        return Self.response(r)
+        audited?.responded(r)
+        return Self.response(r, auditID: auditID, audited: audited)
     }
 
-    static func response(_ r: APIResponse) -> Response {
+    /// The HTTP response for `r`. `audited` gets its `ResponseComplete` once the body is handed over: at
+    /// once for a whole body, when the stream ends (or the client leaves) for a streamed one.
+    static func response(_ r: APIResponse, auditID: String, audited: AuditContext? = nil) -> Response {
         var fields = HTTPFields()
+        fields.append(HTTPField(name: auditIDHeader, value: auditID))
         fields[.contentType] = r.contentType
         for (k, v) in r.headers where k.lowercased() != "transfer-encoding" {
             if let name = HTTPField.Name(k) { fields.append(HTTPField(name: name, value: v)) }
@@ -110,6 +136,7 @@ struct KubeResponder: HTTPResponder {
         let status = HTTPResponse.Status(code: r.status)
         switch r.body {
         case .data(let d):
+            audited?.completed()
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: d)))
         case .stream(let stream):
             return Response(status: status, headers: fields, body: ResponseBody { writer in
@@ -120,8 +147,12 @@ struct KubeResponder: HTTPResponder {
                 } catch {
                     // The client went away or the source failed: end the stream cleanly.
                 }
+                audited?.completed()
                 try await writer.finish(nil)
             })
         }
     }
+
+    /// `Audit-Id`, as Go's header canonicalization spells upstream's `Audit-ID`.
+    static let auditIDHeader = HTTPField.Name("Audit-Id")!
 }

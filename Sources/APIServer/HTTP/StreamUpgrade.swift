@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import KubeStreaming
 import Logging
 import NIOCore
+import PKI
 
 /// kubectl's WebSocket sessions for `pods/exec`, `pods/attach` (`v5.channel.k8s.io`, or v4) and
 /// `pods/portforward` (`SPDY/3.1+portforward.k8s.io`).
@@ -21,6 +22,10 @@ struct StreamUpgrade: Sendable {
     let api: APIHandler
     let accessLog: Logger
     let authenticator: Authenticator?
+    /// Audits the sessions it upgrades (RequestReceived, ResponseStarted with 101, ResponseComplete when the
+    /// session ends). A refused upgrade is not audited here: kubectl retries it as a plain request, which
+    /// the responder audits with its real status.
+    var audit: AuditRecorder? = nil
 
     typealias SessionHandler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
 
@@ -37,18 +42,23 @@ struct StreamUpgrade: Sendable {
         let supported = subresource == "portforward" ? [StreamProtocol.portForwardTunnel] : StreamProtocol.remoteCommand
         guard let negotiated = StreamProtocol.negotiate(offered: offered, supported: supported) else { return .dontUpgrade }
 
+        let received = audit?.now() ?? Date()
         var user = "system:admin"
+        var userInfo = AuthenticatedUser(name: user)
+        var decision = AuthorizationDecision.allow(reason: "")
         if let authenticator {
             let chain = await PeerCertificates.of(channel)
             guard let who = await authenticator.authenticate(peerChain: chain, authorization: request.headerFields[.authorization]) else {
                 return .dontUpgrade
             }
             user = who.name
+            userInfo = who
             // A WebSocket upgrade is a GET, but it opens a session: upstream checks `create` on the
             // subresource, as for the SPDY POST. A refused upgrade makes kubectl retry with SPDY, whose
             // plain request gets the 403 Status from the responder.
             let check = AuthorizationAttributes(user: who, verb: "create", namespace: namespace, resource: "pods", subresource: subresource, name: name)
-            guard await api.isAllowed(check).isAllowed else { return .dontUpgrade }
+            decision = await api.isAllowed(check)
+            guard decision.isAllowed else { return .dontUpgrade }
         }
         let location: KubeletLocation
         let kubeletPath: String
@@ -62,12 +72,29 @@ struct StreamUpgrade: Sendable {
         let dial = api.kubeletConnector.target(location, path: kubeletPath)
         let log = accessLog
         let who = user
+        let audited = audit?.begin(arrival(request, target: target, path: path, query: query, channel: channel, received: received), user: userInfo)
+        audited?.emit(.requestReceived)
+        if authenticator != nil { audited?.authorized(decision) }
+        audited?.responded(APIResponse(status: 101, body: .data(Data())))
         return .upgrade([.secWebSocketProtocol: negotiated]) { inbound, outbound, _ in
             let start = ContinuousClock.now
             await Self.session(dial: dial, protocol: negotiated, remoteCommand: subresource != "portforward",
                                inbound: inbound, outbound: outbound, logger: log)
+            audited?.completed()
             log.info("\"STREAM\" URI=\"\(target)\" user=\"\(who)\" ended after \(ContinuousClock.now - start)")
         }
+    }
+
+    private func arrival(_ request: HTTPRequest, target: String, path: String, query: QueryParameters, channel: any Channel,
+                         received: Date) -> AuditRecorder.Arrival {
+        var headers: [String: String] = [:]
+        for field in request.headerFields {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let auditID = headers["audit-id"].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        return AuditRecorder.Arrival(method: "GET", requestURI: target, path: path, query: query, headers: headers,
+                                     remoteAddress: channel.remoteAddress?.ipAddress, auditID: auditID, received: received)
     }
 
     static func session(dial: DialTarget, protocol negotiated: String, remoteCommand: Bool,

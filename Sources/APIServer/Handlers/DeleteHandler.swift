@@ -13,6 +13,7 @@ extension APIHandler {
 
         init(_ request: APIRequest) throws {
             if !request.body.isEmpty, let body = try? JSON.parse(request.body), body.isObject {
+                request.audit?.logRequestObject(body, isPatch: false)
                 gracePeriodSeconds = body["gracePeriodSeconds"]?.int
                 propagationPolicy = body["propagationPolicy"]?.string
                 if body["orphanDependents"]?.bool == true { propagationPolicy = "Orphan" }
