@@ -276,7 +276,7 @@ import Testing
 
         let noName = F.manifest { $0[path: F.containers] = [["image": "x"]] }
         let e1 = try #require(apiError { try F.apply(nil, noName) })
-        #expect(e1.code == 500)
+        #expect(e1.code == 400 && e1.reason == "BadRequest")
         #expect(e1.message == #"failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn't have default value)"#)
 
         let duplicate = F.manifest {

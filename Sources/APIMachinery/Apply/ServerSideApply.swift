@@ -76,7 +76,9 @@ public enum ServerSideApply {
         do {
             _ = try FieldSet.checked(applied, type: ctx.type)
         } catch {
-            throw APIError(code: 500, reason: "", message: "failed to create typed patch object (\(describe(applied, apiVersion: appliedVersion, kind: applied["kind"]?.string))): \(error.text)")
+            // Upstream returns this plain error, so its API server answers 500; the fault is in the client's
+            // manifest (a list element without its key, duplicate keys), so Skiff answers 400 with the same text.
+            throw APIError.badRequest("failed to create typed patch object (\(describe(applied, apiVersion: appliedVersion, kind: applied["kind"]?.string))): \(error.text)")
         }
 
         let applier = ManagedFieldsEntry(
