@@ -107,6 +107,54 @@ struct StartCluster: AsyncParsableCommand {
     }
 }
 
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop clusters, keeping them to start again.",
+                                                    subcommands: [StopCluster.self, StopClusters.self])
+}
+
+/// `skiff stop cluster --name N`: k3d's `cluster stop` and minikube's `stop` — every process of the cluster
+/// goes, its objects, images and certificates stay; `skiff start cluster --name N` brings it back.
+struct StopCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Stop a cluster's processes, keeping everything to start it again.",
+        discussion: """
+            Stops the control plane, the kubelets, every pod's containers and each node's containerd, and removes \
+            what a reboot would (the nodes' network namespaces, mounts and cgroups); the store, certificates, \
+            images and node directories are kept. `skiff start cluster` starts it again, with the same objects; \
+            the pods are started afresh on their nodes.
+            """)
+    @Option(help: "Cluster name.") var name = "skiff"
+
+    func run() async throws {
+        try await stopClusters([name], skippingStopped: false)
+    }
+}
+
+struct StopClusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clusters", abstract: "Stop clusters by name, or every running one.")
+    @Argument(help: "Cluster names.") var names: [String] = []
+    @Flag(help: "Stop every running cluster.") var all = false
+
+    func run() async throws {
+        try await stopClusters(all ? ClusterPaths.existingClusters() : names, skippingStopped: all)
+    }
+}
+
+func stopClusters(_ names: [String], skippingStopped: Bool) async throws {
+    let manager = ClusterManager(executable: currentExecutable(), sandboxCleaner: NodeRuntimeHooks.sandboxCleaner)
+    for name in names {
+        if skippingStopped, ClusterManager.state(ClusterPaths(name: name)).isStopped { continue }
+        print("Stopping cluster \"\(name)\" ...")
+        let started = ContinuousClock.now
+        do {
+            try await manager.stop(name: name)
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+        print("Stopped cluster \"\(name)\" in \(ClusterCreator.seconds(ContinuousClock.now - started)); start it again with `skiff start cluster --name \(name)`.")
+    }
+}
+
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete clusters.", subcommands: [DeleteCluster.self, DeleteClusters.self])
 }
@@ -159,10 +207,28 @@ struct GetCommand: AsyncParsableCommand {
 
 struct GetClusters: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clusters", abstract: "List clusters.")
+    @Option(name: .shortAndLong, help: "wide: a table with each cluster's status (Running, Stopped), runtime and nodes.")
+    var output: String?
+
     func run() throws {
+        guard output == nil || output == "wide" else { throw ValidationError("--output: only wide (or nothing, for the names alone)") }
         let names = ClusterPaths.existingClusters()
         if names.isEmpty { FileHandle.standardError.write(Data("No skiff clusters found.\n".utf8)) }
-        for n in names { print(n) }
+        // The names alone by default, as kind prints them, so scripts that loop over them keep working.
+        guard output == "wide" else {
+            for n in names { print(n) }
+            return
+        }
+        var rows = [["NAME", "STATUS", "RUNTIME", "NODES"]]
+        for n in names {
+            let paths = ClusterPaths(name: n)
+            let spec = try? ClusterSpec.load(from: paths.spec)
+            rows.append([n, ClusterManager.state(paths).description, spec?.runtime ?? "?", spec.map { String($0.nodes.count) } ?? "?"])
+        }
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for row in rows {
+            print(zip(row, widths).map { $0.padding(toLength: $1 + 3, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces))
+        }
     }
 }
 
