@@ -1,3 +1,4 @@
+import APIMachinery
 import ArgumentParser
 import Cluster
 import Foundation
@@ -143,7 +144,12 @@ struct StopClusters: AsyncParsableCommand {
 func stopClusters(_ names: [String], skippingStopped: Bool) async throws {
     let manager = ClusterManager(executable: currentExecutable(), sandboxCleaner: NodeRuntimeHooks.sandboxCleaner)
     for name in names {
-        if skippingStopped, ClusterManager.state(ClusterPaths(name: name)).isStopped { continue }
+        let paths = ClusterPaths(name: name)
+        guard FileManager.default.fileExists(atPath: paths.spec.path) else { throw ValidationError("unknown cluster \"\(name)\"") }
+        if ClusterManager.state(paths).isStopped {
+            if skippingStopped { continue }
+            throw ValidationError("cluster \"\(name)\" is not running (already stopped): start it with `skiff start cluster --name \(name)`")
+        }
         print("Stopping cluster \"\(name)\" ...")
         let started = ContinuousClock.now
         do {
@@ -219,6 +225,7 @@ struct GetClusters: AsyncParsableCommand {
             for n in names { print(n) }
             return
         }
+        if names.isEmpty { return }
         var rows = [["NAME", "STATUS", "RUNTIME", "NODES"]]
         for n in names {
             let paths = ClusterPaths(name: n)
@@ -340,12 +347,17 @@ struct AddNode: AsyncParsableCommand {
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "supervise", abstract: "Run a cluster's components (internal).", shouldDisplay: false)
     @Option var name: String
+    static let stopGrace: Duration = .seconds(50)
 
     func run() async throws {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         try ProcessControl.writePID(getpid(), to: paths.supervisorPID)
-        let teardown = NodeTeardown(spec: spec, paths: paths)
+        let teardown = {
+            var t = NodeTeardown(spec: spec, paths: paths)
+            t.log = { FileHandle.standardError.write(Data("\(RFC3339.time()) supervisor: \($0)\n".utf8)) }
+            return t
+        }()
         let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths),
                                     beforeStoppingInfrastructure: { await teardown.removeSandboxes(with: NodeRuntimeHooks.sandboxCleaner) })
         // SIGHUP (from `skiff add node`): the spec lists more components; start the new ones.
@@ -357,7 +369,11 @@ struct SuperviseCommand: AsyncParsableCommand {
         }
         reload.resume()
         defer { reload.cancel() }
-        try await SignalHandling.runUntilTerminated {
+        // The supervisor's own way down is ordered and as long as its components' grace periods (each
+        // component up to 5 s, then every sandbox through CRI, then containerd): exiting after the usual
+        // 3 s would leave the rest running for `skiff stop cluster` to find by PID file. The commands that
+        // stop it wait 60 s before a SIGKILL.
+        try await SignalHandling.runUntilTerminated(grace: Self.stopGrace) {
             await supervisor.run()
         }
         try? FileManager.default.removeItem(at: paths.supervisorPID)

@@ -101,19 +101,20 @@ def cluster_paths(env):
 
 
 def cluster_processes(env):
-    """Every process of the cluster: naming its directories (the supervisor, components, containerd shims)
-    or in its cgroups (the pods' processes)."""
+    """Every process of the cluster: its supervisor (`skiff supervise --name C`), whatever names its
+    directories (components, containerd shims) and whatever is in its cgroups (the pods' processes)."""
     root, run = cluster_paths(env)
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         try:
-            args = open(f"/proc/{entry}/cmdline", "rb").read().decode(errors="replace")
+            args = open(f"/proc/{entry}/cmdline", "rb").read().decode(errors="replace").split("\0")
             groups = open(f"/proc/{entry}/cgroup").read()
         except OSError:
             continue
-        if root in args or run in args or f"/skiff/{NAME}/" in groups:
+        supervisor = os.path.basename(args[0]) == "skiff" and args[1:4] == ["supervise", "--name", NAME]
+        if supervisor or any(root in a or run in a for a in args) or f"/skiff/{NAME}/" in groups:
             found.append(int(entry))
     return found
 
