@@ -9,7 +9,7 @@ extension CRIClient {
         _ request: Runtime_V1_ListImagesRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ListImagesResponse {
-        try await call("ImageService/ListImages", timeout: timeout ?? timeouts.default) { options in
+        try await call("ImageService/ListImages", timeout: timeout ?? timeouts.read) { options in
             try await imageService.listImages(request, options: options)
         }
     }
@@ -20,7 +20,7 @@ extension CRIClient {
         _ request: Runtime_V1_ImageStatusRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ImageStatusResponse {
-        try await call("ImageService/ImageStatus", timeout: timeout ?? timeouts.default) { options in
+        try await call("ImageService/ImageStatus", timeout: timeout ?? timeouts.read) { options in
             try await imageService.imageStatus(request, options: options)
         }
     }
@@ -53,7 +53,7 @@ extension CRIClient {
         _ request: Runtime_V1_ImageFsInfoRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ImageFsInfoResponse {
-        try await call("ImageService/ImageFsInfo", timeout: timeout ?? timeouts.default) { options in
+        try await call("ImageService/ImageFsInfo", timeout: timeout ?? timeouts.read) { options in
             try await imageService.imageFsInfo(request, options: options)
         }
     }

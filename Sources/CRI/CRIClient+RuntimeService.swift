@@ -9,7 +9,7 @@ extension CRIClient {
         _ request: Runtime_V1_VersionRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_VersionResponse {
-        try await call("RuntimeService/Version", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/Version", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.version(request, options: options)
         }
     }
@@ -53,7 +53,7 @@ extension CRIClient {
         _ request: Runtime_V1_PodSandboxStatusRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_PodSandboxStatusResponse {
-        try await call("RuntimeService/PodSandboxStatus", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/PodSandboxStatus", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.podSandboxStatus(request, options: options)
         }
     }
@@ -64,7 +64,7 @@ extension CRIClient {
         _ request: Runtime_V1_ListPodSandboxRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ListPodSandboxResponse {
-        try await call("RuntimeService/ListPodSandbox", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ListPodSandbox", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.listPodSandbox(request, options: options)
         }
     }
@@ -120,7 +120,7 @@ extension CRIClient {
         _ request: Runtime_V1_ListContainersRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ListContainersResponse {
-        try await call("RuntimeService/ListContainers", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ListContainers", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.listContainers(request, options: options)
         }
     }
@@ -131,7 +131,7 @@ extension CRIClient {
         _ request: Runtime_V1_ContainerStatusRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ContainerStatusResponse {
-        try await call("RuntimeService/ContainerStatus", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ContainerStatus", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.containerStatus(request, options: options)
         }
     }
@@ -176,7 +176,7 @@ extension CRIClient {
         _ request: Runtime_V1_ExecRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ExecResponse {
-        try await call("RuntimeService/Exec", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/Exec", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.exec(request, options: options)
         }
     }
@@ -187,7 +187,7 @@ extension CRIClient {
         _ request: Runtime_V1_AttachRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_AttachResponse {
-        try await call("RuntimeService/Attach", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/Attach", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.attach(request, options: options)
         }
     }
@@ -198,7 +198,7 @@ extension CRIClient {
         _ request: Runtime_V1_PortForwardRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_PortForwardResponse {
-        try await call("RuntimeService/PortForward", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/PortForward", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.portForward(request, options: options)
         }
     }
@@ -209,7 +209,7 @@ extension CRIClient {
         _ request: Runtime_V1_ContainerStatsRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ContainerStatsResponse {
-        try await call("RuntimeService/ContainerStats", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ContainerStats", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.containerStats(request, options: options)
         }
     }
@@ -220,7 +220,7 @@ extension CRIClient {
         _ request: Runtime_V1_ListContainerStatsRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ListContainerStatsResponse {
-        try await call("RuntimeService/ListContainerStats", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ListContainerStats", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.listContainerStats(request, options: options)
         }
     }
@@ -231,7 +231,7 @@ extension CRIClient {
         _ request: Runtime_V1_PodSandboxStatsRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_PodSandboxStatsResponse {
-        try await call("RuntimeService/PodSandboxStats", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/PodSandboxStats", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.podSandboxStats(request, options: options)
         }
     }
@@ -242,7 +242,7 @@ extension CRIClient {
         _ request: Runtime_V1_ListPodSandboxStatsRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_ListPodSandboxStatsResponse {
-        try await call("RuntimeService/ListPodSandboxStats", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/ListPodSandboxStats", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.listPodSandboxStats(request, options: options)
         }
     }
@@ -264,7 +264,7 @@ extension CRIClient {
         _ request: Runtime_V1_StatusRequest,
         timeout: Duration? = nil
     ) async throws(CRIError) -> Runtime_V1_StatusResponse {
-        try await call("RuntimeService/Status", timeout: timeout ?? timeouts.default) { options in
+        try await call("RuntimeService/Status", timeout: timeout ?? timeouts.read) { options in
             try await runtimeService.status(request, options: options)
         }
     }

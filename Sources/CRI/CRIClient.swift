@@ -35,9 +35,9 @@ public final class CRIClient: Sendable {
     /// ListContainers on a busy node can exceed gRPC's 4 MiB default).
     static let maxMessageBytes = 16 * 1024 * 1024
 
-    /// Read-only calls are retried when the stream fails as UNAVAILABLE: containerd's HTTP/2 server now
-    /// and then closes a stream under load ("Stream unexpectedly closed"), and a list or status read is
-    /// safe to send again. Exec, Attach and PortForward only return a streaming
+    /// Read-only calls are retried when the stream fails as UNAVAILABLE: now and then, under load, a call's
+    /// HTTP/2 stream goes away mid-call ("Stream unexpectedly closed"; containerd sees the call cancelled),
+    /// and a list or status read is safe to send again. Exec, Attach and PortForward only return a streaming
     /// URL, so they are retried too. Calls that change state (create, start, stop, remove, ExecSync) are not:
     /// the kubelet's next sync decides again from what the runtime then reports.
     static let serviceConfig: ServiceConfig = {

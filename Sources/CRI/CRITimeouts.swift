@@ -10,10 +10,17 @@ public struct CRITimeouts: Sendable, Hashable {
     public var `default`: Duration
     /// Deadline of PullImage.
     public var pullImage: Duration
+    /// Deadline of the calls that only read (lists, statuses, version) or hand out a streaming URL: a
+    /// local containerd answers them in milliseconds. Seen in e2e runs: after a call's HTTP/2 stream went
+    /// away mid-call ("Stream unexpectedly closed"; containerd saw that call cancelled), the kubelet's next
+    /// call for that pod never reached containerd and would have waited out the 2-minute deadline, holding
+    /// the pod's deletion for as long; with a short one the sync fails fast and is retried.
+    public var read: Duration
 
-    public init(default: Duration = .seconds(120), pullImage: Duration = .seconds(120)) {
+    public init(default: Duration = .seconds(120), pullImage: Duration = .seconds(120), read: Duration = .seconds(15)) {
         self.default = `default`
         self.pullImage = pullImage
+        self.read = read
     }
 
     public static let standard = CRITimeouts()

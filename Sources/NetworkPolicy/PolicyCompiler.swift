@@ -35,6 +35,10 @@ public struct PolicyCompiler: Sendable {
 
     public func compile(policies: [PolicyInfo], pods: [PolicyPod], namespaces: [String: [String: String]]) -> Output {
         var out = Output()
+        // A rule's peers are the same for every pod its policy selects: worked out once per compile, not
+        // once per selected pod (with 1,000 policies over 100 pods that repeated work was most of a change's
+        // cost, docs/benchmarks.md).
+        var peerCache = PeerCache()
         let byNamespace = Dictionary(grouping: policies, by: \.namespace)
         for pod in pods.sorted(by: { $0.ip < $1.ip }) where pod.nodeName == nodeName {
             let selecting = (byNamespace[pod.namespace] ?? []).filter { $0.selects(pod) }.sorted { $0.name < $1.name }
@@ -43,8 +47,9 @@ public struct PolicyCompiler: Sendable {
                 let chain = "ingress-\(pod.ip)"
                 var rules: [String] = []
                 for policy in ingress {
-                    for rule in policy.ingress {
-                        rules += allow(rule, policy: policy, local: pod, direction: "saddr", verdict: "accept", pods: pods, namespaces: namespaces, sets: &out.sets)
+                    for (index, rule) in policy.ingress.enumerated() {
+                        let peers = peerCache.peers(of: rule, index: index, policy: policy, direction: "saddr", pods: pods, namespaces: namespaces, sets: &out.sets)
+                        rules += allow(rule, peers: peers, local: pod, direction: "saddr", verdict: "accept", pods: pods)
                     }
                 }
                 out.chains[chain] = rules + ["drop comment \"\(pod.namespace)/\(pod.name): ingress not allowed\""]
@@ -54,8 +59,9 @@ public struct PolicyCompiler: Sendable {
                 let chain = "egress-\(pod.ip)"
                 var rules: [String] = []
                 for policy in egress {
-                    for rule in policy.egress {
-                        rules += allow(rule, policy: policy, local: pod, direction: "daddr", verdict: "return", pods: pods, namespaces: namespaces, sets: &out.sets)
+                    for (index, rule) in policy.egress.enumerated() {
+                        let peers = peerCache.peers(of: rule, index: index, policy: policy, direction: "daddr", pods: pods, namespaces: namespaces, sets: &out.sets)
+                        rules += allow(rule, peers: peers, local: pod, direction: "daddr", verdict: "return", pods: pods)
                     }
                 }
                 out.chains[chain] = rules + ["drop comment \"\(pod.namespace)/\(pod.name): egress not allowed\""]
@@ -65,39 +71,61 @@ public struct PolicyCompiler: Sendable {
         return out
     }
 
-    /// The rules one policy rule allows. `direction` is the peer's side (`saddr` for ingress, `daddr` for
-    /// egress); named ports are looked up on the pod that receives the packet: `local` for ingress, each
-    /// destination pod for egress (an ipBlock destination has no names, so a named port never matches it).
-    func allow(_ rule: PolicyInfo.Rule, policy: PolicyInfo, local: PolicyPod, direction: String, verdict: String,
-               pods: [PolicyPod], namespaces: [String: [String: String]], sets: inout [String: [String]]) -> [String] {
-        // Peer matches: nil means any peer. Pod peers become one address set.
+    /// The peers of one policy rule, as nft matches (nil: any peer), and the pods among them.
+    struct Peers {
+        var matches: [String?]
+        var pods: [PolicyPod]
+    }
+
+    /// Each rule's `Peers`, worked out on first use within one compile.
+    struct PeerCache {
+        private var known: [String: Peers] = [:]
+
+        mutating func peers(of rule: PolicyInfo.Rule, index: Int, policy: PolicyInfo, direction: String, pods: [PolicyPod],
+                            namespaces: [String: [String: String]], sets: inout [String: [String]]) -> Peers {
+            let key = "\(policy.namespace)/\(policy.name)/\(direction)/\(index)"
+            if let hit = known[key] { return hit }
+            let peers = PolicyCompiler.peers(of: rule, policy: policy, direction: direction, pods: pods, namespaces: namespaces, sets: &sets)
+            known[key] = peers
+            return peers
+        }
+    }
+
+    /// `direction` is the peer's side (`saddr` for ingress, `daddr` for egress). Pod peers become one
+    /// address set; no peers at all means any peer.
+    static func peers(of rule: PolicyInfo.Rule, policy: PolicyInfo, direction: String, pods: [PolicyPod],
+                      namespaces: [String: [String: String]], sets: inout [String: [String]]) -> Peers {
+        if rule.peers.isEmpty { return Peers(matches: [nil], pods: pods) }
         var peerMatches: [String?] = []
         var peerPods: [PolicyPod] = []
-        if rule.peers.isEmpty {
-            peerMatches = [nil]
-            peerPods = pods
-        } else {
-            for peer in rule.peers {
-                switch peer {
-                case .pods(let podSelector, let namespaceSelector):
-                    peerPods += pods.filter { p in
-                        let inNamespace: Bool
-                        if let namespaceSelector {
-                            inNamespace = namespaces[p.namespace].map(namespaceSelector.matches) ?? false
-                        } else {
-                            inNamespace = p.namespace == policy.namespace
-                        }
-                        return inNamespace && (podSelector ?? .everything).matches(p.labels)
+        for peer in rule.peers {
+            switch peer {
+            case .pods(let podSelector, let namespaceSelector):
+                peerPods += pods.filter { p in
+                    let inNamespace: Bool
+                    if let namespaceSelector {
+                        inNamespace = namespaces[p.namespace].map(namespaceSelector.matches) ?? false
+                    } else {
+                        inNamespace = p.namespace == policy.namespace
                     }
-                case .ipBlock(let cidr, let except):
-                    let inside = except.filter { cidr.contains($0.network) }.map(\.description)
-                    let exceptText = inside.isEmpty ? "" : " ip \(direction) != { \(Self.disjoint(inside).joined(separator: ", ")) }"
-                    peerMatches.append("ip \(direction) \(cidr)\(exceptText)")
+                    return inNamespace && (podSelector ?? .everything).matches(p.labels)
                 }
+            case .ipBlock(let cidr, let except):
+                let inside = except.filter { cidr.contains($0.network) }.map(\.description)
+                let exceptText = inside.isEmpty ? "" : " ip \(direction) != { \(Self.disjoint(inside).joined(separator: ", ")) }"
+                peerMatches.append("ip \(direction) \(cidr)\(exceptText)")
             }
-            let addresses = Set(peerPods.map(\.ip)).sorted()
-            if !addresses.isEmpty { peerMatches.insert("ip \(direction) @\(Self.setName(addresses, in: &sets))", at: 0) }
         }
+        let addresses = Set(peerPods.map(\.ip)).sorted()
+        if !addresses.isEmpty { peerMatches.insert("ip \(direction) @\(Self.setName(addresses, in: &sets))", at: 0) }
+        return Peers(matches: peerMatches, pods: peerPods)
+    }
+
+    /// The rules one policy rule allows, given its `peers`; named ports are looked up on the pod that
+    /// receives the packet: `local` for ingress, each destination pod for egress (an ipBlock destination has
+    /// no names, so a named port never matches it).
+    func allow(_ rule: PolicyInfo.Rule, peers: Peers, local: PolicyPod, direction: String, verdict: String, pods: [PolicyPod]) -> [String] {
+        let peerMatches = peers.matches, peerPods = peers.pods
         if peerMatches.isEmpty { return [] }
 
         var rules: [String] = []

@@ -59,9 +59,10 @@ import Testing
         let large = PatchError(.tooLarge, "The allowed maximum operations in a JSON patch is 10000, got 10001").apiError
         #expect(large.code == 413 && large.reason == "RequestEntityTooLarge")
 
-        let plain = PatchError(.internalError, "map: map[a:b] does not contain declared merge key: name").apiError
-        #expect(plain.code == 500)
-        #expect(plain.reason == "")
+        // Upstream answers these plain errors 500; the mistake is the client's, so Skiff says 400.
+        let plain = PatchError(.plainError, "map: map[a:b] does not contain declared merge key: name").apiError
+        #expect(plain.code == 400)
+        #expect(plain.reason == "BadRequest")
         #expect(plain.message == "map: map[a:b] does not contain declared merge key: name")
     }
 

@@ -218,7 +218,7 @@ struct UpstreamSMPCase: Sendable, CustomTestStringConvertible {
                 try StrategicMergePatch.apply(patchJSON(patch), to: patchJSON(current), schema: MergeItemSchema.root)
             }
             #expect(error?.message.contains("doesn't match $setElementOrder list") == true)
-            #expect(error?.apiError.code == 500)
+            #expect(error?.apiError.code == 400)
         }
     }
 

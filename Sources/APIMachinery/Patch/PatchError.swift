@@ -15,7 +15,9 @@
 ///   `$retainKeys`, `$setElementOrder` in the wrong shape) → **400 BadRequest** with the message; lists of lists
 ///   and a retainKeys mismatch → **422** (the same generic message as JSON Patch); every other failure (an
 ///   unknown `$patch` value, a list element without its merge key, mixed element types) is a plain Go error
-///   upstream, which the API server turns into **500 with an empty reason** and the error text as message.
+///   upstream, which its API server turns into a 500 with an empty reason. The mistake is the client's patch,
+///   so Skiff answers those **400 BadRequest** with upstream's message (a fuzzer found hundreds of such 500s
+///   on upstream; SwiftTests/APIServerTests/APIFuzzTests holds Skiff to "never a 5xx for a client's input").
 public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Which upstream status the failure maps to.
     public enum Status: Sendable, Equatable {
@@ -25,8 +27,8 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case unprocessable
         /// 413 RequestEntityTooLarge.
         case tooLarge
-        /// 500 with an empty reason: upstream returned a plain error, not a Status.
-        case internalError
+        /// Upstream's plain Go error (its API server answers 500); here 400 BadRequest with the same message.
+        case plainError
     }
 
     public let status: Status
@@ -41,7 +43,7 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
 
     static func badRequest(_ message: String) -> PatchError { PatchError(.badRequest, message) }
     static func unprocessable(_ message: String) -> PatchError { PatchError(.unprocessable, message) }
-    static func internalError(_ message: String) -> PatchError { PatchError(.internalError, message) }
+    static func plainError(_ message: String) -> PatchError { PatchError(.plainError, message) }
 
     /// The message `NewGenericServerResponse` substitutes for every 422 it builds.
     public static let genericUnprocessableMessage = "the server rejected our request due to an error in our request"
@@ -52,23 +54,20 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badRequest: return 400
         case .unprocessable: return 422
         case .tooLarge: return 413
-        case .internalError: return 500
+        case .plainError: return 400
         }
     }
 
-    /// The Status the API server sends. For `.internalError` the reason is empty, as upstream's
-    /// `ErrorToAPIStatus` leaves it for plain errors (the Status encoder should omit an empty reason).
+    /// The Status the API server sends.
     public var apiError: APIError {
         switch status {
-        case .badRequest:
+        case .badRequest, .plainError:
             return .badRequest(message)
         case .unprocessable:
             // NewGenericServerResponse always fills details (all of its fields empty).
             return APIError(code: 422, reason: "Invalid", message: Self.genericUnprocessableMessage, details: .object([:]))
         case .tooLarge:
             return .tooLarge("Request entity too large: \(message)")
-        case .internalError:
-            return APIError(code: 500, reason: "", message: message)
         }
     }
 

@@ -86,7 +86,7 @@ struct SMPField {
             case 2 where strategies.contains("retainKeys"):
                 strategies.removeAll { $0 == "retainKeys" }
             default:
-                throw .internalError("unexpected patch strategy: [\(strategies.joined(separator: " "))]")
+                throw .plainError("unexpected patch strategy: [\(strategies.joined(separator: " "))]")
             }
             return SMPField(node: field, strategy: strategies.first, mergeKey: field.patchMergeKey)
         }

@@ -204,7 +204,7 @@ struct StrategicMerger {
             case .string(D.replace):
                 replace = true
             case .string(D.merge):
-                throw .internalError("merging lists cannot yet be specified in the patch")
+                throw .plainError("merging lists cannot yet be specified in the patch")
             default:
                 throw Self.unknownPatchType(directive, in: element)
             }
@@ -283,7 +283,7 @@ struct StrategicMerger {
             return (present, absent)
         }
         if !list.isEmpty, let bad = reference.firstIndex(where: { !$0.isObject }) {
-            throw .internalError("value for key \(bad) is not a map.")
+            throw .plainError("value for key \(bad) is not a map.")
         }
         for v in list {
             guard case .object(let o) = v else { throw badArgType("map[string]interface {}", v) }
@@ -313,7 +313,7 @@ struct StrategicMerger {
             s += 1
         }
         if p < elements.count && s >= order.count {
-            throw .internalError(
+            throw .plainError(
                 "The order in patch list:\n\(GoValueFormat.string(.array(patchList)))\n doesn't match \(D.setElementOrder) list:\n\(GoValueFormat.string(.array(order)))\n")
         }
     }
@@ -349,7 +349,7 @@ struct StrategicMerger {
                 }
                 if let kind {
                     if kind != k {
-                        throw .internalError("list element types are not identical: \(GoValueFormat.string(lists: lists))")
+                        throw .plainError("list element types are not identical: \(GoValueFormat.string(lists: lists))")
                     }
                 } else {
                     if k == .array { throw .unprocessable("lists of lists are not supported") }
@@ -417,11 +417,11 @@ struct StrategicMerger {
     // MARK: - Errors (upstream's wording; all plain errors upstream, hence 500)
 
     static func noMergeKey(_ element: JSON, _ key: String) -> PatchError {
-        .internalError("map: \(GoValueFormat.string(element)) does not contain declared merge key: \(key)")
+        .plainError("map: \(GoValueFormat.string(element)) does not contain declared merge key: \(key)")
     }
 
     static func badArgType(_ expected: String, _ actual: JSON?) -> PatchError {
-        .internalError("expected a \(expected), but received a \(GoValueFormat.typeName(actual))")
+        .plainError("expected a \(expected), but received a \(GoValueFormat.typeName(actual))")
     }
 
     static func unknownPatchType(_ directive: JSON, in map: JSON) -> PatchError {
@@ -431,11 +431,11 @@ struct StrategicMerger {
         case .null: shown = "%!s(<nil>)"
         default: shown = "%!s(\(GoValueFormat.typeName(directive))=\(GoValueFormat.string(directive)))"
         }
-        return .internalError("unknown patch type: \(shown) in map: \(GoValueFormat.string(map))")
+        return .plainError("unknown patch type: \(shown) in map: \(GoValueFormat.string(map))")
     }
 
     static func noMergeKeyForType(_ field: SMPField) -> PatchError {
-        .internalError("cannot merge lists without merge key for \(field.node?.items?.isStruct == false ? "map" : "struct")")
+        .plainError("cannot merge lists without merge key for \(field.node?.items?.isStruct == false ? "map" : "struct")")
     }
 }
 
