@@ -21,11 +21,13 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let paths = ClusterPaths(name: "c", clustersDir: dir.url)
         try FileManager.default.createDirectory(at: paths.run, withIntermediateDirectories: true)
+        // A process whose command line names the cluster's directory (`sleep`, run as `<root>/x 300`).
+        // Children of the test runner's threads start with SIGTERM blocked, so it ends by SIGKILL.
         let ours = Process()
-        ours.executableURL = URL(fileURLWithPath: "/bin/sh")
-        ours.arguments = ["-c", "sleep 300; :", paths.root.path + "/x"]
+        ours.executableURL = URL(fileURLWithPath: "/bin/bash")
+        ours.arguments = ["-c", "exec -a \"$0\" sleep 300", paths.root.path + "/x"]
         try ours.run()
-        defer { ours.terminate(); ours.waitUntilExit() }
+        defer { kill(ours.processIdentifier, SIGKILL); ours.waitUntilExit() }
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
