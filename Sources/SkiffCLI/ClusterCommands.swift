@@ -93,7 +93,7 @@ struct StartCommand: AsyncParsableCommand {
 /// `skiff start cluster --name N`: a cluster whose processes are gone (a reboot, a kill -9) comes back with
 /// its objects, images and certificates.
 struct StartCluster: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start a cluster whose processes are not running (after a reboot or a kill).")
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start a cluster whose processes are not running (after `skiff stop cluster`, a reboot or a kill).")
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Longest wait for the nodes to be Ready, e.g. 120s or 2m; 0s returns once the control plane answers.")
     var wait = "120s"
@@ -213,7 +213,7 @@ struct GetCommand: AsyncParsableCommand {
 
 struct GetClusters: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clusters", abstract: "List clusters.")
-    @Option(name: .shortAndLong, help: "wide: a table with each cluster's status (Running, Stopped), runtime and nodes.")
+    @Option(name: .shortAndLong, help: "wide: a table with each cluster's status (Running, Stopped, or Degraded when components outlived a killed supervisor), runtime and nodes.")
     var output: String?
 
     func run() throws {
