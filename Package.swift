@@ -216,7 +216,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "SwiftTests/TestSupport"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "APIServerTests", dependencies: [

@@ -77,7 +77,7 @@ public struct ClusterCreator: Sendable {
         }
     }
 
-    static func seconds(_ d: Duration) -> String {
+    public static func seconds(_ d: Duration) -> String {
         String(format: "%.1fs", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 

@@ -159,7 +159,9 @@ public final class Supervisor: Sendable {
                 }
             }
         }
-        await stopAll()
+        // Not in this cancelled task: its CRI calls (removing the sandboxes) would be cancelled at once, and
+        // its sleeps (waiting for a process to exit) would not wait.
+        await Task { await self.stopAll() }.value
     }
 
     /// Starts, and from then on keeps running, the components of `all` it does not run yet (a node added
@@ -187,7 +189,11 @@ public final class Supervisor: Sendable {
     public func stopAll() async {
         let infrastructure = Set(components.filter(\.isInfrastructure).map(\.name))
         await stop { !infrastructure.contains($0) }
-        if !infrastructure.isEmpty { await beforeStoppingInfrastructure() }
+        if !infrastructure.isEmpty {
+            let began = ContinuousClock.now
+            await beforeStoppingInfrastructure()
+            note("removed the pod sandboxes in \(ContinuousClock.now - began)")
+        }
         await stop { _ in true }
     }
 
@@ -200,8 +206,10 @@ public final class Supervisor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for (name, pid) in procs {
                 group.addTask {
+                    let began = ContinuousClock.now
                     await ProcessControl.stop(pid)
                     try? FileManager.default.removeItem(at: self.paths.pidFile(name))
+                    self.note("stopped \(name) in \(ContinuousClock.now - began)")
                 }
             }
         }

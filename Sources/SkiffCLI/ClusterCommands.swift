@@ -1,3 +1,4 @@
+import APIMachinery
 import ArgumentParser
 import Cluster
 import Foundation
@@ -92,7 +93,7 @@ struct StartCommand: AsyncParsableCommand {
 /// `skiff start cluster --name N`: a cluster whose processes are gone (a reboot, a kill -9) comes back with
 /// its objects, images and certificates.
 struct StartCluster: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start a cluster whose processes are not running (after a reboot or a kill).")
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Start a cluster whose processes are not running (after `skiff stop cluster`, a reboot or a kill).")
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Longest wait for the nodes to be Ready, e.g. 120s or 2m; 0s returns once the control plane answers.")
     var wait = "120s"
@@ -104,6 +105,59 @@ struct StartCluster: AsyncParsableCommand {
         } catch let e as ClusterError {
             throw ValidationError(e.description)
         }
+    }
+}
+
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop clusters, keeping them to start again.",
+                                                    subcommands: [StopCluster.self, StopClusters.self])
+}
+
+/// `skiff stop cluster --name N`: k3d's `cluster stop` and minikube's `stop` — every process of the cluster
+/// goes, its objects, images and certificates stay; `skiff start cluster --name N` brings it back.
+struct StopCluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Stop a cluster's processes, keeping everything to start it again.",
+        discussion: """
+            Stops the control plane, the kubelets, every pod's containers and each node's containerd, and removes \
+            what a reboot would (the nodes' network namespaces, mounts and cgroups); the store, certificates, \
+            images and node directories are kept. `skiff start cluster` starts it again, with the same objects; \
+            the pods are started afresh on their nodes.
+            """)
+    @Option(help: "Cluster name.") var name = "skiff"
+
+    func run() async throws {
+        try await stopClusters([name], skippingStopped: false)
+    }
+}
+
+struct StopClusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clusters", abstract: "Stop clusters by name, or every running one.")
+    @Argument(help: "Cluster names.") var names: [String] = []
+    @Flag(help: "Stop every running cluster.") var all = false
+
+    func run() async throws {
+        try await stopClusters(all ? ClusterPaths.existingClusters() : names, skippingStopped: all)
+    }
+}
+
+func stopClusters(_ names: [String], skippingStopped: Bool) async throws {
+    let manager = ClusterManager(executable: currentExecutable(), sandboxCleaner: NodeRuntimeHooks.sandboxCleaner)
+    for name in names {
+        let paths = ClusterPaths(name: name)
+        guard FileManager.default.fileExists(atPath: paths.spec.path) else { throw ValidationError("unknown cluster \"\(name)\"") }
+        if ClusterManager.state(paths).isStopped {
+            if skippingStopped { continue }
+            throw ValidationError("cluster \"\(name)\" is not running (already stopped): start it with `skiff start cluster --name \(name)`")
+        }
+        print("Stopping cluster \"\(name)\" ...")
+        let started = ContinuousClock.now
+        do {
+            try await manager.stop(name: name)
+        } catch let e as ClusterError {
+            throw ValidationError(e.description)
+        }
+        print("Stopped cluster \"\(name)\" in \(ClusterCreator.seconds(ContinuousClock.now - started)); start it again with `skiff start cluster --name \(name)`.")
     }
 }
 
@@ -159,10 +213,29 @@ struct GetCommand: AsyncParsableCommand {
 
 struct GetClusters: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clusters", abstract: "List clusters.")
+    @Option(name: .shortAndLong, help: "wide: a table with each cluster's status (Running, Stopped, or Degraded when components outlived a killed supervisor), runtime and nodes.")
+    var output: String?
+
     func run() throws {
+        guard output == nil || output == "wide" else { throw ValidationError("--output: only wide (or nothing, for the names alone)") }
         let names = ClusterPaths.existingClusters()
         if names.isEmpty { FileHandle.standardError.write(Data("No skiff clusters found.\n".utf8)) }
-        for n in names { print(n) }
+        // The names alone by default, as kind prints them, so scripts that loop over them keep working.
+        guard output == "wide" else {
+            for n in names { print(n) }
+            return
+        }
+        if names.isEmpty { return }
+        var rows = [["NAME", "STATUS", "RUNTIME", "NODES"]]
+        for n in names {
+            let paths = ClusterPaths(name: n)
+            let spec = try? ClusterSpec.load(from: paths.spec)
+            rows.append([n, ClusterManager.state(paths).description, spec?.runtime ?? "?", spec.map { String($0.nodes.count) } ?? "?"])
+        }
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for row in rows {
+            print(zip(row, widths).map { $0.padding(toLength: $1 + 3, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces))
+        }
     }
 }
 
@@ -274,12 +347,17 @@ struct AddNode: AsyncParsableCommand {
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "supervise", abstract: "Run a cluster's components (internal).", shouldDisplay: false)
     @Option var name: String
+    static let stopGrace: Duration = .seconds(50)
 
     func run() async throws {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         try ProcessControl.writePID(getpid(), to: paths.supervisorPID)
-        let teardown = NodeTeardown(spec: spec, paths: paths)
+        let teardown = {
+            var t = NodeTeardown(spec: spec, paths: paths)
+            t.log = { FileHandle.standardError.write(Data("\(RFC3339.time()) supervisor: \($0)\n".utf8)) }
+            return t
+        }()
         let supervisor = Supervisor(paths: paths, executable: currentExecutable(), components: ClusterComponents.list(spec: spec, paths: paths),
                                     beforeStoppingInfrastructure: { await teardown.removeSandboxes(with: NodeRuntimeHooks.sandboxCleaner) })
         // SIGHUP (from `skiff add node`): the spec lists more components; start the new ones.
@@ -291,7 +369,11 @@ struct SuperviseCommand: AsyncParsableCommand {
         }
         reload.resume()
         defer { reload.cancel() }
-        try await SignalHandling.runUntilTerminated {
+        // The supervisor's own way down is ordered and as long as its components' grace periods (each
+        // component up to 5 s, then every sandbox through CRI, then containerd): exiting after the usual
+        // 3 s would leave the rest running for `skiff stop cluster` to find by PID file. The commands that
+        // stop it wait 60 s before a SIGKILL.
+        try await SignalHandling.runUntilTerminated(grace: Self.stopGrace) {
             await supervisor.run()
         }
         try? FileManager.default.removeItem(at: paths.supervisorPID)

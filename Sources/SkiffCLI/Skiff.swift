@@ -6,7 +6,7 @@ struct Skiff: AsyncParsableCommand {
         commandName: "skiff",
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
         subcommands: [
-            CreateCommand.self, AddCommand.self, StartCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self, ExecCommand.self,
+            CreateCommand.self, AddCommand.self, StartCommand.self, StopCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self, ExecCommand.self,
             APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, DNSCommand.self, ProxyCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
 
