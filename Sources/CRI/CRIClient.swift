@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOCore
 
 /// The kubelet's client for a CRI runtime (containerd): `runtime.v1` RuntimeService and ImageService over
 /// gRPC on a Unix socket.
@@ -35,9 +36,8 @@ public final class CRIClient: Sendable {
     /// ListContainers on a busy node can exceed gRPC's 4 MiB default).
     static let maxMessageBytes = 16 * 1024 * 1024
 
-    /// Read-only calls are retried when the stream fails as UNAVAILABLE: now and then, under load, a call's
-    /// HTTP/2 stream goes away mid-call ("Stream unexpectedly closed"; containerd sees the call cancelled),
-    /// and a list or status read is safe to send again. Exec, Attach and PortForward only return a streaming
+    /// Read-only calls are retried when the stream fails as UNAVAILABLE (containerd restarting, the socket
+    /// going away mid-call: "Stream unexpectedly closed"), as a list or status read is safe to send again. Exec, Attach and PortForward only return a streaming
     /// URL, so they are retried too. Calls that change state (create, start, stop, remove, ExecSync) are not:
     /// the kubelet's next sync decides again from what the runtime then reports.
     static let serviceConfig: ServiceConfig = {
@@ -54,6 +54,19 @@ public final class CRIClient: Sendable {
         return ServiceConfig(methodConfig: [MethodConfig(names: names, executionPolicy: .retry(retry))])
     }()
 
+    /// The transport's defaults, plus a ``PingResponder`` first in each connection's pipeline: without it
+    /// swift-nio-http2 closes the connection once containerd has sent 200 PINGs in 30 seconds, failing
+    /// every call in flight. The callback runs on the connection's event loop, before it is active.
+    static var transportConfig: HTTP2ClientTransport.Posix.Config {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(PingResponder(), position: .first)
+            }
+        }
+        return config
+    }
+
     /// Creates a client for the runtime at `endpoint` — `unix:///run/containerd/containerd.sock` or a
     /// plain absolute path — and starts connecting. It does not wait for the runtime to be up.
     public init(endpoint: String, timeouts: CRITimeouts = .standard) throws {
@@ -63,6 +76,7 @@ public final class CRIClient: Sendable {
             // keeps the header short and valid (the default would be the socket path).
             target: .unixDomainSocket(path: path, authority: "localhost"),
             transportSecurity: .plaintext,
+            config: Self.transportConfig,
             serviceConfig: Self.serviceConfig
         )
         let grpc = GRPCClient(transport: transport)
