@@ -192,11 +192,19 @@ let package = Package(
         // The load generators behind `skiff bench scheduler` and `skiff bench dns`, kept out of the
         // components they measure.
         .target(name: "Benchmarks", dependencies: ["APIMachinery", "Scheduler", "DNS"]),
+        // The fuzzers behind `skiff bench fuzz` and the CI passes in APIServerTests and FuzzingTests: API
+        // requests and every other parser of outside input.
+        .target(name: "Fuzzing", dependencies: [
+            "APIMachinery", "APIServer", "DNS", "Kubelet", "KubeStreaming",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
                 "CRI",
-                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "NetworkPolicy", "Benchmarks",
+                "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "NetworkPolicy", "Benchmarks", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -205,6 +213,7 @@ let package = Package(
             // resident, to a few KB. Every Skiff component is this executable, so it pays once per process.
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
@@ -221,7 +230,7 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI",
+            "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI", "Fuzzing",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Hummingbird", package: "hummingbird"),

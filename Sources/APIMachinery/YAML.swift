@@ -64,9 +64,19 @@ public enum YAMLDecoding {
         }
     }
 
+    /// Repeated keys a non-strict read tolerates (each one costs a full reparse).
+    static let maxDuplicateRestarts = 64
+    /// Bytes all those reparses may read together.
+    static let duplicateReparseBudget = 8 << 20
+
     /// Runs `body` over a parser of `text`. Yams refuses repeated mapping keys; unless `strict`, each
     /// refused earlier occurrence is renamed to a placeholder the converter drops, and parsing restarts,
     /// so the last occurrence wins as in goyaml.
+    ///
+    /// Each restart reads the whole text again, so the restarts are bounded (``maxDuplicateRestarts``,
+    /// and ``duplicateReparseBudget`` bytes read in all): the fuzzer found that a 51 kB manifest repeating
+    /// four keys a thousand times took 225 s to read, stalling whatever read it (an apply request). Past
+    /// the bound the text is refused; goyaml would take it, but no real manifest repeats keys that often.
     private static func withParser<T>(
         _ text: String, strict: Bool,
         _ body: (Parser, inout YAMLConverter, String) throws(YAMLDecodingError) -> T
@@ -89,7 +99,13 @@ public enum YAMLDecoding {
                     return try body(parser, &converter, source)
                 }
             } catch {
-                guard !strict, let duplicate = error.duplicate, dropped.count < 10_000,
+                let reparsed = (dropped.count + 1) * source.utf8.count
+                if !strict, error.duplicate != nil,
+                   dropped.count >= maxDuplicateRestarts || reparsed > duplicateReparseBudget {
+                    throw YAMLDecodingError("yaml: too many repeated mapping keys (\(dropped.count) renamed before the limit); "
+                        + "remove the repeated keys", line: error.line)
+                }
+                guard !strict, let duplicate = error.duplicate,
                       let renamed = renameKey(duplicate, in: source, to: "__skiff_duplicate_key_\(dropped.count)__")
                 else { throw error }
                 dropped.insert("__skiff_duplicate_key_\(dropped.count)__")

@@ -325,6 +325,23 @@ private func yamlError(_ text: String) -> YAMLDecodingError? {
         #expect(try YAMLDecoding.decodeAll("a: 1\na: 2\n---\nb: 1\nb: 2\n") == [["a": 2], ["b": 2]])
     }
 
+    /// Each repeated key costs a reparse of the whole text, so their number is bounded (a fuzzer's 51 kB
+    /// manifest repeating four keys a thousand times took 225 s): 64 repeats are read, more are refused.
+    @Test func repeatedKeysAreBoundedSoAManifestCannotStallTheReader() throws {
+        let within = (0..<YAMLDecoding.maxDuplicateRestarts).map { "k: \($0)\n" }.joined()
+        #expect(try YAMLDecoding.decode(within) == ["k": .int(Int64(YAMLDecoding.maxDuplicateRestarts - 1))])
+        let beyond = (0..<1000).map { "f: ~\ng: \($0)\n" }.joined()
+        do {
+            _ = try YAMLDecoding.decode(beyond)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.hasPrefix("yaml: too many repeated mapping keys (64 renamed before the limit)"))
+        }
+        // The byte budget bounds big texts sooner: 2 MB repeating one key twice more than the budget allows.
+        let big = "pad: \"" + String(repeating: "x", count: 2 << 20) + "\"\n" + (0..<8).map { "k: \($0)\n" }.joined()
+        #expect(throws: YAMLDecodingError.self) { try YAMLDecoding.decode(big) }
+    }
+
     @Test func strictRejectsDuplicateKeys() {
         do {
             _ = try YAMLDecoding.decode("a: 1\nb: 2\na: 3\n", strict: true)
