@@ -1,0 +1,83 @@
+"""PodSecurity admission (Pod Security Standards) on a real one-node cluster with the real kubectl: a namespace
+labelled enforce=restricted refuses a privileged pod with upstream's message, warn=baseline admits it with
+kubectl's `Warning: would violate PodSecurity ...`, labelling a namespace with pods that the new level refuses
+warns about them, and a pod that meets restricted is admitted and runs."""
+import json
+import subprocess
+
+import pytest
+
+from real_cluster import eventually, kubectl, real_cluster
+
+NAME = "e2epodsec"
+
+RESTRICTED = {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "runAsUser": 1000,
+              "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with real_cluster(NAME, nodes=1, images=("busybox.oci.tar",)) as env:
+        yield env
+
+
+def pod(name, security_context):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"terminationGracePeriodSeconds": 1,
+                     "containers": [{"name": "c", "image": "busybox:1.35", "command": ["sleep", "3600"],
+                                     "securityContext": security_context}]}}
+
+
+def create(env, namespace, obj):
+    return subprocess.run(["kubectl", "create", "-n", namespace, "-f", "-"], env=env, capture_output=True, text=True,
+                          timeout=60, input=json.dumps(obj))
+
+
+def test_enforce_refuses_and_warn_warns(cluster):
+    kubectl(cluster, "create", "namespace", "locked")
+    kubectl(cluster, "label", "namespace", "locked", "pod-security.kubernetes.io/enforce=restricted")
+    refused = create(cluster, "locked", pod("p", {"privileged": True}))
+    assert refused.returncode != 0
+    assert ('Error from server (Forbidden): error when creating "STDIN": pods "p" is forbidden: '
+            'violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true), '
+            'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), '
+            'unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), '
+            'runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), '
+            'seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")'
+            ) in refused.stderr, refused.stderr
+    assert kubectl(cluster, "get", "pods", "-n", "locked", "-o", "name") == ""
+
+    kubectl(cluster, "create", "namespace", "watched")
+    kubectl(cluster, "label", "namespace", "watched", "pod-security.kubernetes.io/warn=baseline")
+    warned = create(cluster, "watched", pod("p", {"privileged": True}))
+    assert warned.returncode == 0, warned.stderr
+    assert ('Warning: would violate PodSecurity "baseline:latest": privileged '
+            '(container "c" must not set securityContext.privileged=true)') in warned.stderr, warned.stderr
+    assert 'pod/p created' in warned.stdout
+
+    # Enforcing baseline on "watched" now names the privileged pod that is already there.
+    labelled = subprocess.run(["kubectl", "label", "namespace", "watched", "pod-security.kubernetes.io/enforce=baseline"],
+                              env=cluster, capture_output=True, text=True, timeout=60)
+    assert labelled.returncode == 0, labelled.stderr
+    assert ('Warning: existing pods in namespace "watched" violate the new PodSecurity enforce level "baseline:latest"'
+            in labelled.stderr), labelled.stderr
+    assert "Warning: p: privileged" in labelled.stderr, labelled.stderr
+
+    bad_label = subprocess.run(["kubectl", "label", "namespace", "watched", "pod-security.kubernetes.io/audit=strict"],
+                               env=cluster, capture_output=True, text=True, timeout=60)
+    assert bad_label.returncode != 0
+    assert ('metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: "strict": '
+            'must be one of privileged, baseline, restricted') in bad_label.stderr, bad_label.stderr
+
+
+def test_a_restricted_pod_is_admitted_and_runs(cluster):
+    kubectl(cluster, "create", "namespace", "strict")
+    kubectl(cluster, "label", "namespace", "strict", "pod-security.kubernetes.io/enforce=restricted")
+    made = create(cluster, "strict", pod("compliant", RESTRICTED))
+    assert made.returncode == 0, made.stderr
+    assert "Warning" not in made.stderr, made.stderr
+
+    def running():
+        p = json.loads(kubectl(cluster, "get", "pod", "compliant", "-n", "strict", "-o", "json"))
+        return p["status"].get("phase") == "Running" and p
+    assert eventually(running, timeout=120), kubectl(cluster, "describe", "pod", "compliant", "-n", "strict")
