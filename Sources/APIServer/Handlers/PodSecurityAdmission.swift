@@ -19,14 +19,17 @@ extension APIHandler {
             return try await admitNamespacePodSecurity(ctx, object, old: old)
         }
         let isPod = group.isEmpty && resource == "pods"
-        guard isPod || PodSecurityTargets.templatePaths["\(group)/\(resource)"] != nil,
-              let namespace = ctx.ri.namespace,
+        guard isPod || PodSecurityTargets.templatePaths["\(group)/\(resource)"] != nil else { return }
+        // An update retried after a conflict is judged afresh: what an earlier attempt warned goes.
+        ctx.admissionWarnings.set(Self.podSecurityPlugin, [])
+        // Most pod updates (controllers' metadata writes) change nothing judged: no namespace read for them.
+        if isPod, let old, !PodSecurityTargets.isSignificantPodUpdate(object, old: old) { return }
+        guard let namespace = ctx.ri.namespace,
               let ns = try await namespaces.getIfExists(namespace: nil, name: namespace) else { return }
         let (policy, errors) = PodSecurityPolicy.from(labels: ns[path: ["metadata", "labels"]]?.stringMap ?? [:])
         let subject: PodSecuritySubject
         if isPod {
             if errors.isEmpty && policy.isFullyPrivileged { return }
-            if let old, !PodSecurityTargets.isSignificantPodUpdate(object, old: old) { return }
             subject = PodSecuritySubject(template: object)
         } else {
             if errors.isEmpty && policy.warn.level == .privileged && policy.audit.level == .privileged { return }

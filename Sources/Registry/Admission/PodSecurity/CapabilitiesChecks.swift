@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// The capabilities a container runtime grants by default; baseline lets a container add only these.
     static let defaultCapabilities: Set<String> = [

@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Baseline: sharing the host's network, PID or IPC namespace.
     static let hostNamespaces = PodSecurityCheck(id: "hostNamespaces", level: .baseline, versions: [

@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Baseline: host ports bind the node's addresses.
     static let hostPorts = PodSecurityCheck(id: "hostPorts", level: .baseline, versions: [
@@ -8,7 +10,7 @@ extension PodSecurityChecks {
                 let used = (c.json["ports"]?.array ?? []).compactMap { $0["hostPort"]?.int }.filter { $0 != 0 }
                 if !used.isEmpty {
                     bad.append(c.name)
-                    ports.formUnion(used.map(String.init))
+                    ports.formUnion(used.map { String($0) })
                 }
             }
             guard !bad.isEmpty else { return .allowed }

@@ -76,7 +76,7 @@ public struct PodSecuritySubject: Sendable {
         /// `securityContext.<path>` when set and not null.
         func context(_ path: String...) -> JSON? {
             guard let sc = securityContext else { return nil }
-            return sc[path: path].flatMap { $0.isNull ? nil : $0 }
+            return PodSecuritySubject.present(sc[path: path])
         }
     }
 
@@ -84,14 +84,20 @@ public struct PodSecuritySubject: Sendable {
     public var containers: [Container] {
         ["initContainers", "containers", "ephemeralContainers"].flatMap { key in
             (spec[key]?.array ?? []).map { c in
-                Container(name: c["name"]?.string ?? "", securityContext: c["securityContext"].flatMap { $0.isNull ? nil : $0 }, json: c)
+                Container(name: c["name"]?.string ?? "", securityContext: Self.present(c["securityContext"]), json: c)
             }
         }
     }
 
     /// `spec.securityContext.<path>` when set and not null.
     func podContext(_ path: String...) -> JSON? {
-        spec[path: ["securityContext"] + path].flatMap { $0.isNull ? nil : $0 }
+        Self.present(spec[path: ["securityContext"] + path])
+    }
+
+    /// A field that is set: absent and `null` both read as unset, as a Go nil pointer.
+    static func present(_ value: JSON?) -> JSON? {
+        guard let value, !value.isNull else { return .none }
+        return value
     }
 
     /// `spec.os.name: windows`: the Linux-only restricted rules do not apply (from policy v1.25).

@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// Every Pod Security Standards check of upstream v1.32, each defined in the file named after it.
 public enum PodSecurityChecks {
     public static let all: [PodSecurityCheck] = [

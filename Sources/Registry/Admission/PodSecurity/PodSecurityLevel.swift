@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// A Pod Security Standards level, as a namespace's `pod-security.kubernetes.io/<mode>` label names it.
 /// Ordered by strictness: `privileged` < `baseline` < `restricted` (upstream's `CompareLevels`).
 public enum PodSecurityLevel: String, Sendable, CaseIterable, Comparable {

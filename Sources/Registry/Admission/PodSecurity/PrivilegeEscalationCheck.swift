@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Restricted: every container sets `allowPrivilegeEscalation: false` (not required of Windows pods
     /// from v1.25, where the field does not exist).

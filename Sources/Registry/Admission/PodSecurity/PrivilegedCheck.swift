@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Baseline: privileged containers disable most security mechanisms.
     static let privileged = PodSecurityCheck(id: "privileged", level: .baseline, versions: [

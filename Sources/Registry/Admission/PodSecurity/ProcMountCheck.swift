@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Baseline: the default /proc masks stay (`procMount` unset or `Default`).
     static let procMount = PodSecurityCheck(id: "procMount", level: .baseline, versions: [

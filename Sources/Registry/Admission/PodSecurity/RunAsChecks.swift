@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Restricted: the pod or every container requires a non-root user.
     static let runAsNonRoot = PodSecurityCheck(id: "runAsNonRoot", level: .restricted, versions: [

@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// The namespaced sysctls isolated from other pods, as each release widened the set.
     static let safeSysctls: [(minor: Int, names: [String])] = [
@@ -12,7 +14,7 @@ extension PodSecurityChecks {
     /// Baseline: only the safe sysctls.
     static let sysctls = PodSecurityCheck(id: "sysctls", level: .baseline, versions: safeSysctls.map { step in
         let allowed = Set(safeSysctls.filter { $0.minor <= step.minor }.flatMap(\.names))
-        return .init(step.minor) { pod in
+        return PodSecurityCheck.Version(step.minor) { pod in
             let bad = (pod.podContext("sysctls")?.array ?? []).compactMap { $0["name"]?.string }.filter { !allowed.contains($0) }
             return bad.isEmpty ? .allowed : .forbidden("forbidden sysctls", bad.joined(separator: ", "))
         }

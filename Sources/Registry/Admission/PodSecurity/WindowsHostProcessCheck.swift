@@ -1,3 +1,5 @@
+import APIMachinery
+
 extension PodSecurityChecks {
     /// Baseline: Windows HostProcess containers run with the host's privileges.
     static let windowsHostProcess = PodSecurityCheck(id: "windowsHostProcess", level: .baseline, versions: [
