@@ -63,6 +63,20 @@ def test_enforce_refuses_and_warn_warns(cluster):
             in labelled.stderr), labelled.stderr
     assert "Warning: p: privileged" in labelled.stderr, labelled.stderr
 
+    # A Deployment is warned about, not refused; its ReplicaSet's pods are, as FailedCreate events say.
+    deployed = subprocess.run(["kubectl", "create", "deployment", "-n", "locked", "web", "--image=busybox:1.35"],
+                              env=cluster, capture_output=True, text=True, timeout=60)
+    assert deployed.returncode == 0, deployed.stderr
+    assert ('Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false '
+            '(container "busybox" must set securityContext.allowPrivilegeEscalation=false)') in deployed.stderr, deployed.stderr
+
+    def failed_create():
+        events = json.loads(kubectl(cluster, "get", "events", "-n", "locked", "-o", "json"))["items"]
+        return next((e["message"] for e in events if e["reason"] == "FailedCreate"), None)
+    message = eventually(failed_create, timeout=60)
+    assert message and message.startswith('Error creating: pods "web-') and \
+        'is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false' in message, message
+
     bad_label = subprocess.run(["kubectl", "label", "namespace", "watched", "pod-security.kubernetes.io/audit=strict"],
                                env=cluster, capture_output=True, text=True, timeout=60)
     assert bad_label.returncode != 0
