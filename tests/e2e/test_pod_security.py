@@ -1,8 +1,9 @@
 """PodSecurity admission (Pod Security Standards) on a real one-node cluster with the real kubectl: a namespace
 labelled enforce=restricted refuses a privileged pod with upstream's message, warn=baseline admits it with
 kubectl's `Warning: would violate PodSecurity ...`, labelling a namespace with pods that the new level refuses
-warns about them, and a pod that meets restricted is admitted and runs."""
+warns about them, audit=baseline annotates the audit event, and a pod that meets restricted is admitted and runs."""
 import json
+import os
 import subprocess
 
 import pytest
@@ -95,3 +96,26 @@ def test_a_restricted_pod_is_admitted_and_runs(cluster):
         p = json.loads(kubectl(cluster, "get", "pod", "compliant", "-n", "strict", "-o", "json"))
         return p["status"].get("phase") == "Running" and p
     assert eventually(running, timeout=120), kubectl(cluster, "describe", "pod", "compliant", "-n", "strict")
+
+
+def test_audit_annotates_the_audit_event(cluster):
+    kubectl(cluster, "create", "namespace", "audited")
+    kubectl(cluster, "label", "namespace", "audited", "pod-security.kubernetes.io/audit=baseline")
+    made = create(cluster, "audited", pod("loud", {"privileged": True}))
+    assert made.returncode == 0 and "Warning" not in made.stderr, made.stderr
+    log = os.path.join(cluster["SKIFF_HOME"], "clusters", NAME, "logs", "audit.log")
+
+    def event():
+        with open(log) as f:
+            for line in f:
+                e = json.loads(line)
+                ref = e.get("objectRef", {})
+                if e["verb"] == "create" and ref.get("resource") == "pods" and ref.get("name") == "loud" \
+                        and e["stage"] == "ResponseComplete":
+                    return e
+        return None
+    e = eventually(event, timeout=30)
+    assert e, "no audit event of the pod's create"
+    assert e["annotations"]["pod-security.kubernetes.io/audit-violations"] == (
+        'would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)'), e
+    assert e["annotations"]["pod-security.kubernetes.io/enforce-policy"] == "privileged:latest", e
