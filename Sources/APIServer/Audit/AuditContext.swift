@@ -57,6 +57,14 @@ public final class AuditContext: Sendable {
         }
     }
 
+    /// Audit annotations an admission plugin adds (`pod-security.kubernetes.io/audit-violations`);
+    /// a key set again (an update retried after a conflict) keeps the last value.
+    func annotate(_ annotations: [String: String]) {
+        event.withLock { e in
+            for (k, v) in annotations { e.annotations[k] = v }
+        }
+    }
+
     /// The decoded request body. Like upstream's `LogRequestObject`, a created or replaced object also
     /// completes the object reference (its name when the URL had none, its uid and resourceVersion) at
     /// every level; the body itself is kept from `Request` up. A patch is kept as sent and completes

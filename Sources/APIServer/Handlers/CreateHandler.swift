@@ -120,6 +120,7 @@ extension APIHandler {
                 try await checkNamespaceAcceptsContent(ctx.ri.namespace ?? "")
             }
             try await checkRBACEscalation(ctx, obj, old: nil)
+            try await admitPodSecurity(ctx, obj, old: nil)
         } catch {
             if isService && !ctx.request.isDryRun { await releaseAllocations(ctx.info, obj) }
             throw error

@@ -86,7 +86,7 @@ extension APIHandler {
 
     /// One object in the representation the client asked for.
     func respond(_ ctx: RequestContext, object: JSON, status: Int = 200, warnings: [String] = []) throws -> APIResponse {
-        let headers = warnings.map { ("Warning", "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"") }
+        let headers = (warnings + ctx.admissionWarnings.all).map { ("Warning", "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"") }
         switch ResponseFormat.negotiate(ctx.request.header("accept")) {
         case .object:
             return .json(object, status: status, headers: headers)
@@ -159,6 +159,8 @@ struct RequestContext: Sendable {
     let strategy: any ResourceStrategy
     /// Set when the request addresses a custom resource.
     var custom: CustomResourceServing? = nil
+    /// What admission plugins warn about, answered as `Warning` headers by `respond`.
+    let admissionWarnings = AdmissionWarnings()
 
     var namespace: String? { info.namespaced ? ri.namespace : nil }
 
