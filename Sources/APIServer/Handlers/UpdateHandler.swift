@@ -138,6 +138,7 @@ extension APIHandler {
                     throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
                 }
                 try await checkRBACEscalation(ctx, next, old: current)
+                try await validateLimitRanges(ctx, next, old: current)
                 if recordManager {
                     next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)
                 }
