@@ -15,7 +15,7 @@ public enum LimitRanger {
     /// deletion check): `old` is the stored object on an update, nil on a create.
     public static func applies(group: String, resource: String, subresource: String?, old: JSON?) -> Bool {
         guard group.isEmpty, subresource == nil || subresource == "" else { return false }
-        if old?.metaDeletionTimestamp != nil { return false }
+        if let deleted = old?[path: ["metadata", "deletionTimestamp"]], !deleted.isNull { return false }
         switch resource {
         case "pods": return old == nil
         case "persistentvolumeclaims": return true
