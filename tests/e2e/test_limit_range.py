@@ -27,7 +27,7 @@ def cluster():
 
 
 def sleeper(name, resources=None):
-    container = {"name": "c", "image": "busybox", "command": ["sleep", "3600"]}
+    container = {"name": "c", "image": "busybox:1.35", "command": ["sleep", "3600"]}
     if resources is not None:
         container["resources"] = resources
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
