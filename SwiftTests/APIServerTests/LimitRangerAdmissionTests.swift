@@ -63,6 +63,16 @@ import Testing
         #expect(stored[path: ["spec", "containers"]]?[0]?["resources"] == ["limits": ["memory": "64Mi"], "requests": ["memory": "64Mi"]])
     }
 
+    @Test func aContainersOwnLimitIsItsRequestNotTheDefaultRequest() async throws {
+        let s = try await TestServer()
+        await limitRange(s, "limits", ["type": "Container", "default": ["cpu": "500m"], "defaultRequest": ["cpu": "100m"]])
+        _ = await s.send("POST", pods, body: podWith("p", limits: ["cpu": "300m"]))
+        let stored = try #require(await s.send("GET", "\(pods)/p").json)
+        #expect(stored[path: ["spec", "containers"]]?[0]?["resources"] == ["limits": ["cpu": "300m"], "requests": ["cpu": "300m"]])
+        #expect(stored[path: ["metadata", "annotations", "kubernetes.io/limit-ranger"]] == nil)
+        #expect(stored[path: ["status", "qosClass"]]?.string == "Burstable")
+    }
+
     @Test func withoutLimitRangesNothingChanges() async throws {
         let s = try await TestServer()
         let r = await s.send("POST", pods, body: pod("p"))
