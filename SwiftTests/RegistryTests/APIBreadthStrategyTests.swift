@@ -228,6 +228,16 @@ import Testing
         let lr = LimitRangeStrategy(info: try info("limitranges", ""))
         let l = created(try json(#"{"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"cpu":"1"}}]}}"#), lr)
         #expect(l[path: ["spec", "limits"]]?[0] == ["type": "Container", "max": ["cpu": "1"], "default": ["cpu": "1"], "defaultRequest": ["cpu": "1"]])
+        let bad = created(try json(#"""
+            {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Pod","default":{"cpu":"1"},"defaultRequest":{"cpu":"1"}},
+             {"type":"Container"},{"type":"Container"},{"type":"PersistentVolumeClaim","max":{"cpu":"1"}}]}}
+            """#), lr)
+        #expect(messages(lr.validate(bad)) == [
+            "spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'",
+            "spec.limits[0].defaultRequest: Forbidden: may not be specified when `type` is 'Pod'",
+            "spec.limits[2].type: Duplicate value: \"Container\"",
+            "spec.limits[3].limits: Required value: either minimum or maximum storage value is required, but neither was provided"])
+        #expect(lr.validate(l).isEmpty)
         let csi = CSIDriverStrategy(info: try info("csidrivers", "storage.k8s.io"))
         let d = created(try json(#"{"metadata":{"name":"d"},"spec":{}}"#), csi)
         #expect(d["spec"] == ["attachRequired": true, "podInfoOnMount": false, "storageCapacity": false, "fsGroupPolicy": "ReadWriteOnceWithFSType",
