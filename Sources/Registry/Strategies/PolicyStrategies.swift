@@ -402,7 +402,7 @@ public struct HorizontalPodAutoscalerStrategy: GenerationalStrategy {
 // MARK: core
 
 /// LimitRanges: `SetDefaults_LimitRangeItem` (a Container item's default limit from max, default request
-/// from the default limit or min) and the item types.
+/// from the default limit or min) and `ValidateLimitRange` (`LimitRangeValidation`).
 public struct LimitRangeStrategy: ResourceStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
@@ -424,29 +424,7 @@ public struct LimitRangeStrategy: ResourceStrategy {
         }
     }
 
-    /// Part of upstream's `ValidateLimitRange`: the item types, one item per type, no defaults on a `Pod`
-    /// item (the LimitRanger only defaults containers), a storage bound on a `PersistentVolumeClaim` item.
-    public func validate(_ object: JSON) -> [FieldError] {
-        var errs: [FieldError] = []
-        var types: Set<String> = []
-        for (i, item) in (object["spec"]?["limits"]?.array ?? []).enumerated() {
-            let path = FieldPath("spec", "limits").index(i)
-            let t = item["type"]?.string ?? ""
-            if !["Pod", "Container", "PersistentVolumeClaim"].contains(t) && !t.contains("/") {
-                errs.append(.notSupported(path.child("type"), t, ["Container", "PersistentVolumeClaim", "Pod"]))
-            }
-            if !types.insert(t).inserted { errs.append(.duplicate(path.child("type"), t)) }
-            let has = { (key: String) in !(item[key]?.object ?? [:]).isEmpty }
-            if t == "Pod" {
-                if has("default") { errs.append(.forbidden(path.child("default"), "may not be specified when `type` is 'Pod'")) }
-                if has("defaultRequest") { errs.append(.forbidden(path.child("defaultRequest"), "may not be specified when `type` is 'Pod'")) }
-            }
-            if t == "PersistentVolumeClaim", item["min"]?["storage"] == nil, item["max"]?["storage"] == nil {
-                errs.append(.required(path.child("limits"), "either minimum or maximum storage value is required, but neither was provided"))
-            }
-        }
-        return errs
-    }
+    public func validate(_ object: JSON) -> [FieldError] { LimitRangeValidation.validate(object) }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] { validate(object) }
 }
