@@ -1,7 +1,7 @@
 """LimitRanger admission on a real one-node cluster with the real kubectl: a LimitRange's defaults land in a
 pod created without resources (with upstream's `kubernetes.io/limit-ranger` annotation) and reach the running
 container's cgroup; a pod over the maximum is refused with upstream's 403 message; `kubectl describe
-limitrange` renders the LimitRange."""
+limitrange` renders the LimitRange; an inverted LimitRange is refused with upstream's 422 message."""
 import json
 import subprocess
 
@@ -69,3 +69,13 @@ def test_kubectl_describe_limitrange(cluster):
     assert "Type Resource Min Max Default Request Default Limit Max Limit/Request Ratio" in lines, out
     assert "Container cpu - 1 100m 500m -" in lines, out
     assert "Container memory - 128Mi 32Mi 64Mi -" in lines, out
+
+
+def test_an_inverted_limit_range_is_refused_with_upstreams_message(cluster):
+    bad = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "inverted", "namespace": NS},
+           "spec": {"limits": [{"type": "Pod", "min": {"cpu": "2"}, "max": {"cpu": "1"}}]}}
+    p = subprocess.run(["kubectl", "create", "-f", "-"], input=json.dumps(bad), env=cluster, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert ('The LimitRange "inverted" is invalid: spec.limits[0].min[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount'
+            '{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater '
+            'than max value 1') in p.stderr, p.stderr
