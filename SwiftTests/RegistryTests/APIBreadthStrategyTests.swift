@@ -228,6 +228,37 @@ import Testing
         let lr = LimitRangeStrategy(info: try info("limitranges", ""))
         let l = created(try json(#"{"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"cpu":"1"}}]}}"#), lr)
         #expect(l[path: ["spec", "limits"]]?[0] == ["type": "Container", "max": ["cpu": "1"], "default": ["cpu": "1"], "defaultRequest": ["cpu": "1"]])
+        let bad = created(try json(#"""
+            {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Pod","default":{"cpu":"1"},"defaultRequest":{"cpu":"1"}},
+             {"type":"Container"},{"type":"Container"},{"type":"PersistentVolumeClaim","max":{"cpu":"1"}}]}}
+            """#), lr)
+        #expect(messages(lr.validate(bad)) == [
+            "spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'",
+            "spec.limits[0].defaultRequest: Forbidden: may not be specified when `type` is 'Pod'",
+            "spec.limits[2].type: Duplicate value: \"Container\"",
+            "spec.limits[3].limits: Required value: either minimum or maximum storage value is required, but neither was provided"])
+        #expect(lr.validate(l).isEmpty)
+        func dump(_ v: Int64, _ scale: Int, _ s: String, _ format: String = "DecimalSI") -> String {
+            "resource.Quantity{i:resource.int64Amount{value:\(v), scale:\(scale)}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:\"\(s)\", Format:\"\(format)\"}"
+        }
+        let inverted = created(try json(#"{"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","min":{"cpu":"2"},"max":{"cpu":"1"}}]}}"#), lr)
+        #expect(messages(lr.validate(inverted)) == [
+            "spec.limits[0].min[cpu]: Invalid value: \(dump(2, 0, "2")): min value 2 is greater than max value 1",
+            "spec.limits[0].defaultRequest[cpu]: Invalid value: \(dump(1, 0, "1")): min value 2 is greater than default request value 1",
+            "spec.limits[0].default[cpu]: Invalid value: \(dump(2, 0, "2")): min value 2 is greater than default value 1"])
+        let orders = created(try json(#"""
+            {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","default":{"memory":"100Mi"},"defaultRequest":{"memory":"200Mi","cpu":"100m"},
+             "max":{"cpu":"50m"},"maxLimitRequestRatio":{"cpu":"500m"}},
+             {"type":"Pod","min":{"memory":"100Mi"},"max":{"memory":"200Mi"},"maxLimitRequestRatio":{"memory":"3"}},
+             {"type":"example.com/thing","default":{"example.com/gpu":"2"},"defaultRequest":{"example.com/gpu":"1"}}]}}
+            """#), lr)
+        #expect(messages(lr.validate(orders)) == [
+            "spec.limits[0].defaultRequest[cpu]: Invalid value: \(dump(100, -3, "100m")): default request value 100m is greater than max value 50m",
+            "spec.limits[0].defaultRequest[cpu]: Invalid value: \(dump(100, -3, "100m")): default request value 100m is greater than default limit value 50m",
+            "spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: \(dump(500, -3, "500m")): ratio 500m is less than 1",
+            "spec.limits[0].defaultRequest[memory]: Invalid value: \(dump(209715200, 0, "200Mi", "BinarySI")): default request value 200Mi is greater than default limit value 100Mi",
+            "spec.limits[1].maxLimitRequestRatio[memory]: Invalid value: \(dump(3, 0, "3")): ratio 3 is greater than max/min = 2.000000",
+            "spec.limits[2].defaultRequest[example.com/gpu]: Invalid value: \(dump(1, 0, "1")): default value 2 must equal to defaultRequest value 1 in example.com/gpu"])
         let csi = CSIDriverStrategy(info: try info("csidrivers", "storage.k8s.io"))
         let d = created(try json(#"{"metadata":{"name":"d"},"spec":{}}"#), csi)
         #expect(d["spec"] == ["attachRequired": true, "podInfoOnMount": false, "storageCapacity": false, "fsGroupPolicy": "ReadWriteOnceWithFSType",

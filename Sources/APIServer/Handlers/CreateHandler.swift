@@ -102,6 +102,7 @@ extension APIHandler {
         if ctx.info.group.isEmpty, ctx.info.resource == "persistentvolumeclaims" || ctx.info.resource == "persistentvolumes" {
             try await admitStorage(&obj, resource: ctx.info.resource)
         }
+        try await admitLimitRangeDefaults(ctx, &obj)
         ctx.strategy.prepareForCreate(&obj)
         // Addresses and ports come before validation, as upstream's beginCreate runs before BeforeCreate
         // (a LoadBalancer with externalTrafficPolicy: Local must have its healthCheckNodePort by then);
@@ -120,6 +121,8 @@ extension APIHandler {
                 try await checkNamespaceAcceptsContent(ctx.ri.namespace ?? "")
             }
             try await checkRBACEscalation(ctx, obj, old: nil)
+            // Validating admission in upstream's plugin order: LimitRanger, then PodSecurity.
+            try await validateLimitRanges(ctx, obj, old: nil)
             try await admitPodSecurity(ctx, obj, old: nil)
         } catch {
             if isService && !ctx.request.isDryRun { await releaseAllocations(ctx.info, obj) }

@@ -138,6 +138,8 @@ extension APIHandler {
                     throw APIError.invalid(kind: ctx.info.kind, name: name, group: ctx.info.group, errors: errors)
                 }
                 try await checkRBACEscalation(ctx, next, old: current)
+                // Validating admission in upstream's plugin order: LimitRanger, then PodSecurity.
+                try await validateLimitRanges(ctx, next, old: current)
                 try await admitPodSecurity(ctx, next, old: current)
                 if recordManager {
                     next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)

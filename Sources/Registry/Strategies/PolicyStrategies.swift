@@ -402,7 +402,7 @@ public struct HorizontalPodAutoscalerStrategy: GenerationalStrategy {
 // MARK: core
 
 /// LimitRanges: `SetDefaults_LimitRangeItem` (a Container item's default limit from max, default request
-/// from the default limit or min) and the item types.
+/// from the default limit or min) and `ValidateLimitRange` (`LimitRangeValidation`).
 public struct LimitRangeStrategy: ResourceStrategy {
     public let info: ResourceInfo
     public init(info: ResourceInfo) { self.info = info }
@@ -424,16 +424,7 @@ public struct LimitRangeStrategy: ResourceStrategy {
         }
     }
 
-    public func validate(_ object: JSON) -> [FieldError] {
-        var errs: [FieldError] = []
-        for (i, item) in (object["spec"]?["limits"]?.array ?? []).enumerated() {
-            let t = item["type"]?.string ?? ""
-            if !["Pod", "Container", "PersistentVolumeClaim"].contains(t) && !t.contains("/") {
-                errs.append(.notSupported(FieldPath("spec", "limits").index(i).child("type"), t, ["Container", "PersistentVolumeClaim", "Pod"]))
-            }
-        }
-        return errs
-    }
+    public func validate(_ object: JSON) -> [FieldError] { LimitRangeValidation.validate(object) }
 
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] { validate(object) }
 }
