@@ -213,7 +213,7 @@ let package = Package(
             // resident, to a few KB. Every Skiff component is this executable, so it pays once per process.
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
-        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "TestSupport"]),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
@@ -226,7 +226,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["APIServer", "Client", "Storage", "APIMachinery"], path: "SwiftTests/TestSupport"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport", "APIMachinery"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "APIServerTests", dependencies: [

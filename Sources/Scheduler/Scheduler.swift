@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// Where a pod should go.
 public struct ScheduleResult: Sendable, Equatable {
     public var suggestedHost: String

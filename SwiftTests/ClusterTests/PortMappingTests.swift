@@ -1,3 +1,4 @@
+import APIMachinery
 import Foundation
 import Testing
 
@@ -49,18 +50,5 @@ import Testing
         #expect(c.name == "port-tcp-8080")
         #expect(c.arguments == ["port-publisher", "--listen", "127.0.0.1:8080", "--protocol", "tcp", "--netns", "/run/netns/skiff-pp-worker",
                                 "--target", "172.30.0.3:30080", "--cluster-root", paths.root.path + "/"])
-    }
-}
-
-/// A small deterministic generator, so a failing fuzz case reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

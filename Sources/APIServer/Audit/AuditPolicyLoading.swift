@@ -2,16 +2,7 @@ import APIMachinery
 import Foundation
 
 /// Why an audit policy was refused; `description` is what the API server stops with.
-public struct AuditPolicyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    /// The field errors, when the file decoded but did not validate.
-    public let fieldErrors: [FieldError]
-    init(_ message: String, fieldErrors: [FieldError] = []) {
-        self.message = message
-        self.fieldErrors = fieldErrors
-    }
-    public var description: String { message }
-}
+public typealias AuditPolicyError = ConfigurationFileError
 
 extension AuditPolicy {
     /// Reads, decodes and validates `--audit-policy-file` as upstream's `newPolicyChecker` does; every

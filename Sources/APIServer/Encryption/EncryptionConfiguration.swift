@@ -53,16 +53,7 @@ public struct EncryptionConfiguration: Sendable, Equatable {
 }
 
 /// Why an encryption configuration was refused; `description` is what the API server dies with.
-public struct EncryptionConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    /// The field errors, when the file parsed but did not validate.
-    public let fieldErrors: [FieldError]
-    init(_ message: String, fieldErrors: [FieldError] = []) {
-        self.message = message
-        self.fieldErrors = fieldErrors
-    }
-    public var description: String { message }
-}
+public typealias EncryptionConfigurationError = ConfigurationFileError
 
 extension EncryptionConfiguration {
     /// Reads, decodes and validates the file at `path` (upstream's `LoadEncryptionConfig`); every failure

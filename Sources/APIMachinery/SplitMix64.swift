@@ -1,4 +1,5 @@
-/// A small, fast, seedable generator for tie-breaking: `Sendable` as a value, reproducible in tests.
+/// A small, fast, seedable generator: `Sendable` as a value, reproducible from its seed. The scheduler
+/// breaks ties with it, the fuzzers generate inputs with it (a failure reproduces from seed and iteration).
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
