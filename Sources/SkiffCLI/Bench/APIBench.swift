@@ -7,6 +7,7 @@ import Synchronization
 /// `skiff bench api`: starts its own `skiff apiserver` (SQLite store in a temporary directory) and measures
 /// it over HTTP: cold start, concurrent pod creates, paced single-object writes, watch event latency with
 /// many watchers, and resident memory holding the created pods. Bounded in count and time; loopback only.
+/// `--compare-idle-with` and `--compare-authorization-audit` run a comparison of two servers instead.
 struct APIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "api", abstract: "Benchmark the API server.")
 
