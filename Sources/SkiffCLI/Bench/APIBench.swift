@@ -7,6 +7,7 @@ import Synchronization
 /// `skiff bench api`: starts its own `skiff apiserver` (SQLite store in a temporary directory) and measures
 /// it over HTTP: cold start, concurrent pod creates, paced single-object writes, watch event latency with
 /// many watchers, and resident memory holding the created pods. Bounded in count and time; loopback only.
+/// `--compare-idle-with` and `--compare-authorization-audit` run a comparison of two servers instead.
 struct APIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "api", abstract: "Benchmark the API server.")
 
@@ -20,11 +21,17 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Custom resources to create after defining a CRD (0 skips the phase).") var customResources = 1_000
     @Option(help: "Another skiff executable: only compare its API server's idle RSS with this build's, in alternating rounds.")
     var compareIdleWith: String?
-    @Option(help: "Rounds of the idle comparison.") var rounds = 3
+    @Flag(help: "Only compare concurrent create throughput over HTTPS with client certificates between Node,RBAC authorization with a Metadata audit policy and AlwaysAllow without audit, in alternating rounds (uses --pods, --clients, --rounds).")
+    var compareAuthorizationAudit = false
+    @Option(help: "Rounds of a comparison (--compare-idle-with, --compare-authorization-audit), per side.") var rounds = 3
 
     func run() async throws {
         if let baseline = compareIdleWith {
             try await IdleMemoryComparison(baseline: baseline, rounds: rounds, settle: .seconds(5)).run()
+            return
+        }
+        if compareAuthorizationAudit {
+            try await AuthorizationAuditComparison(pods: pods, clients: clients, rounds: rounds).run()
             return
         }
         var clientConfig = ClientConfig(server: "http://127.0.0.1:\(BenchAPIServer.port())", userAgent: "skiff-bench")

@@ -2,25 +2,30 @@ import APIMachinery
 import Client
 import Foundation
 
-/// A `skiff apiserver` child process that a benchmark measures or builds on: plain HTTP on a loopback port
-/// derived from the bench's PID, its store in a temporary directory removed on `stop()`.
+/// A `skiff apiserver` child process that a benchmark measures or builds on: plain HTTP (or HTTPS when the
+/// caller passes TLS arguments) on a loopback port derived from the bench's PID, its store in a temporary
+/// directory removed on `stop()`.
 final class BenchAPIServer {
     let process = Process()
     let port: Int
     let directory: String
+    let scheme: String
     /// How long the server took from spawn to answering `/readyz` 200.
     private(set) var coldStart: Duration = .zero
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var pid: Int32 { process.processIdentifier }
 
-    /// Spawns the server (`executable apiserver`, this one by default) and returns once `/readyz` answers 200.
-    init(storage: String, probe client: KubeClient, port: Int, executable: String = BenchAPIServer.executable) async throws {
+    /// Spawns the server (`executable apiserver`, this one by default) and returns once `/readyz` answers 200
+    /// to `client`. `arguments` are appended to the command line; `https` says they make it serve TLS.
+    init(storage: String, probe client: KubeClient, port: Int, executable: String = BenchAPIServer.executable,
+         arguments: [String] = [], https: Bool = false) async throws {
         self.port = port
+        scheme = https ? "https" : "http"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["apiserver", "--storage", storage, "--data-dir", directory, "--port", String(port), "--log-level", "warning"]
+        process.arguments = ["apiserver", "--storage", storage, "--data-dir", directory, "--port", String(port), "--log-level", "warning"] + arguments
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let started = ContinuousClock.now
         try process.run()
