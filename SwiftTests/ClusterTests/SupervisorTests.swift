@@ -39,7 +39,8 @@ import TestSupport
                 }
             })
         let running = Task { await supervisor.run() }
-        let started = await eventually {
+        // Patient, as the parallel suite on two cores can hold the cooperative pool for tens of seconds.
+        let started = await eventually(timeout: .seconds(120)) {
             guard let app = ProcessControl.readPID(paths.pidFile("app")), let infra = ProcessControl.readPID(paths.pidFile("infra")) else { return false }
             pids.withLock { $0 = (app, infra) }
             return ProcessControl.isAlive(app) && ProcessControl.isAlive(infra)

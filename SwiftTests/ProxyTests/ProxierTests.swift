@@ -105,9 +105,11 @@ extension ProxierTests {
     }
 }
 
-/// `eventually` that fails the test when `condition` never held (patience for the parallel suite on two
-/// cores; not a bound under test).
-func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+/// `eventually` that fails the test when `condition` never held. The patience is for the parallel suite on
+/// two cores, not a bound under test: suites that run tools synchronously (PKITests' openssl and curl)
+/// hold the two-thread cooperative pool for tens of seconds at a time, and the full suite has starved a
+/// 300 ms ticker for 30 s that way.
+func waitFor(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws {
     if try await eventually(timeout: timeout, interval: .milliseconds(20), condition) { return }
     Issue.record("condition not met within \(timeout)")
     throw CancellationError()
