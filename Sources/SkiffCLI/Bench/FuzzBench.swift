@@ -28,6 +28,7 @@ struct FuzzBench: AsyncParsableCommand {
             try await server.prepare()
             let result = await APIFuzzCampaign(seed: seed).run(server.handler, requests: apiInputs) { done in
                 print("  api: \(done) requests…")
+                fflush(nil)  // progress shows when the output goes to a file, as a long run's usually does
             }
             print("api: \(result.requests) requests, \(result.succeeded) succeeded, \(result.refused) refused with a 4xx Status, "
                 + "\(result.serverErrors) 5xx, \(result.badAnswers) bad answers, \(result.inconsistencies.count) inconsistencies "
