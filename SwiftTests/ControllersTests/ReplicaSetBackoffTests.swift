@@ -1,0 +1,95 @@
+import APIMachinery
+@testable import Client
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Controllers
+
+/// A ReplicaSet whose pods admission refuses, with the controller's retries on a `ManualClock`: the test
+/// steps the clock from one parked retry to the next, so "how many creates in ten seconds" is counted in
+/// simulated time, independent of the machine's speed.
+@Suite(.timeLimit(.minutes(1)))
+struct ReplicaSetBackoffTests {
+    let clock = ManualClock()
+    let running = Holder<ReplicaSetController>()
+
+    func controllers(_ client: KubeClient, _ informers: SharedInformers, _ events: EventBroadcaster) -> [@Sendable () async -> Void] {
+        let rsc = ReplicaSetController(kind: .replicaSet, client: client, informers: informers,
+                                       recorder: events.recorder(component: "replicaset-controller"),
+                                       logger: .init(label: "replicaset-backoff-tests"), clock: clock)
+        running.set(rsc)
+        return [{ await rsc.run(workers: 2) }]
+    }
+
+    /// Five replicas of a privileged pod: every one violates the `restricted` level.
+    func privilegedReplicaSet() -> JSON {
+        var rs = replicaSet("web", replicas: 5)
+        rs[path: ["spec", "template", "spec", "containers"]] = [
+            ["name": "web", "image": "nginx:alpine", "securityContext": ["privileged": true]],
+        ]
+        return rs
+    }
+
+    func failedCreates(_ c: KubeClient) async throws -> [JSON] {
+        try await c.items(eventsInT).filter { $0[path: ["involvedObject", "name"]]?.string == "web" && $0["reason"]?.string == "FailedCreate" }
+    }
+
+    /// The create attempts the FailedCreate events record (repeats of one message are one Event's count).
+    func failedCreateCount(_ c: KubeClient) async throws -> Int {
+        try await failedCreates(c).reduce(0) { $0 + Int($1["count"]?.int ?? 1) }
+    }
+
+    @Test func refusedCreatesBackOffExponentiallyAndRecoverOnceAdmitted() async throws {
+        try await withControllers(controllers) { cluster in
+            let c = cluster.client
+            try await c.patch(.namespaces, "t", ["metadata": ["labels": ["pod-security.kubernetes.io/enforce": "restricted"]]])
+            _ = try await c.create(replicaSetsInT, privilegedReplicaSet())
+            let rsc = try #require(running.get())
+
+            // Ten simulated seconds, stepping from each parked retry to the next. Upstream's limiter retries
+            // at 5, 15, 35, ... 5115ms: about a dozen syncs, never the hundreds a tight loop makes.
+            var elapsed = Duration.zero
+            while true {
+                await clock.waitForSleepers(count: 1)
+                let next = try #require(clock.pendingSleeps.first)
+                guard elapsed + next <= .seconds(10) else { break }
+                // The waits only grow (a sync the status write queued may make one repeat).
+                clock.advance(by: next)
+                elapsed += next
+            }
+            let failedSyncs = rsc.queue.numRequeues("t/web")
+            #expect((10...13).contains(failedSyncs), "failed syncs in 10s: \(failedSyncs)")
+            // The next retry is five seconds or more away: the backoff has grown past the interval's half.
+            #expect(clock.pendingSleeps.first.map { $0 >= .seconds(5) } == true)
+
+            // Slow start: each sync stops at its first refused create instead of trying all five, so the
+            // creates equal the failed syncs. Each is upstream's event.
+            #expect(try await eventually { try await failedCreateCount(c) == failedSyncs })
+            let events = try await failedCreates(c)
+            for e in events {
+                let message = e["message"]?.string ?? ""
+                #expect(e["type"]?.string == "Warning")
+                #expect(message.hasPrefix("Error creating: pods \"web-") && message.contains("\" is forbidden: violates PodSecurity \"restricted:latest\""),
+                        "\(message)")
+            }
+            #expect(try await eventually {
+                let status = try await c.get(replicaSetsInT, "web")["status"]
+                let failure = status?["conditions"]?.array?.first { $0["type"]?.string == "ReplicaFailure" }
+                return failure?["reason"]?.string == "FailedCreate" && failure?["status"]?.string == "True"
+            })
+            #expect(try await c.items(podsInT).isEmpty)
+
+            // Once the namespace admits the pods, the pending retry creates them all and the backoff is
+            // forgotten.
+            try await c.patch(.namespaces, "t", ["metadata": ["labels": ["pod-security.kubernetes.io/enforce": "privileged"]]])
+            clock.advance(by: try #require(clock.pendingSleeps.first))
+            #expect(try await eventually { try await c.items(podsInT).count == 5 })
+            #expect(try await eventually { rsc.queue.numRequeues("t/web") == 0 })
+            #expect(try await eventually {
+                let status = try await c.get(replicaSetsInT, "web")["status"]
+                return status?["replicas"]?.int == 5 && status?["conditions"] == nil
+            })
+        }
+    }
+}
