@@ -56,6 +56,7 @@ struct ReconcileLoopTests {
             for k in 0..<8 {
                 await expectRetry(after: .milliseconds(5 << k))
             }
+            await clock.waitForSleepers(count: 1)
             #expect(reconciler.calls.load(ordering: .relaxed) == 9)
             #expect(queue.numRequeues("t/web") == 9)
             // The ninth retry succeeds: the key's backoff is forgotten, nothing is parked any more.
