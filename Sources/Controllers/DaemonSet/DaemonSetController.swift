@@ -68,7 +68,7 @@ public final class DaemonSetController: Reconciler, Sendable {
     }
 
     public func run(workers: Int) async {
-        await ReconcileLoop(name: "daemonset", queue: queue, reconciler: self, logger: logger)
+        await ReconcileLoop(name: "daemonset", queue: queue, reconciler: self, maxRetries: nil, logger: logger)
             .run(workers: workers, informers: [daemonSets, pods, nodes, revisions])
     }
 

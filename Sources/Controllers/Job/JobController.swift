@@ -65,7 +65,7 @@ public final class JobController: Reconciler, Sendable {
 
     /// Runs `workers` reconcilers once the caches have synced, until cancelled.
     public func run(workers: Int) async {
-        await ReconcileLoop(name: "job", queue: queue, reconciler: self, logger: logger)
+        await ReconcileLoop(name: "job", queue: queue, reconciler: self, maxRetries: nil, logger: logger)
             .run(workers: workers, informers: [jobs, pods])
     }
 

@@ -19,7 +19,8 @@ public final class ReplicaSetController: Reconciler, Sendable {
     let target: ReplicatedKind
     let replicaSets: Informer
     let pods: Informer
-    let queue = WorkQueue<String>()
+    /// Failed syncs come back with per-key exponential backoff on this queue's clock.
+    let queue: WorkQueue<String>
     let expectations = ControllerExpectations()
     /// Maps pod events to ReplicaSet keys and counts expectations.
     let podEvents: OwnedPodEvents
@@ -36,7 +37,10 @@ public final class ReplicaSetController: Reconciler, Sendable {
         ReplicaSetController(kind: .replicationController, client: client, informers: informers, recorder: recorder, logger: logger)
     }
 
-    init(kind: ReplicatedKind, client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger) {
+    /// `clock` times the retries of failed syncs (tests pass a `ManualClock` to step through the backoff).
+    init(kind: ReplicatedKind, client: KubeClient, informers: SharedInformers, recorder: EventRecorder, logger: Logger,
+         clock: any MonotonicClock = ContinuousClock()) {
+        queue = WorkQueue<String>(clock: clock)
         self.client = client
         target = kind
         self.recorder = recorder
@@ -52,9 +56,11 @@ public final class ReplicaSetController: Reconciler, Sendable {
             onDelete: { [weak self] d in if let k = d.key { self?.queue.add(k) } }))
     }
 
-    /// Runs `workers` reconcilers once the caches have synced, until cancelled.
+    /// Runs `workers` reconcilers once the caches have synced, until cancelled. A failed sync (pods
+    /// refused by admission or quota) is retried forever, as upstream does, each retry of the same
+    /// ReplicaSet waiting twice as long as the last (from 5ms up to 1000s) until a sync succeeds.
     public func run(workers: Int) async {
-        await ReconcileLoop(name: target.loopName, queue: queue, reconciler: self, logger: logger)
+        await ReconcileLoop(name: target.loopName, queue: queue, reconciler: self, maxRetries: nil, logger: logger)
             .run(workers: workers, informers: [replicaSets, pods])
     }
 

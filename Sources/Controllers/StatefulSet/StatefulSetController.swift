@@ -46,7 +46,7 @@ public final class StatefulSetController: Reconciler, Sendable {
     }
 
     public func run(workers: Int) async {
-        await ReconcileLoop(name: "statefulset", queue: queue, reconciler: self, logger: logger)
+        await ReconcileLoop(name: "statefulset", queue: queue, reconciler: self, maxRetries: nil, logger: logger)
             .run(workers: workers, informers: [sets, pods, revisions, claims])
     }
 

@@ -9,16 +9,27 @@ protocol Reconciler: Sendable {
 }
 
 /// Runs `workers` tasks that take keys from `queue` and reconcile them (client-go's
-/// `processNextWorkItem` loop). A failure is retried with the queue's per-key backoff up to
-/// `maxRetries` times, then dropped until the next event for the key, as upstream controllers do.
+/// `processNextWorkItem` loop). A success forgets the key's backoff; a failure requeues it with the
+/// queue's rate limiter (per key 5ms doubling up to 1000s, and 10 retries a second overall), so a sync
+/// that keeps failing — pods refused by PodSecurity or a quota — is retried ever more slowly instead of
+/// hammering the API server.
+///
+/// Controllers differ on giving up, as upstream's do: most (Deployment, endpoints, ...) drop a key after
+/// `maxRetries` failures until the next event for it; the workload controllers whose objects only heal by
+/// retrying (ReplicaSet, StatefulSet, DaemonSet, Job) pass `maxRetries: nil` and retry for as long as it
+/// fails, the backoff staying at its 1000s cap.
 struct ReconcileLoop: Sendable {
+    /// The default number of retries before a key is dropped (upstream's `maxRetries` of 15).
+    static let defaultMaxRetries = 15
+
     let name: String
     let queue: WorkQueue<String>
     let reconciler: any Reconciler
-    let maxRetries: Int
+    /// Failures retried before the key is dropped; nil retries forever.
+    let maxRetries: Int?
     let logger: Logger
 
-    init(name: String, queue: WorkQueue<String>, reconciler: any Reconciler, maxRetries: Int = 15, logger: Logger) {
+    init(name: String, queue: WorkQueue<String>, reconciler: any Reconciler, maxRetries: Int? = defaultMaxRetries, logger: Logger) {
         self.name = name
         self.queue = queue
         self.reconciler = reconciler
@@ -50,7 +61,7 @@ struct ReconcileLoop: Sendable {
                 try await reconciler.reconcile(key)
                 queue.forget(key)
             } catch {
-                if queue.numRequeues(key) < maxRetries {
+                if maxRetries.map({ queue.numRequeues(key) < $0 }) ?? true {
                     logger.debug("\(name) controller: error syncing \(key), retrying: \(error)")
                     queue.addRateLimited(key)
                 } else {
