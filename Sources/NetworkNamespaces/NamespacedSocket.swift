@@ -17,16 +17,23 @@ extension NetworkNamespace {
 
     public struct SocketError: Error, Sendable, CustomStringConvertible {
         public var description: String
+        /// The `errno` of the failed call, when one failed (ECONNREFUSED, ETIMEDOUT, ...).
+        public var errorNumber: Int32? = nil
     }
 
     /// A socket of `kind` connected to the numeric IPv4 address `host:port` from inside `netnsPath` (the
     /// caller's namespace when nil). For a datagram socket, "connected" fixes its peer: replies from
-    /// anywhere else are dropped by the kernel. The caller owns the descriptor.
-    public static func connectedSocket(netnsPath: String?, kind: SocketKind, host: String, port: Int) async throws -> Int32 {
-        try await run(in: netnsPath) { try connectIPv4OnThisThread(kind: kind, host: host, port: port, netnsPath: netnsPath) }
+    /// anywhere else are dropped by the kernel. The caller owns the descriptor. `connectTimeout` bounds a
+    /// stream connect (SO_SNDTIMEO), so the throwaway thread never waits out the kernel's two minutes.
+    public static func connectedSocket(netnsPath: String?, kind: SocketKind, host: String, port: Int,
+                                       connectTimeout: Duration? = nil) async throws -> Int32 {
+        try await run(in: netnsPath) {
+            try connectIPv4OnThisThread(kind: kind, host: host, port: port, netnsPath: netnsPath, connectTimeout: connectTimeout)
+        }
     }
 
-    static func connectIPv4OnThisThread(kind: SocketKind, host: String, port: Int, netnsPath: String?) throws -> Int32 {
+    static func connectIPv4OnThisThread(kind: SocketKind, host: String, port: Int, netnsPath: String?,
+                                        connectTimeout: Duration? = nil) throws -> Int32 {
         var address = sockaddr_in()
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1, (1...65535).contains(port) else {
             throw SocketError(description: "not a numeric IPv4 address and port: \(host):\(port)")
@@ -35,14 +42,21 @@ extension NetworkNamespace {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         let type = kind == .stream ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
         let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError(description: "socket: \(errnoText())") }
+        guard fd >= 0 else { throw SocketError(description: "socket: \(errnoText())", errorNumber: errno) }
+        if let connectTimeout {
+            let (seconds, attoseconds) = connectTimeout.components
+            var tv = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        }
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard rc == 0 else {
-            let text = errnoText()
+            // A connect cut short by SO_SNDTIMEO reports EINPROGRESS: to the caller, a timeout.
+            let code = errno == EINPROGRESS ? ETIMEDOUT : errno
+            let text = String(cString: strerror(code))
             close(fd)
-            throw SocketError(description: "connect to \(host):\(port)\(netnsPath.map { " in \($0)" } ?? ""): \(text)")
+            throw SocketError(description: "connect to \(host):\(port)\(netnsPath.map { " in \($0)" } ?? ""): \(text)", errorNumber: code)
         }
         return fd
     }

@@ -63,6 +63,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Dial kubelets at this address instead of their node's InternalIP.")
     var kubeletHost: String?
 
+    @Option(help: "Network namespace (a path such as /run/netns/NAME) to dial admission webhook Services from.")
+    var webhookNetworkNamespace: String?
+
     @Option(help: "PEM file of public keys that verify service account tokens (repeatable).")
     var serviceAccountKeyFile: [String] = []
 
@@ -128,6 +131,7 @@ struct APIServerCommand: AsyncParsableCommand {
         config.kubeletClientKeyFile = kubeletClientKey
         config.kubeletCAFile = kubeletCertificateAuthority
         config.kubeletHost = kubeletHost
+        config.webhookNetworkNamespace = webhookNetworkNamespace
         config.serviceAccountKeyFiles = serviceAccountKeyFile
         config.serviceAccountSigningKeyFile = serviceAccountSigningKeyFile
         config.serviceAccountIssuers = serviceAccountIssuer

@@ -45,31 +45,4 @@ public struct PrivilegedGroupAuthorizer: Authorizer {
 
 /// The RBAC objects as one snapshot, reloaded after any of them is written (the API server is the only
 /// writer, and calls `invalidate()` after each RBAC write, so a binding applies to the very next request).
-public final class RBACPolicyCache: Sendable {
-    private struct State {
-        var snapshot: RBACPolicy?
-        var generation = 0
-    }
-    private let state = Mutex(State())
-    private let load: @Sendable () async -> RBACPolicy
-
-    public init(load: @escaping @Sendable () async -> RBACPolicy) { self.load = load }
-
-    public func invalidate() {
-        state.withLock {
-            $0.snapshot = nil
-            $0.generation += 1
-        }
-    }
-
-    public func current() async -> RBACPolicy {
-        let (cached, generation) = state.withLock { ($0.snapshot, $0.generation) }
-        if let cached { return cached }
-        let fresh = await load()
-        state.withLock {
-            // A write during the load makes this snapshot stale: keep it for this request only.
-            if $0.generation == generation { $0.snapshot = fresh }
-        }
-        return fresh
-    }
-}
+public typealias RBACPolicyCache = ReloadingSnapshot<RBACPolicy>

@@ -35,6 +35,9 @@ public final class APIHandler: Sendable {
     let authorizer: (any Authorizer)?
     /// The kubelets' last scrapes, behind `metrics.k8s.io` (see docs/metrics.md).
     let resourceMetrics = MetricsStorage()
+    /// The Mutating- and ValidatingWebhookConfigurations, reloaded after every write to them.
+    let admissionWebhooks: ReloadingSnapshot<AdmissionWebhookSet>
+    let webhookDispatcher: WebhookDispatcher
 
     public init(config: APIServerConfig, store backing: any KeyValueStore, logger: Logger) throws {
         self.config = config
@@ -68,6 +71,13 @@ public final class APIHandler: Sendable {
         let allStores = s
         let policy = RBACPolicyCache(load: { await Self.loadRBACPolicy(stores: allStores) })
         rbacPolicy = policy
+        admissionWebhooks = ReloadingSnapshot(load: {
+            await AdmissionWebhookSet.load(mutating: allStores[Self.key("admissionregistration.k8s.io", "mutatingwebhookconfigurations")],
+                                           validating: allStores[Self.key("admissionregistration.k8s.io", "validatingwebhookconfigurations")])
+        })
+        webhookDispatcher = WebhookDispatcher(transport: DialingWebhookTransport(
+            resolveService: Self.webhookServiceResolver(services: s[Self.key("", "services")]),
+            serviceNetworkNamespace: config.webhookNetworkNamespace))
         authorizer = Self.makeAuthorizer(modes: config.authorizationModes, policy: policy, graph: Self.nodeGraph(stores: allStores))
     }
 
@@ -113,6 +123,9 @@ public final class APIHandler: Sendable {
         }
         if request.method != "GET", response.status < 300, request.path.hasPrefix("/apis/rbac.authorization.k8s.io/") {
             rbacPolicy.invalidate()
+        }
+        if request.method != "GET", response.status < 300, request.path.hasPrefix("/apis/admissionregistration.k8s.io/") {
+            admissionWebhooks.invalidate()
         }
         let elapsed = ContinuousClock.now - start
         var longRunning = false

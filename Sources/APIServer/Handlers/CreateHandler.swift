@@ -103,6 +103,11 @@ extension APIHandler {
             try await admitStorage(&obj, resource: ctx.info.resource)
         }
         try await admitLimitRangeDefaults(ctx, &obj)
+        try await admitMutatingWebhooks(ctx, &obj, old: nil, operation: .create)
+        // What the system set is not the webhooks' to change.
+        obj[path: ["metadata", "uid"]] = meta["uid"]
+        obj[path: ["metadata", "creationTimestamp"]] = meta["creationTimestamp"]
+        try checkTypeMeta(ctx, &obj)
         ctx.strategy.prepareForCreate(&obj)
         // Addresses and ports come before validation, as upstream's beginCreate runs before BeforeCreate
         // (a LoadBalancer with externalTrafficPolicy: Local must have its healthCheckNodePort by then);
@@ -124,6 +129,7 @@ extension APIHandler {
             // Validating admission in upstream's plugin order: LimitRanger, then PodSecurity.
             try await validateLimitRanges(ctx, obj, old: nil)
             try await admitPodSecurity(ctx, obj, old: nil)
+            try await admitValidatingWebhooks(ctx, obj, old: nil, operation: .create)
         } catch {
             if isService && !ctx.request.isDryRun { await releaseAllocations(ctx.info, obj) }
             throw error

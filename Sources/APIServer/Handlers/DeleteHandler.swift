@@ -40,8 +40,14 @@ extension APIHandler {
 
     /// Deletes now, or starts a graceful/finalized deletion; returns the object as the client should see it.
     func deleteObject(_ ctx: RequestContext, name: String, options: DeleteOptions) async throws -> JSON {
+        var admitted = false
         for _ in 0..<16 {
             let current = try await ctx.store.get(namespace: ctx.namespace, name: name)
+            if !admitted {
+                // Admission sees the object as it was when the delete arrived; a retry after a conflict does not ask again.
+                try await admitDeleteWebhooks(ctx, current)
+                admitted = true
+            }
             if let uid = options.preconditionUID, uid != current.metaUID {
                 throw APIError.conflict(ctx.info.qualifiedResource, name: name, group: ctx.info.group, resource: ctx.info.resource,
                                         detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current.metaUID ?? "")")

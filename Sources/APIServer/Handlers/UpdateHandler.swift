@@ -99,12 +99,21 @@ extension APIHandler {
                 for p in servicePorts.taken { await nodePorts.release(p) }
                 servicePorts = ([], [])
                 var next = try await produce(current)
-                try checkTypeMeta(ctx, &next)
-                next.metaName = name
-                next.metaNamespace = current.metaNamespace
-                // Fields the system owns: a client's copy of them is ignored.
-                for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
-                    next[path: ["metadata", f]] = current[path: ["metadata", f]]
+                // Fields the system owns: a client's (or a webhook's) copy of them is ignored.
+                func keepSystemFields(_ next: inout JSON) throws {
+                    try checkTypeMeta(ctx, &next)
+                    next.metaName = name
+                    next.metaNamespace = current.metaNamespace
+                    for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+                        next[path: ["metadata", f]] = current[path: ["metadata", f]]
+                    }
+                }
+                try keepSystemFields(&next)
+                if !isFinalize {
+                    // Mutating webhooks see the defaulted object, before the strategy's own update rules (upstream's order).
+                    if !isStatus { ctx.strategy.applyDefaults(&next) }
+                    try await admitMutatingWebhooks(ctx, &next, old: current, operation: .update)
+                    try keepSystemFields(&next)
                 }
                 if isStatus {
                     ctx.strategy.prepareForStatusUpdate(&next, old: current)
@@ -141,6 +150,7 @@ extension APIHandler {
                 // Validating admission in upstream's plugin order: LimitRanger, then PodSecurity.
                 try await validateLimitRanges(ctx, next, old: current)
                 try await admitPodSecurity(ctx, next, old: current)
+                try await admitValidatingWebhooks(ctx, next, old: current, operation: .update)
                 if recordManager {
                     next = Adapters.recordUpdate(old: current, new: next, manager: ctx.fieldManager, info: ctx.info, subresource: ctx.ri.subresource, custom: ctx.custom)
                 }
