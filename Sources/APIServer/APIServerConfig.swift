@@ -40,8 +40,8 @@ public struct APIServerConfig: Sendable {
     /// kubelets listen on loopback in the root namespace).
     public var kubeletHost: String?
     /// The network namespace admission webhooks behind a Service are dialled from (Skiff's
-    /// `--webhook-network-namespace`): the control-plane node's, whose kube-proxy routes Service
-    /// addresses; nil dials from the API server's own namespace (docs/admission-webhooks.md).
+    /// `--webhook-network-namespace`): the control-plane node's, which routes every pod address; nil
+    /// dials from the API server's own namespace (docs/admission-webhooks.md).
     public var webhookNetworkNamespace: String?
 
     /// Kubelets are dialed over HTTPS when a client certificate or a CA for them is configured; plain HTTP

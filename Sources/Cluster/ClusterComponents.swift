@@ -15,7 +15,7 @@ public enum ClusterComponents {
                 "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
             ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths) + auditArguments(paths)
-              + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount)),
+              + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount) + webhookArguments(spec: spec, layouts: layouts)),
             ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
             ComponentSpec(name: "controller-manager", arguments: [
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
@@ -103,6 +103,16 @@ extension ClusterComponents {
         guard FileManager.default.fileExists(atPath: paths.auditPolicy.path) else { return [] }
         return ["--audit-policy-file", paths.auditPolicy.path, "--audit-log-path", paths.auditLog.path,
                 "--audit-log-maxsize", "100", "--audit-log-maxbackup", "3"]
+    }
+}
+
+extension ClusterComponents {
+    /// Where the API server dials admission webhooks behind a Service from: the control-plane node's
+    /// network namespace, which routes every pod address, as kind's API server reaches pods from its node
+    /// container (docs/admission-webhooks.md). Simulated nodes have no namespace and no pods to call.
+    static func webhookArguments(spec: ClusterSpec, layouts: [NodeLayout]) -> [String] {
+        guard spec.runtime == "containerd", let controlPlane = layouts.first else { return [] }
+        return ["--webhook-network-namespace", controlPlane.netnsPath]
     }
 }
 

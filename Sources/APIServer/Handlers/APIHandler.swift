@@ -76,7 +76,7 @@ public final class APIHandler: Sendable {
                                            validating: allStores[Self.key("admissionregistration.k8s.io", "validatingwebhookconfigurations")])
         })
         webhookDispatcher = WebhookDispatcher(transport: DialingWebhookTransport(
-            resolveService: Self.webhookServiceResolver(services: s[Self.key("", "services")]),
+            resolveService: Self.webhookServiceResolver(services: s[Self.key("", "services")], endpoints: s[Self.key("", "endpoints")]),
             serviceNetworkNamespace: config.webhookNetworkNamespace))
         authorizer = Self.makeAuthorizer(modes: config.authorizationModes, policy: policy, graph: Self.nodeGraph(stores: allStores))
     }

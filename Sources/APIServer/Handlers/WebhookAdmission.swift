@@ -32,6 +32,11 @@ extension APIHandler {
         guard !hooks.isEmpty else { return }
         var a = admissionAttributes(ctx, operation, object: obj, old: old)
         guard !a.isExemptFromWebhooks else { return }
+        if operation == .create {
+            // Upstream fills these after mutating admission (BeforeCreate): mutating webhooks see neither.
+            a.object?[path: ["metadata", "uid"]] = nil
+            a.object?[path: ["metadata", "creationTimestamp"]] = nil
+        }
         let labels = try await webhookNamespaceLabels(a)
         var effects = WebhookDispatcher.Effects()
         let strategy = ctx.strategy
@@ -108,25 +113,31 @@ extension APIHandler {
         return ns?[path: ["metadata", "labels"]]?.stringMap ?? [:]
     }
 
-    /// Upstream's ClusterIP service resolver: a webhook Service is reached at its cluster IP and the port
-    /// the webhook names; an ExternalName Service at its external name.
-    static func webhookServiceResolver(services: ResourceStore?) -> DialingWebhookTransport.ServiceResolver {
+    /// Upstream's endpoint service resolver (kube-apiserver with `--enable-aggregator-routing`): a webhook
+    /// Service is reached at one of its ready endpoints, on the port named like the Service port the webhook
+    /// names. Skiff routes this way rather than through the ClusterIP because a node's namespace has a route
+    /// to every pod but none to the Service range (no default route: docs/networking.md).
+    static func webhookServiceResolver(services: ResourceStore?, endpoints: ResourceStore?) -> DialingWebhookTransport.ServiceResolver {
         { namespace, name, port in
             guard let services, let svc = try? await services.getIfExists(namespace: namespace, name: name) else {
                 return .failure(.init(message: "service \(GoQuoting.quote(name)) not found"))
             }
-            if svc[path: ["spec", "type"]]?.string == "ExternalName" {
-                return .success((svc[path: ["spec", "externalName"]]?.string ?? "", port))
+            let type = svc[path: ["spec", "type"]]?.string ?? "ClusterIP"
+            guard ["ClusterIP", "NodePort", "LoadBalancer"].contains(type) else {
+                return .failure(.init(message: "unsupported service type \(GoQuoting.quote(type))"))
             }
-            let clusterIP = svc[path: ["spec", "clusterIP"]]?.string ?? ""
-            guard !clusterIP.isEmpty, clusterIP != "None" else {
-                return .failure(.init(message: "cannot route to service with ClusterIP None"))
+            guard let servicePort = svc[path: ["spec", "ports"]]?.array?.first(where: { $0["port"]?.int == Int64(port) }) else {
+                return .failure(.init(message: "no service port \(port) found for service \(GoQuoting.quote(name))"))
             }
-            let ports = svc[path: ["spec", "ports"]]?.array ?? []
-            guard ports.contains(where: { $0["port"]?.int == Int64(port) }) else {
-                return .failure(.init(message: "unable to find service port \(port)"))
+            let portName = servicePort["name"]?.string ?? ""
+            let subsets = (try? await endpoints?.getIfExists(namespace: namespace, name: name))??[path: ["subsets"]]?.array ?? []
+            for subset in subsets {
+                let addresses = subset["addresses"]?.array?.compactMap { $0["ip"]?.string } ?? []
+                guard let ip = addresses.randomElement(),
+                      let p = subset["ports"]?.array?.first(where: { ($0["name"]?.string ?? "") == portName })?["port"]?.int else { continue }
+                return .success((ip, Int(p)))
             }
-            return .success((clusterIP, port))
+            return .failure(.init(message: "no endpoints available for service \(GoQuoting.quote(name))"))
         }
     }
 }

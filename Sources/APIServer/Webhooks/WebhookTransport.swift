@@ -12,9 +12,9 @@ protocol WebhookTransport: Sendable {
 }
 
 /// HTTPS to the webhook, as upstream's webhook client manager: a `url` is dialled from the API server's own
-/// network namespace; a `service` is resolved to its ClusterIP (upstream's default service resolver) and
-/// dialled from `serviceNetworkNamespace` — the control-plane node's namespace, whose kube-proxy rules
-/// route Service addresses, as the API server's host network does in kind. The TLS server name is
+/// network namespace; a `service` is resolved to one of its endpoints (upstream's endpoint resolver) and
+/// dialled from `serviceNetworkNamespace` — the control-plane node's namespace, which routes every pod
+/// address, as kind's API server reaches pods from its node container. The TLS server name is
 /// `NAME.NAMESPACE.svc`, checked against `caBundle`.
 struct DialingWebhookTransport: WebhookTransport {
     /// A Service's address and port for a service reference, or a message saying why there is none.
