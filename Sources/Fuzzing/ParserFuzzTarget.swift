@@ -11,6 +11,13 @@ public protocol ParserFuzzTarget: Sendable {
     var seeds: [[UInt8]] { get }
     /// Parses `input` and says how it went.
     func check(_ input: [UInt8]) -> ParserFuzzOutcome
+    /// The share of mutated inputs the parser should still accept, or the campaign would only exercise
+    /// refusals (CI checks it).
+    var minimumAcceptedShare: Double { get }
+}
+
+extension ParserFuzzTarget {
+    public var minimumAcceptedShare: Double { 0.02 }
 }
 
 /// What a parser made of one input.

@@ -3,18 +3,19 @@ import Foundation
 
 /// The `admission.k8s.io/v1` AdmissionReview a webhook receives, and the checks upstream's
 /// `VerifyAdmissionResponse` makes of the one it sends back (with upstream's messages).
-enum AdmissionReviewMessage {
+/// Public for the fuzzer (Sources/Fuzzing): a webhook's answer is outside input.
+public enum AdmissionReviewMessage {
     /// What a webhook answered, once verified.
-    struct Verdict: Sendable {
-        var allowed: Bool
+    public struct Verdict: Sendable {
+        public var allowed: Bool
         /// A JSON Patch (`patchType: JSONPatch`), mutating webhooks only.
-        var patch: JSON?
-        var result: JSON?
-        var warnings: [String]
-        var auditAnnotations: [String: String]
+        public var patch: JSON?
+        public var result: JSON?
+        public var warnings: [String]
+        public var auditAnnotations: [String: String]
     }
 
-    struct InvalidResponse: Error, Sendable { var message: String }
+    public struct InvalidResponse: Error, Sendable { public var message: String }
 
     static func request(uid: String, _ a: AdmissionAttributes) -> JSON {
         var userInfo: JSON = ["username": .string(a.user?.name ?? "")]
@@ -41,7 +42,7 @@ enum AdmissionReviewMessage {
     }
 
     /// Upstream's `VerifyAdmissionResponse` for v1 reviews.
-    static func verdict(_ body: [UInt8], uid: String, mutating: Bool) throws(InvalidResponse) -> Verdict {
+    public static func verdict(_ body: [UInt8], uid: String, mutating: Bool) throws(InvalidResponse) -> Verdict {
         let review: JSON
         do {
             review = try JSON.parse(body)

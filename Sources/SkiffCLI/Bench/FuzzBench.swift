@@ -13,7 +13,7 @@ struct FuzzBench: AsyncParsableCommand {
         commandName: "fuzz", abstract: "Fuzz the API server and every parser of outside input.")
 
     @Option(help: "API requests to send.") var apiInputs: Int = 1_000_000
-    @Option(help: "Inputs per parser (yaml, kubeconfig, dns, spdy, websocket, cri-log).") var parserInputs: Int = 100_000
+    @Option(help: "Inputs per parser (yaml, kubeconfig, dns, spdy, websocket, cri-log, admission-review).") var parserInputs: Int = 100_000
     @Option(help: "Seed of the generators (a failure reproduces with the same seed).") var seed: UInt64 = 0x5eed_f022
     @Option(help: "Only these parsers (comma-separated); 'none' skips them.") var parsers: String?
 
@@ -38,7 +38,7 @@ struct FuzzBench: AsyncParsableCommand {
             failed = failed || result.badAnswers > 0 || !result.inconsistencies.isEmpty
         }
         let all: [any ParserFuzzTarget] = [YAMLTarget(), KubeconfigTarget(), DNSMessageTarget(), SPDYFrameTarget(),
-                                           WebSocketFrameTarget(), CRILogLineTarget()]
+                                           WebSocketFrameTarget(), CRILogLineTarget(), AdmissionReviewTarget()]
         let chosen = parsers.map { Set($0.split(separator: ",").map(String.init)) }
         for target in all where parserInputs > 0 && (chosen?.contains(target.name) ?? true) {
             let t0 = ContinuousClock.now
