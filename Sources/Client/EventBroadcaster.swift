@@ -13,7 +13,8 @@ import Synchronization
 /// (same source, involved object, type, reason and message) becomes a patch of that Event's `count` and
 /// `lastTimestamp`, so `kubectl describe` shows `(x3 over 2m)` rather than three lines. The Events written
 /// are remembered in an LRU cache of 4,096 keys, as upstream's: forgetting one only costs a new Event.
-/// Past 25 repeats an event is let through once per five minutes (`EventSpamFilter`).
+/// Past 25 repeats an event is let through once per five minutes (`EventSpamFilter`); past ten messages
+/// for one object and reason in ten minutes, they are combined into one Event (`EventAggregator`).
 public final class EventBroadcaster: Sendable {
     struct Pending: Sendable {
         var involved: JSON
@@ -23,19 +24,23 @@ public final class EventBroadcaster: Sendable {
         var reason: String
         var message: String
         var time: Date
+        /// Written as `EventAggregator`'s combined event: one Event per object and reason, whatever the message.
+        var isAggregate = false
 
-        /// Upstream's `getEventKey`: what makes two events the same.
+        /// Upstream's `getEventKey`: what makes two events the same (for an aggregate event, its aggregate
+        /// key: the message does not count).
         var correlation: Correlation {
             let s = { (k: String) in involved[k]?.string ?? "" }
             return Correlation(
                 component: component, host: host, kind: s("kind"), namespace: s("namespace"), name: s("name"),
                 fieldPath: s("fieldPath"), uid: s("uid"), apiVersion: s("apiVersion"), type: type.rawValue,
-                reason: reason, message: message)
+                reason: reason, message: isAggregate ? "" : message, isAggregate: isAggregate)
         }
     }
 
     struct Correlation: Hashable {
         var component, host, kind, namespace, name, fieldPath, uid, apiVersion, type, reason, message: String
+        var isAggregate = false
     }
 
     /// The Event written for a correlation key.
@@ -55,6 +60,7 @@ public final class EventBroadcaster: Sendable {
     let lanes: [Lane]
     let written: Mutex<LRUCache<Correlation, Written>>
     let spamFilter = Mutex(EventSpamFilter())
+    let aggregator = Mutex(EventAggregator())
     let droppedCount = Atomic<Int>(0)
     let filteredCount = Atomic<Int>(0)
 
@@ -84,11 +90,13 @@ public final class EventBroadcaster: Sendable {
     /// Events dropped by the spam filter: the same event about the same object too often.
     public var filtered: Int { filteredCount.load(ordering: .relaxed) }
 
+    /// client-go's `EventCorrelator` order: the spam filter, then aggregation, then de-duplication (in `write`).
     func enqueue(_ event: Pending) {
         guard spamFilter.withLock({ $0.allow(event.correlation, at: event.time) }) else {
             filteredCount.add(1, ordering: .relaxed)
             return
         }
+        let event = aggregator.withLock { $0.aggregate(event) }
         let lane = lanes.count == 1 ? 0 : Int(UInt(bitPattern: event.correlation.hashValue) % UInt(lanes.count))
         if case .dropped = lanes[lane].continuation.yield(event) {
             droppedCount.add(1, ordering: .relaxed)
@@ -122,7 +130,10 @@ public final class EventBroadcaster: Sendable {
         if let prior {
             let count = prior.count + 1
             do {
-                try await client.patch(.events.inNamespace(prior.namespace), prior.name, ["count": .int(count), "lastTimestamp": .string(stamp)])
+                var patch: JSON = ["count": .int(count), "lastTimestamp": .string(stamp)]
+                // An aggregate Event shows the latest of the messages it combines.
+                if e.isAggregate { patch["message"] = .string(e.message) }
+                try await client.patch(.events.inNamespace(prior.namespace), prior.name, patch)
                 written.withLock { $0.set(key, Written(namespace: prior.namespace, name: prior.name, count: count, firstTimestamp: prior.firstTimestamp)) }
                 return
             } catch let error as APIError where error.code == 404 {

@@ -165,4 +165,42 @@ struct EventBroadcasterTests {
         let otherAllowed = filter.allow(other, at: start.addingTimeInterval(531))
         #expect(otherAllowed)
     }
+
+    @Test func theTenthDistinctMessageAboutAnObjectIsCombinedAndWindowsAreTenMinutes() {
+        var aggregator = EventAggregator()
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        func event(_ i: Int, at seconds: Double, reason: String = "FailedCreate") -> EventBroadcaster.Pending {
+            EventBroadcaster.Pending(involved: ["kind": "ReplicaSet", "namespace": "t", "name": "rs", "uid": "u", "apiVersion": "apps/v1"],
+                                     component: "replicaset-controller", host: "", type: .warning, reason: reason,
+                                     message: "Error creating: pod \(i) refused", time: start.addingTimeInterval(seconds))
+        }
+        let out = (0..<12).map { aggregator.aggregate(event($0, at: Double($0))) }
+        #expect(out.prefix(9).allSatisfy { !$0.isAggregate && !$0.message.hasPrefix("(combined") })
+        #expect(out[9].isAggregate && out[9].message == "(combined from similar events): Error creating: pod 9 refused")
+        #expect(out[11].isAggregate)
+        // Aggregates share one correlation key whatever their message: they become one Event.
+        #expect(out[9].correlation == out[11].correlation && out[9].correlation != out[8].correlation)
+        // Another reason is counted apart.
+        #expect(!aggregator.aggregate(event(20, at: 20, reason: "Other")).isAggregate)
+        // Ten quiet minutes start a new window.
+        #expect(!aggregator.aggregate(event(30, at: 12 + 601)).isAggregate)
+    }
+
+    @Test func combinedEventsAreOneEventWhoseCountAndMessageFollowTheLatest() async throws {
+        try await withCluster { c in
+            let broadcaster = EventBroadcaster(client: c.client)
+            let run = Background { await broadcaster.run() }
+            let cm = try await c.client.create(configMapsInT, configMap("cm"))
+            let events = { try await c.client.list(.events.inNamespace("t"))["items"]?.array ?? [] }
+            let recorder = broadcaster.recorder(component: "test-controller")
+            for i in 0..<14 { recorder.event(cm, kind: "ConfigMap", apiVersion: "v1", .warning, "FailedSync", "attempt \(i) failed") }
+            #expect(try await eventually { try await events().count == 10 })
+            #expect(try await eventually {
+                try await events().first { $0["message"]?.string?.hasPrefix("(combined") == true }?["count"] == 5
+            })
+            let combined = try #require(try await events().first { $0["message"]?.string?.hasPrefix("(combined") == true })
+            #expect(combined["message"] == "(combined from similar events): attempt 13 failed")
+            await run.stop()
+        }
+    }
 }
