@@ -27,6 +27,19 @@ import Testing
         #expect(RFC3339.time(Date(timeIntervalSince1970: 0.9999996)) == "1970-01-01T00:00:00Z")
     }
 
+    /// Go's `t.In(zone).Format(time.RFC3339)`: local time and the zone's offset, `Z` only at offset zero;
+    /// the text reads back as the same instant.
+    @Test func formatsInAZoneWithItsOffset() {
+        let t = Timestamp(seconds: 1_710_054_000, nanoseconds: 500_000_000)  // 2024-03-10T07:00:00.5Z
+        #expect(t.rfc3339(offsetSeconds: 0) == "2024-03-10T07:00:00Z")
+        #expect(t.rfc3339(offsetSeconds: -5 * 3600) == "2024-03-10T02:00:00-05:00")
+        #expect(t.rfc3339(offsetSeconds: 5 * 3600 + 1800) == "2024-03-10T12:30:00+05:30")
+        #expect(t.rfc3339(offsetSeconds: -(9 * 3600 + 1800)) == "2024-03-09T21:30:00-09:30")
+        for offset in [-43_200, -34_200, 0, 19_800, 50_400] {
+            #expect(Timestamp(rfc3339: t.rfc3339(offsetSeconds: offset))?.seconds == t.seconds)
+        }
+    }
+
     @Test func formatsBeforeTheEpochAndGoZero() {
         #expect(Timestamp(seconds: -1, nanoseconds: 500_000_000).microTime == "1969-12-31T23:59:59.500000Z")
         #expect(Timestamp.goZero.rfc3339 == "0001-01-01T00:00:00Z")

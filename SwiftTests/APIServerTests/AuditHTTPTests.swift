@@ -87,6 +87,7 @@ import Testing
         }
         // The session ends on the server just after the client sees it close.
         for _ in 0..<500 where try stages().count < 3 {
+            // Polls the audit log file: its writer has no signal for "this event is on disk".
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(try stages() == ["RequestReceived", "ResponseStarted", "ResponseComplete"])

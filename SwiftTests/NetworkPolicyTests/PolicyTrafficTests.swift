@@ -56,6 +56,7 @@ struct PolicyTrafficTests {
         var ready = false
         for _ in 0..<100 where !ready {
             ready = try await get(from: client, "10.210.0.2")
+            // Polls: the pod's address answers once its namespace and the server in it are up; nothing signals it.
             if !ready { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(ready)

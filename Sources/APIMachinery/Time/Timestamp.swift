@@ -71,6 +71,19 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// `2026-11-25T15:00:00.123456Z`, with the nanoseconds truncated to microseconds as Go's formatter does.
     public var microTime: String { text(fractionDigits: 6) }
 
+    /// Go's `t.In(zone).Format(time.RFC3339)` for a zone `offsetSeconds` east of UTC: the local time and
+    /// `±hh:mm`, or `Z` at offset zero (`2024-03-10T02:00:00-05:00`), as a CronJob's scheduled-time annotation.
+    public func rfc3339(offsetSeconds: Int) -> String {
+        let local = Timestamp(seconds: seconds + Int64(offsetSeconds), nanoseconds: 0)
+        let text = local.text(fractionDigits: 0)
+        guard offsetSeconds != 0 else { return text }
+        let magnitude = abs(offsetSeconds)
+        let zone = (offsetSeconds < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude / 60 % 60)
+        return String(text.dropLast()) + zone
+    }
+
+    private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+
     /// Built byte by byte: this runs for every object the API server writes, and neither
     /// `ISO8601DateFormatter` (an ICU formatter per instance) nor `String(format:)` is cheap.
     private func text(fractionDigits: Int) -> String {

@@ -270,11 +270,7 @@ public final class CronJobController: Reconciler, Sendable {
 
     /// Go's `time.RFC3339` of `date` in `tz`: `Z` for UTC, else the offset (`2024-03-10T02:00:00-05:00`).
     static func rfc3339(_ date: Date, in tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = tz
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssXXXXX"
-        return f.string(from: date)
+        Timestamp(date).rfc3339(offsetSeconds: tz.secondsFromGMT(for: date))
     }
 
     /// Go's `time.RFC1123Z` in UTC, as the MissSchedule event prints it.
