@@ -169,10 +169,11 @@ public final class KubeClient: Sendable {
         q["watch"] = "true"
         q["resourceVersion"] = resourceVersion
         q["allowWatchBookmarks"] = "true"
+        let watchQuery = q
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let req = try await self.makeRequest(.GET, r.collection, query: q, body: nil, contentType: "")
+                    let req = try await self.makeRequest(.GET, r.collection, query: watchQuery, body: nil, contentType: "")
                     let resp = try await self.http.execute(req, deadline: .distantFuture)
                     guard resp.status == .ok else {
                         if resp.status == .unauthorized { self.config.tokenSource?.invalidate() }
