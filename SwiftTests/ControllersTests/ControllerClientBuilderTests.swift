@@ -11,7 +11,7 @@ import TestSupport
 
 /// An API server that issues service-account tokens (a fresh cluster PKI's `sa.key`), the manager's root
 /// client for it, and a builder whose token sources read `clock`.
-private final class TokenIssuingCluster: Sendable {
+final class TokenIssuingCluster: Sendable {
     let server: TestAPIServer
     let root: KubeClient
     let clock = ManualClock()
