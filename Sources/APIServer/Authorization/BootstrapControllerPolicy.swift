@@ -255,8 +255,7 @@ extension BootstrapPolicy {
     /// `local-path-storage` with the service account `local-path-provisioner-service-account`): rancher's
     /// `local-path-provisioner-role` ClusterRole, bound to that account's name in kube-system, the namespace
     /// of the controller manager's accounts. Rancher's namespaced Role for helper pods is left out: Skiff's
-    /// provisioner makes and removes directories itself, with no helper pod. `retiredSubject` is the
-    /// subject earlier versions bound (the manager's own identity), removed by the bootstrap reconciler.
+    /// provisioner makes and removes directories itself, with no helper pod.
     public static let localPathProvisioner: (role: Role, binding: Binding) = (
         Role(name: "local-path-provisioner-role", rules: [
             rule(read, "core", "nodes persistentvolumeclaims configmaps pods pods/log"),
@@ -266,6 +265,8 @@ extension BootstrapPolicy {
         ]),
         Binding(name: "local-path-provisioner-bind", role: "local-path-provisioner-role",
                 subjects: [serviceAccount("kube-system", "local-path-provisioner-service-account")]))
+    /// The subject earlier versions bound `local-path-provisioner-bind` to (the manager's own identity); the
+    /// bootstrap reconciler takes it out.
     public static let localPathProvisionerRetiredSubject = users("system:kube-controller-manager")[0]
 
     /// Skiff's DNS publishes the `kube-system/kube-dns` Endpoints and its EndpointSlice itself (it runs on
