@@ -85,7 +85,7 @@ public final class ServiceAccountTokenSource: BearerTokenSource {
                 return token
             } catch {
                 logger.warning("get token for \(namespace)/\(name) failed: \(error)")
-                guard attempt < Self.retryDelays.count, !Task.isCancelled else { throw error }
+                guard attempt < Self.retryDelays.count else { throw error }
                 try await clock.sleep(for: Self.retryDelays[attempt])
                 attempt += 1
             }
