@@ -250,7 +250,7 @@ let package = Package(
         .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers", "TestSupport"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "Proxy", "APIMachinery"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "PKI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,10 @@ public struct ClientConfig: Sendable {
     /// "http://127.0.0.1:6443" or "https://...".
     public var server: String
     public var bearerToken: String?
+    /// Asked for the bearer token before every request, instead of `bearerToken`: a token that expires and
+    /// is renewed (the controller manager's per-controller service-account tokens, upstream's
+    /// `WrapTransport` with a cached token source).
+    public var tokenSource: (any BearerTokenSource)?
     public var userAgent: String
     /// Requests that take longer fail (watches are exempt).
     public var timeout: Duration = .seconds(30)
@@ -68,7 +72,7 @@ public final class KubeClient: Sendable {
         try? await http.shutdown()
     }
 
-    func makeRequest(_ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String) -> HTTPClientRequest {
+    func makeRequest(_ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String) async throws -> HTTPClientRequest {
         var url = config.server + path
         if !query.isEmpty {
             var comps = URLComponents()
@@ -79,7 +83,11 @@ public final class KubeClient: Sendable {
         req.method = method
         req.headers.add(name: "User-Agent", value: config.userAgent)
         req.headers.add(name: "Accept", value: "application/json")
-        if let token = config.bearerToken { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let source = config.tokenSource {
+            req.headers.add(name: "Authorization", value: "Bearer \(try await source.token())")
+        } else if let token = config.bearerToken {
+            req.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
         if let body {
             req.headers.add(name: "Content-Type", value: contentType)
             req.body = .bytes(ByteBuffer(bytes: body))
@@ -93,12 +101,14 @@ public final class KubeClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
         contentType: String = "application/json"
     ) async throws -> JSON {
-        let req = makeRequest(method, path, query: query, body: body?.serialized(), contentType: contentType)
+        let req = try await makeRequest(method, path, query: query, body: body?.serialized(), contentType: contentType)
         let seconds = config.timeout.components.seconds
         let resp = try await http.execute(req, timeout: .seconds(seconds))
         let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(resp.status.code)) else {
+            // A rejected token is not asked for again (client-go's ResettableTokenSource).
+            if resp.status == .unauthorized { config.tokenSource?.invalidate() }
             throw Self.apiError(status: Int(resp.status.code), data: data)
         }
         if data.isEmpty { return .null }
@@ -107,7 +117,7 @@ public final class KubeClient: Sendable {
 
     /// A request whose body is not JSON (health endpoints, logs): the status code and the raw bytes.
     public func raw(_ method: HTTPMethod = .GET, _ path: String, query: [String: String] = [:]) async throws -> (status: Int, body: Data) {
-        let req = makeRequest(method, path, query: query, body: nil, contentType: "")
+        let req = try await makeRequest(method, path, query: query, body: nil, contentType: "")
         let resp = try await http.execute(req, timeout: .seconds(config.timeout.components.seconds))
         let bytes = try await resp.body.collect(upTo: 256 * 1024 * 1024)
         return (Int(resp.status.code), Data(bytes.readableBytesView))
@@ -159,13 +169,14 @@ public final class KubeClient: Sendable {
         q["watch"] = "true"
         q["resourceVersion"] = resourceVersion
         q["allowWatchBookmarks"] = "true"
-        let req = makeRequest(.GET, r.collection, query: q, body: nil, contentType: "")
-        let http = self.http
+        let watchQuery = q
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let resp = try await http.execute(req, deadline: .distantFuture)
+                    let req = try await self.makeRequest(.GET, r.collection, query: watchQuery, body: nil, contentType: "")
+                    let resp = try await self.http.execute(req, deadline: .distantFuture)
                     guard resp.status == .ok else {
+                        if resp.status == .unauthorized { self.config.tokenSource?.invalidate() }
                         let body = try await resp.body.collect(upTo: 1 << 20)
                         throw Self.apiError(status: Int(resp.status.code), data: Data(body.readableBytesView))
                     }

@@ -23,6 +23,9 @@ public enum ClusterComponents {
                 "--root-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
                 // The local-path provisioner's volumes live in each node's directory (NodeLayout.directory).
                 "--local-path-nodes-dir", paths.root.appendingPathComponent("nodes").path,
+                // Each controller acts as its own service account, as kubeadm runs kube-controller-manager:
+                // the manager's own identity cannot do what only some controller may (docs/authorization.md).
+                "--use-service-account-credentials=true",
             ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])),
         ]
         for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {

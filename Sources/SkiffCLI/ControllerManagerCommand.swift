@@ -16,6 +16,8 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "CIDR LoadBalancer Services get their addresses from (the cluster's host-routed pool); unset leaves them pending.")
     var loadBalancerPool: String?
     @Option(help: "Directory of the nodes' directories: the built-in local-path provisioner makes volumes in <dir>/<node>/local-path (unset: no provisioner).") var localPathNodesDir: String?
+    @Option(help: "Run each controller as its own service account kube-system/<controller> (a requested token) instead of with this command's credentials.")
+    var useServiceAccountCredentials = false
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -35,6 +37,7 @@ struct ControllerManagerCommand: AsyncParsableCommand {
             options.rootCA = String(decoding: ca, as: UTF8.self)
         }
         options.leaderElect = leaderElect
+        options.useServiceAccountCredentials = useServiceAccountCredentials
         options.localPathNodesDirectory = localPathNodesDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
         options.logger = Logger(label: "controller-manager")

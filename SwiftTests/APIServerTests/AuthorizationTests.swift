@@ -307,28 +307,98 @@ private func attrs(_ verb: String, _ resource: String, group: String = "", sub: 
         #expect(await send(server, "DELETE", "/api/v1/namespaces/default/pods/elsewhere", as: kubelet).status == 403)
     }
 
-    /// The writes of the volume binder, the protection controllers and the built-in local-path provisioner
-    /// (all in the controller manager) are allowed to its identity; a kubelet still cannot make a volume.
+    /// A controller's service account in kube-system, as `--use-service-account-credentials` authenticates it.
+    static func controller(_ name: String) -> AuthenticatedUser {
+        AuthenticatedUser(name: "system:serviceaccount:kube-system:\(name)",
+                          groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", AuthenticatedUser.allAuthenticated])
+    }
+    static let manager = AuthenticatedUser(name: "system:kube-controller-manager", groups: [AuthenticatedUser.allAuthenticated])
+
+    /// The writes of the volume binder and the built-in local-path provisioner are allowed to their service
+    /// accounts; neither a kubelet nor the controller manager's own identity can make a volume.
     @Test func storageControllersHoldTheirRoles() async throws {
         let server = try await TestServer()
-        let manager = AuthenticatedUser(name: "system:kube-controller-manager", groups: [AuthenticatedUser.allAuthenticated])
+        let binder = Self.controller("persistent-volume-binder")
+        let provisioner = Self.controller("local-path-provisioner-service-account")
         let kubelet = AuthenticatedUser(name: "system:node:n1", groups: ["system:nodes", AuthenticatedUser.allAuthenticated])
         let volume: JSON = ["apiVersion": "v1", "kind": "PersistentVolume", "metadata": ["name": "pvc-1"],
                             "spec": ["capacity": ["storage": "1Gi"], "accessModes": ["ReadWriteOnce"], "hostPath": ["path": "/tmp/pvc-1"]]]
         #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: kubelet, body: volume).status == 403)
-        #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: manager, body: volume).status == 201)
+        #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: Self.manager, body: volume).status == 403)
+        #expect(await send(server, "POST", "/api/v1/persistentvolumes", as: provisioner, body: volume).status == 201)
         let claim: JSON = ["apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": "data"],
                            "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]
         #expect(await send(server, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", as: Self.admin, body: claim).status == 201)
-        var stored = try #require(await send(server, "GET", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: manager).json)
+        var stored = try #require(await send(server, "GET", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: binder).json)
         stored[path: ["spec", "volumeName"]] = "pvc-1"
-        let updated = await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: manager, body: stored)
+        #expect(await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: Self.manager, body: stored).status == 403)
+        let updated = await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data", as: binder, body: stored)
         #expect(updated.status == 200)
         var bound = try #require(updated.json)
         bound["status"] = ["phase": "Bound"]
-        #expect(await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data/status", as: manager, body: bound).status == 200)
-        #expect(await send(server, "DELETE", "/api/v1/persistentvolumes/pvc-1", as: manager).status == 200)
-        #expect(await send(server, "GET", "/apis/storage.k8s.io/v1/storageclasses", as: manager).status == 200)
+        #expect(await send(server, "PUT", "/api/v1/namespaces/default/persistentvolumeclaims/data/status", as: binder, body: bound).status == 200)
+        #expect(await send(server, "DELETE", "/api/v1/persistentvolumes/pvc-1", as: binder).status == 200)
+        #expect(await send(server, "GET", "/apis/storage.k8s.io/v1/storageclasses", as: provisioner).status == 200)
+    }
+
+    /// Issue 17: the controller manager's own identity holds upstream's `system:kube-controller-manager` role
+    /// only: it lists and watches everything and makes its controllers' accounts and tokens, but cannot
+    /// delete a Namespace (only the garbage collector's account can delete arbitrary objects).
+    @Test func theControllerManagersOwnIdentityCannotDeleteANamespace() async throws {
+        let server = try await TestServer()
+        let ns: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "victim"]]
+        #expect(await send(server, "POST", "/api/v1/namespaces", as: Self.admin, body: ns).status == 201)
+        let refused = await send(server, "DELETE", "/api/v1/namespaces/victim", as: Self.manager)
+        #expect(refused.status == 403)
+        #expect(refused.json?["message"]?.string?.contains("User \"system:kube-controller-manager\" cannot delete resource \"namespaces\"") == true)
+        #expect(await send(server, "GET", "/api/v1/pods", as: Self.manager).status == 200)
+        let account: JSON = ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "job-controller"]]
+        #expect(await send(server, "POST", "/api/v1/namespaces/kube-system/serviceaccounts", as: Self.manager, body: account).status == 201)
+        let pod: JSON = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"], "spec": ["containers": [["name": "c", "image": "busybox"]]]]
+        #expect(await send(server, "POST", "/api/v1/namespaces/default/pods", as: Self.manager, body: pod).status == 403)
+        #expect(await send(server, "POST", "/api/v1/namespaces/default/pods", as: Self.controller("replicaset-controller"), body: pod).status == 201)
+        #expect(await send(server, "DELETE", "/api/v1/namespaces/victim", as: Self.controller("replicaset-controller")).status == 403)
+        #expect(await send(server, "DELETE", "/api/v1/namespaces/victim", as: Self.controller("generic-garbage-collector")).status == 200)
+        // The separate taint-eviction controller has upstream's role.
+        #expect(await send(server, "DELETE", "/api/v1/namespaces/default/pods/p", as: Self.controller("taint-eviction-controller")).status == 200)
+    }
+
+    /// A cluster made by an earlier version holds `skiff:controller-manager:<controller>` bindings to the
+    /// manager's identity and the provisioner's binding to it: the bootstrap reconciler takes them out,
+    /// but leaves a binding pinned with `autoupdate: "false"` and one an administrator made.
+    @Test func theBootstrapReconcilerRetiresTheManagersUnionBindings() async throws {
+        let server = try await TestServer()
+        let bindings = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
+        func binding(_ name: String, role: String, bootstrap: Bool, autoupdate: String = "true") -> JSON {
+            var meta: JSON = ["name": .string(name), "annotations": ["rbac.authorization.kubernetes.io/autoupdate": .string(autoupdate)]]
+            if bootstrap { meta["labels"] = ["kubernetes.io/bootstrapping": "rbac-defaults"] }
+            return ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": meta,
+                    "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
+                    "subjects": [["kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "system:kube-controller-manager"]]]
+        }
+        for b in [binding("skiff:controller-manager:generic-garbage-collector", role: "system:controller:generic-garbage-collector", bootstrap: true),
+                  binding("skiff:controller-manager:job-controller", role: "system:controller:job-controller", bootstrap: true, autoupdate: "false"),
+                  binding("skiff:controller-manager:mine", role: "system:controller:job-controller", bootstrap: false)] {
+            #expect(await send(server, "POST", bindings, as: Self.admin, body: b).status == 201)
+        }
+        var local = try #require(await send(server, "GET", bindings + "/local-path-provisioner-bind", as: Self.admin).json)
+        local["subjects"] = .array((local["subjects"]?.array ?? []) + [["kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "system:kube-controller-manager"]])
+        #expect(await send(server, "PUT", bindings + "/local-path-provisioner-bind", as: Self.admin, body: local).status == 200)
+        let before: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "before"]]
+        #expect(await send(server, "POST", "/api/v1/namespaces", as: Self.admin, body: before).status == 201)
+        #expect(await send(server, "DELETE", "/api/v1/namespaces/before", as: Self.manager).status == 200)
+
+        try await server.handler.reconcileBootstrapPolicy()
+
+        #expect(await send(server, "GET", bindings + "/skiff:controller-manager:generic-garbage-collector", as: Self.admin).status == 404)
+        #expect(await send(server, "GET", bindings + "/skiff:controller-manager:job-controller", as: Self.admin).status == 200)
+        #expect(await send(server, "GET", bindings + "/skiff:controller-manager:mine", as: Self.admin).status == 200)
+        let after = try #require(await send(server, "GET", bindings + "/local-path-provisioner-bind", as: Self.admin).json)
+        let subjects = (after["subjects"]?.array ?? []).map { [$0["kind"]?.string, $0["name"]?.string, $0["namespace"]?.string] }
+        #expect(subjects == [["ServiceAccount", "local-path-provisioner-service-account", "kube-system"]])
+        let ns: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "other"]]
+        #expect(await send(server, "POST", "/api/v1/namespaces", as: Self.admin, body: ns).status == 201)
+        #expect(await send(server, "DELETE", "/api/v1/namespaces/other", as: Self.manager).status == 403)
     }
 }
 

@@ -92,11 +92,35 @@ struct ControllerManagerTests {
         await cluster.stop()
     }
 
+    /// `--use-service-account-credentials`: each controller's requests go with its own account's token (the
+    /// account made by the manager in kube-system), and the manager still stops when cancelled.
+    @Test func withServiceAccountCredentialsEachControllerGetsItsAccount() async throws {
+        let t = try await TokenIssuingCluster()
+        let c = t.root
+        try await c.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "t"]])
+        var o = options("sa")
+        o.leaderElect = false
+        o.controllers = ["serviceaccount-controller", "replicaset-controller"]
+        o.useServiceAccountCredentials = true
+        let opts = o
+        let manager = Background { try? await runControllerManager(client: c, options: opts) }
+        #expect(try await eventually { (try? await c.get(.serviceaccounts.inNamespace("t"), "default")) != nil })
+        #expect(try await eventually { (try? await c.get(.serviceaccounts.inNamespace("kube-system"), "service-account-controller")) != nil })
+        try await c.create(replicaSetsInT, replicaSet("web", replicas: 2, labels: ["app": "web"]))
+        #expect(try await eventually { (try await c.items(.pods.inNamespace("t"), labelSelector: "app=web")).count == 2 })
+        #expect(try await c.get(.serviceaccounts.inNamespace("kube-system"), "replicaset-controller")[path: ["metadata", "name"]] == "replicaset-controller")
+        // Controllers that did not run made no account.
+        await #expect(throws: APIError.self) { try await c.get(.serviceaccounts.inNamespace("kube-system"), "deployment-controller") }
+        await manager.stop()
+        await t.stop()
+    }
+
     @Test func optionsDefaultsMatchUpstream() {
         let o = ControllerManagerOptions()
         #expect(o.leaseName == "kube-controller-manager" && o.leaseNamespace == "kube-system")
         #expect(o.nodeMonitorGracePeriod == .seconds(40))
         #expect(o.controllers == ControllerManagerOptions.allControllers)
+        #expect(!o.useServiceAccountCredentials)
         #expect(o.identity.contains("_") && o.identity != ControllerManagerOptions().identity)
     }
 }

@@ -15,9 +15,10 @@ public struct TestAPIServer: Sendable {
 
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a server and returns once it listens.
-    public static func start(store: (any KeyValueStore)? = nil, port: Int = 0) async throws -> TestAPIServer {
-        var config = APIServerConfig()
+    /// Starts a server and returns once it listens; `config` sets everything but the port (e.g. the
+    /// service-account keys of a server that issues tokens).
+    public static func start(store: (any KeyValueStore)? = nil, port: Int = 0, config: APIServerConfig = APIServerConfig()) async throws -> TestAPIServer {
+        var config = config
         config.port = port
         var logger = Logger(label: "test-apiserver")
         logger.logLevel = .critical

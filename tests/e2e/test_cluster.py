@@ -314,7 +314,10 @@ def test_of_two_controller_managers_only_the_lease_holder_acts(faults, tmp_path)
     assert os.path.exists(kubeconfig)
     log_path = tmp_path / "second-controller-manager.log"
     with open(log_path, "wb") as log:
-        second = subprocess.Popen([SKIFF, "controller-manager", "--kubeconfig", kubeconfig, "--log-level", "debug"],
+        # As the cluster runs its own: each controller as its service account (the manager's identity alone
+        # holds no controller's rights).
+        second = subprocess.Popen([SKIFF, "controller-manager", "--kubeconfig", kubeconfig, "--log-level", "debug",
+                                   "--use-service-account-credentials=true"],
                                   stdout=log, stderr=subprocess.STDOUT)
     frozen = None
 

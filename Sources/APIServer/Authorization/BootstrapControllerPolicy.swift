@@ -1,12 +1,12 @@
 /// Upstream's `system:controller:<name>` roles (`controller_policy.go`, Kubernetes 1.32, feature-gated
-/// roles left out), each bound to the service account `kube-system/<name>` as upstream binds them.
+/// roles left out except `taint-eviction-controller`, whose gate is on by default in 1.32 and whose
+/// controller Skiff runs), each bound to the service account `kube-system/<name>` as upstream binds them.
 ///
-/// Skiff's controller manager runs every controller under one identity, `system:kube-controller-manager`
-/// (its client certificate), instead of upstream's `--use-service-account-credentials`. That identity gets
-/// upstream's `system:kube-controller-manager` role plus, through the `skiff:controller-manager:<name>`
-/// ClusterRoleBindings, the `system:controller:<name>` role of each controller Skiff runs
-/// (`controllerManagerControllers`). A new controller needs its upstream role here and its name in that list
-/// (docs/authorization.md).
+/// Skiff's controller manager, as upstream's with `--use-service-account-credentials` (on in clusters
+/// `skiff create cluster` makes), runs each controller as that service account, so each holds its own
+/// role and nothing more; the manager's own identity `system:kube-controller-manager` holds only upstream's
+/// `system:kube-controller-manager` role. A new controller needs its upstream role here and its service
+/// account name in `ControllerManager` (docs/authorization.md).
 extension BootstrapPolicy {
     static func controller(_ name: String, _ rules: [PolicyRule]) -> Role {
         Role(name: "system:controller:" + name, rules: rules)
@@ -191,6 +191,11 @@ extension BootstrapPolicy {
             rule("update", "core", "pods/finalizers"),
             events,
         ]),
+        controller("taint-eviction-controller", [
+            rule("patch update", "core", "pods/status"),
+            rule("list get delete", "core", "pods"),
+            events,
+        ]),
         controller("ttl-controller", [
             rule("update patch list watch", "core", "nodes"),
             events,
@@ -240,32 +245,16 @@ extension BootstrapPolicy {
         }
     }
 
-    /// The controllers whose roles Skiff's controller manager holds (see the type's comment). The namespace
-    /// controller is not among them: the API server empties deleted namespaces itself. The garbage
-    /// collector's role allows deleting any object, as upstream's does, so this one identity can delete a
-    /// Namespace where upstream's `system:kube-controller-manager` alone cannot (docs/authorization.md).
-    public static let controllerManagerControllers: [String] = [
-        "attachdetach-controller", "clusterrole-aggregation-controller", "cronjob-controller", "daemon-set-controller",
-        "deployment-controller", "disruption-controller", "endpoint-controller", "endpointslice-controller",
-        "endpointslicemirroring-controller", "expand-controller", "ephemeral-volume-controller",
-        "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller", "node-controller",
-        "persistent-volume-binder", "pod-garbage-collector", "replicaset-controller", "replication-controller",
-        "resourcequota-controller", "route-controller", "service-account-controller", "service-controller",
-        "statefulset-controller", "ttl-controller", "pvc-protection-controller", "pv-protection-controller",
-        "ttl-after-finished-controller", "root-ca-cert-publisher",
-    ]
-
-    /// Skiff's bindings of the controller manager's identity to its controllers' roles.
-    public static var controllerManagerBindings: [Binding] {
-        controllerManagerControllers.map { name in
-            Binding(name: "skiff:controller-manager:" + name, role: "system:controller:" + name,
-                    subjects: users("system:kube-controller-manager"))
-        }
-    }
+    /// The ClusterRoleBindings earlier Skiff versions gave the controller manager's identity (one per
+    /// controller role, `skiff:controller-manager:<controller>`, all to the user `system:kube-controller-manager`):
+    /// upstream has none. The bootstrap reconciler deletes the ones still labelled as bootstrap policy and not
+    /// annotated `autoupdate: "false"`, so an upgraded cluster's manager identity loses the union too.
+    public static let retiredBindingPrefix = "skiff:controller-manager:"
 
     /// The local-path provisioner runs inside Skiff's controller manager (kind runs rancher's as a pod in
-    /// `local-path-storage`): rancher's `local-path-provisioner-role` ClusterRole, bound here to the
-    /// controller manager's identity. Rancher's namespaced Role for helper pods is left out: Skiff's
+    /// `local-path-storage` with the service account `local-path-provisioner-service-account`): rancher's
+    /// `local-path-provisioner-role` ClusterRole, bound to that account's name in kube-system, the namespace
+    /// of the controller manager's accounts. Rancher's namespaced Role for helper pods is left out: Skiff's
     /// provisioner makes and removes directories itself, with no helper pod.
     public static let localPathProvisioner: (role: Role, binding: Binding) = (
         Role(name: "local-path-provisioner-role", rules: [
@@ -275,7 +264,10 @@ extension BootstrapPolicy {
             rule(read, "storage.k8s.io", "storageclasses"),
         ]),
         Binding(name: "local-path-provisioner-bind", role: "local-path-provisioner-role",
-                subjects: users("system:kube-controller-manager")))
+                subjects: [serviceAccount("kube-system", "local-path-provisioner-service-account")]))
+    /// The subject earlier versions bound `local-path-provisioner-bind` to (the manager's own identity); the
+    /// bootstrap reconciler takes it out.
+    public static let localPathProvisionerRetiredSubject = users("system:kube-controller-manager")[0]
 
     /// Skiff's DNS publishes the `kube-system/kube-dns` Endpoints and its EndpointSlice itself (it runs on
     /// the host, not in a pod a controller would find): a role for exactly that, bound to its identity.

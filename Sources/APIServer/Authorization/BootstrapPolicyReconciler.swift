@@ -14,7 +14,7 @@ extension APIHandler {
         let clusterRoles = BootstrapPolicy.clusterRoles + BootstrapPolicy.controllerRoles
             + [BootstrapPolicy.networkPolicyEnforcer.role, BootstrapPolicy.localPathProvisioner.role]
         for role in clusterRoles { try await reconcileRole(role, namespace: nil) }
-        let bindings = BootstrapPolicy.clusterRoleBindings + BootstrapPolicy.controllerRoleBindings + BootstrapPolicy.controllerManagerBindings
+        let bindings = BootstrapPolicy.clusterRoleBindings + BootstrapPolicy.controllerRoleBindings
             + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding]
         for binding in bindings { try await reconcileBinding(binding, namespace: nil) }
         var namespaced = BootstrapPolicy.namespaced
@@ -24,8 +24,36 @@ extension APIHandler {
             for role in roles { try await reconcileRole(role, namespace: namespace) }
             for binding in bindings { try await reconcileBinding(binding, namespace: namespace) }
         }
+        try await retireBootstrapBindings()
         try await aggregateClusterRoles()
         rbacPolicy.invalidate()
+    }
+
+    /// Takes out what earlier versions' bootstrap policy granted the controller manager's own identity and
+    /// this one no longer does (`BootstrapPolicy.retiredBindingPrefix`): the per-controller bindings go,
+    /// and `local-path-provisioner-bind` loses its old subject. Only objects still marked as bootstrap
+    /// policy (the `kubernetes.io/bootstrapping` label) and not annotated `autoupdate: "false"` are touched,
+    /// so a binding an administrator made or pinned under such a name stays.
+    private func retireBootstrapBindings() async throws {
+        guard let store = store("rbac.authorization.k8s.io", "clusterrolebindings") else { return }
+        let all = try await store.list(namespace: nil, filter: nil, limit: 0, continueToken: nil, revision: nil).items
+        func managed(_ b: JSON) -> Bool {
+            b[path: ["metadata", "labels", "kubernetes.io/bootstrapping"]]?.string == "rbac-defaults"
+                && b[path: ["metadata", "annotations", Self.autoupdate]]?.string != "false"
+        }
+        for b in all where (b.metaName ?? "").hasPrefix(BootstrapPolicy.retiredBindingPrefix) && managed(b) {
+            try await bootstrapWrite("DELETE", "clusterrolebindings", namespace: nil, name: b.metaName, nil)
+        }
+        let retired = BootstrapPolicy.localPathProvisionerRetiredSubject
+        let name = BootstrapPolicy.localPathProvisioner.binding.name
+        if let b = all.first(where: { $0.metaName == name }), managed(b), let subjects = b["subjects"]?.array {
+            let kept = subjects.filter { !($0["kind"]?.string == retired.kind && $0["name"]?.string == retired.name) }
+            if kept.count != subjects.count {
+                var next = b
+                next["subjects"] = .array(kept)
+                try await bootstrapWrite("PUT", "clusterrolebindings", namespace: nil, name: name, next)
+            }
+        }
     }
 
     /// Fills aggregated ClusterRoles once, as the clusterrole-aggregation controller would, so `admin`,

@@ -15,6 +15,10 @@ import Logging
 public final class LocalPathProvisioner: Reconciler, Sendable {
     /// The name StorageClasses give in `provisioner`: kind's, so manifests written for kind work unchanged.
     public static let defaultName = "rancher.io/local-path"
+    /// The service account it acts as under `--use-service-account-credentials`: kind's
+    /// (`local-path-provisioner-service-account`, there in `local-path-storage`), in kube-system with the
+    /// controllers, bound to rancher's `local-path-provisioner-role` by the bootstrap policy.
+    public static let serviceAccountName = "local-path-provisioner-service-account"
 
     let client: KubeClient
     let name: String

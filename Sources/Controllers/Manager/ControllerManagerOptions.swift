@@ -50,6 +50,11 @@ public struct ControllerManagerOptions: Sendable {
     /// `--terminated-pod-gc-threshold`: finished pods kept before the oldest are deleted (0: never).
     public var terminatedPodGCThreshold = 12500
 
+    /// `--use-service-account-credentials`: each controller acts as its own service account
+    /// `kube-system/<controller>` with a requested token (`ServiceAccountControllerClientBuilder`) instead of
+    /// the manager's credential. Off by default, as upstream's flag; `skiff create cluster` turns it on.
+    public var useServiceAccountCredentials = false
+
     /// Run only while holding the Lease `leaseNamespace/leaseName` (`--leader-elect`).
     public var leaderElect = true
     public var leaseNamespace = "kube-system"

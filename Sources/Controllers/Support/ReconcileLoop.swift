@@ -1,3 +1,4 @@
+import APIMachinery
 import Client
 import Logging
 
@@ -62,7 +63,14 @@ struct ReconcileLoop: Sendable {
                 queue.forget(key)
             } catch {
                 if maxRetries.map({ queue.numRequeues(key) < $0 }) ?? true {
-                    logger.debug("\(name) controller: error syncing \(key), retrying: \(error)")
+                    // A refusal by authorization is no passing conflict: the controller asked for more than
+                    // its role grants (docs/authorization.md), so it shows at the default level (upstream
+                    // logs every sync error there).
+                    if let e = error as? APIError, e.code == 403 {
+                        logger.warning("\(name) controller: error syncing \(key), retrying: \(error)")
+                    } else {
+                        logger.debug("\(name) controller: error syncing \(key), retrying: \(error)")
+                    }
                     queue.addRateLimited(key)
                 } else {
                     logger.warning("\(name) controller: dropping \(key) out of the queue: \(error)")
