@@ -142,6 +142,11 @@ def test_components_have_only_their_own_rights(cluster, tmp_path):
     p = subprocess.run(["kubectl", "get", "secrets", "-A"], env=proxy, capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "forbidden" in p.stderr
     assert can_i(cluster, "delete", "namespaces", "--as=system:kube-scheduler") == "no"
+    # The controller manager runs its controllers under their own service accounts
+    # (--use-service-account-credentials), so its own identity has only upstream's narrow role.
+    manager = as_identity(cluster, tmp_path, "controller-manager")
+    p = subprocess.run(["kubectl", "delete", "namespace", "default", "--dry-run=server"], env=manager, capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and 'User "system:kube-controller-manager" cannot delete resource "namespaces"' in p.stderr, p.stderr
 
 
 def test_a_kubelet_reads_only_what_its_pods_use(cluster, tmp_path):
