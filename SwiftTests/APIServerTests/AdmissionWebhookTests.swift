@@ -152,6 +152,37 @@ import Testing
         #expect(transport.reviews.first?[path: ["request", "dryRun"]] == true)
     }
 
+    @Test func matchConditionsDecideWhetherAWebhookIsCalled() async throws {
+        let transport = ScriptedTransport()
+        transport.answer("w") { allowed($0) }
+        transport.answer("b") { allowed($0) }
+        let dispatcher = WebhookDispatcher(transport: transport)
+        let hook = webhook("w", .validating, extra: ["matchConditions": [
+            ["name": "labelled", "expression": "has(object.metadata.labels.check) && object.metadata.labels.check == 'yes'"],
+            ["name": "not-kube-system", "expression": "request.namespace != 'kube-system'"],
+        ]])
+        var effects = WebhookDispatcher.Effects()
+        try await dispatcher.validate(attributes(.create, resource: "configmaps", namespace: "default", object: configMap("c")),
+                                      hooks: [hook], namespaceLabels: [:], effects: &effects)
+        #expect(transport.calls.isEmpty)
+        try await dispatcher.validate(attributes(.create, resource: "configmaps", namespace: "kube-system", object: configMap("c", labels: ["check": "yes"])),
+                                      hooks: [hook], namespaceLabels: [:], effects: &effects)
+        #expect(transport.calls.isEmpty)
+        try await dispatcher.validate(attributes(.create, resource: "configmaps", namespace: "default", object: configMap("c", labels: ["check": "yes"])),
+                                      hooks: [hook], namespaceLabels: [:], effects: &effects)
+        #expect(transport.calls == ["w"])
+        // A condition that cannot be evaluated (no such field) fails closed under Fail and open under Ignore.
+        let conditions: JSON = [["name": "replicas", "expression": "object.spec.replicas > 1"]]
+        let a = attributes(.create, resource: "configmaps", namespace: "default", object: configMap("c"))
+        let closed = await #expect(throws: APIError.self) {
+            try await dispatcher.validate(a, hooks: [webhook("b", .validating, extra: ["matchConditions": conditions])], namespaceLabels: [:], effects: &effects)
+        }
+        #expect(closed?.code == 500 && closed?.message == #"Internal error occurred: failed calling webhook "b": matchCondition "replicas" error: no such key: spec"#)
+        try await dispatcher.validate(a, hooks: [webhook("b", .validating, extra: ["matchConditions": conditions, "failurePolicy": "Ignore"])],
+                                      namespaceLabels: [:], effects: &effects)
+        #expect(transport.calls == ["w"])
+    }
+
     @Test func theReviewCarriesUpstreamsFields() {
         var a = attributes(.update, resource: "configmaps", namespace: "default", object: configMap("c"))
         a.oldObject = configMap("c", labels: ["x": "y"])

@@ -65,6 +65,22 @@ import Testing
         #expect(messages.contains { $0.hasPrefix(#"webhooks[0].clientConfig.service.path: Invalid value: "/a//B_x": segment[2]: a lowercase RFC 1123 subdomain"#) })
     }
 
+    @Test func matchConditionsMustCompileAndHaveUniqueNames() throws {
+        var hook = good
+        hook["matchConditions"] = [
+            ["name": "ok", "expression": "request.namespace != 'kube-system'"],
+            ["name": "ok", "expression": "authorizer.group('').resource('pods').check('get').allowed()"],
+            ["name": "", "expression": ""],
+        ]
+        let messages = try strategy("validatingwebhookconfigurations").validate(configuration(hook)).map(\.message)
+        #expect(messages == [
+            #"webhooks[0].matchConditions[1].name: Duplicate value: "ok""#,
+            #"webhooks[0].matchConditions[1].expression: Invalid value: "authorizer.group('').resource('pods').check('get').allowed()": compilation failed: ERROR: <input>:1:1: undeclared reference to 'authorizer' (in container '')"#,
+            "webhooks[0].matchConditions[2].name: Required value",
+            "webhooks[0].matchConditions[2].expression: Required value",
+        ])
+    }
+
     @Test func theGenerationCountsChangesOfTheWebhooks() throws {
         let s = try strategy("validatingwebhookconfigurations")
         var created = configuration(good)

@@ -31,8 +31,8 @@ struct AdmissionWebhook: Sendable {
     var admissionReviewVersions: [String]
     /// Mutating only: called again when a later webhook changed the object.
     var reinvokeIfNeeded: Bool
-    /// CEL `matchConditions`, which Skiff does not evaluate; a webhook with any is called (see docs/admission-webhooks.md).
-    var matchConditionCount: Int
+    /// CEL `matchConditions`: all must hold for the webhook to be called.
+    var matchConditions: [WebhookMatchCondition]
 
     /// Reads every webhook of a configuration object; a webhook that cannot be read (validation normally
     /// prevents this) is left out rather than failing every request.
@@ -65,7 +65,7 @@ struct AdmissionWebhook: Sendable {
         timeoutSeconds = Int(json["timeoutSeconds"]?.int ?? 10)
         admissionReviewVersions = json["admissionReviewVersions"]?.array?.compactMap(\.string) ?? ["v1"]
         reinvokeIfNeeded = phase == .mutating && json["reinvocationPolicy"]?.string == "IfNeeded"
-        matchConditionCount = json["matchConditions"]?.array?.count ?? 0
+        matchConditions = (json["matchConditions"]?.array ?? []).map(WebhookMatchCondition.init)
     }
 
     /// Upstream's `NewDryRunUnsupportedErr` condition: only webhooks declaring no side effects (or none

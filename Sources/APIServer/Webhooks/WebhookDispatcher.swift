@@ -99,6 +99,12 @@ struct WebhookDispatcher: Sendable {
     /// throws the refusal, or the failure when the webhook fails closed.
     private func call(_ hook: AdmissionWebhook, _ a: AdmissionAttributes, round: Int, index: Int,
                       effects: inout Effects) async throws(APIError) -> JSON? {
+        switch WebhookMatchCondition.evaluate(hook.matchConditions, a) {
+        case .success(true): break
+        case .success(false): return nil
+        case .failure(let e):
+            return try failed(hook, WebhookCallFailure(webhook: hook.name, reason: e.description), round: round, index: index, effects: &effects)
+        }
         if a.dryRun {
             guard hook.sideEffects != nil else {
                 throw WebhookCallFailure(webhook: hook.name, reason: "Webhook SideEffects is nil").apiError

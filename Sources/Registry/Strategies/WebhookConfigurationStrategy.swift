@@ -90,6 +90,36 @@ public struct WebhookConfigurationStrategy: ResourceStrategy {
         default:
             errs.append(.required(path.child("clientConfig"), "exactly one of url or service is required"))
         }
+        errs += Self.validateMatchConditions(hook["matchConditions"]?.array ?? [], path.child("matchConditions"))
+        return errs
+    }
+
+    /// The variables a webhook's match conditions see (upstream also has `authorizer`, which Skiff's CEL
+    /// subset lacks: a condition using it does not compile, and is refused here rather than ignored).
+    static let matchConditionVariables: Set<String> = ["object", "oldObject", "request"]
+
+    /// Upstream's `validateMatchConditions`: at most 64, each with a unique qualified name and an
+    /// expression that compiles.
+    static func validateMatchConditions(_ conditions: [JSON], _ path: FieldPath) -> [FieldError] {
+        var errs: [FieldError] = []
+        if conditions.count > 64 { errs.append(.tooMany(path, actual: conditions.count, max: 64)) }
+        var names: Set<String> = []
+        for (i, c) in conditions.enumerated() {
+            let p = path.index(i)
+            let name = c["name"]?.string ?? ""
+            if name.isEmpty {
+                errs.append(.required(p.child("name")))
+            } else {
+                for m in isQualifiedName(name) { errs.append(.invalid(p.child("name"), name, m)) }
+                if !names.insert(name).inserted { errs.append(.duplicate(p.child("name"), name)) }
+            }
+            let expression = c["expression"]?.string ?? ""
+            if expression.isEmpty {
+                errs.append(.required(p.child("expression")))
+            } else if let problem = CELProgram.compileError(expression, variables: matchConditionVariables) {
+                errs.append(.invalid(p.child("expression"), expression, "compilation failed: " + problem))
+            }
+        }
         return errs
     }
 

@@ -10,20 +10,26 @@ public struct CELProgram: Sendable {
     public let isTransitionRule: Bool
 
     public init(_ source: String) throws(CELCompileError) {
+        try self.init(source, variables: ["self", "oldSelf"])
+    }
+
+    /// A program over other variables: an admission webhook's `matchConditions` see `object`, `oldObject`
+    /// and `request`.
+    public init(_ source: String, variables: Set<String>) throws(CELCompileError) {
         do {
             expr = try CELParser.parse(source)
         } catch {
             throw CELCompileError(message: error.text)
         }
         var usesOld = false
-        if let problem = Self.check(expr, scope: ["self", "oldSelf"], usesOld: &usesOld) { throw CELCompileError(message: problem) }
+        if let problem = Self.check(expr, scope: variables, usesOld: &usesOld) { throw CELCompileError(message: problem) }
         isTransitionRule = usesOld
     }
 
     /// Upstream's compile error text for a rule that does not compile, or nil when it does.
-    public static func compileError(_ source: String) -> String? {
+    public static func compileError(_ source: String, variables: Set<String> = ["self", "oldSelf"]) -> String? {
         do {
-            _ = try CELProgram(source)
+            _ = try CELProgram(source, variables: variables)
             return nil
         } catch {
             return error.message
@@ -41,10 +47,11 @@ public struct CELProgram: Sendable {
         case .index(let a, let b), .binary(_, let a, let b):
             return check(a, scope: scope, usesOld: &usesOld) ?? check(b, scope: scope, usesOld: &usesOld)
         case .call(let name, let target, let args, let col):
+            // Left to right, as cel-go reports: the receiver's problems before the function's.
+            if let target, let p = check(target, scope: scope, usesOld: &usesOld) { return p }
             guard CELParser.functions.contains(name) else {
                 return "ERROR: <input>:1:\(col): undeclared reference to '\(name)' (in container '')"
             }
-            if let target, let p = check(target, scope: scope, usesOld: &usesOld) { return p }
             for a in args { if let p = check(a, scope: scope, usesOld: &usesOld) { return p } }
             return nil
         case .comprehension(_, let range, let v, let body):
@@ -67,7 +74,12 @@ public struct CELProgram: Sendable {
     public func evaluate(self value: JSON, oldSelf: JSON?) throws(CELEvalError) -> Bool {
         var env: [String: JSON] = ["self": value]
         if let oldSelf { env["oldSelf"] = oldSelf }
-        let result = try CELEvaluator.eval(expr, env)
+        return try evaluate(env)
+    }
+
+    /// Evaluates the program with its variables bound; true when it holds.
+    public func evaluate(_ bindings: [String: JSON]) throws(CELEvalError) -> Bool {
+        let result = try CELEvaluator.eval(expr, bindings)
         guard case .bool(let b) = result else { throw CELEvalError(message: "no such overload") }
         return b
     }
