@@ -45,9 +45,25 @@ public struct WatchEvent: Sendable {
 public final class KubeClient: Sendable {
     public let config: ClientConfig
     let http: HTTPClient
+    /// Whether `shutdown()` ends `http`: false for a client sharing another's connections.
+    let ownsConnections: Bool
+
+    /// A client with `config` on the connections of `other`, whose server and TLS identity it must share:
+    /// it differs only in what it puts on each request (a bearer token, its user agent). The controller
+    /// manager's per-controller clients are made this way, so two dozen controllers keep a few connections
+    /// to the API server rather than one pool each (and the API server a few TLS sessions). `other` owns
+    /// the connections: shutting this client down leaves them open.
+    public init(_ config: ClientConfig, sharingConnectionsOf other: KubeClient) {
+        precondition(config.server == other.config.server && config.caPEM == other.config.caPEM
+                     && config.clientCertificatePEM == other.config.clientCertificatePEM, "only the per-request credentials may differ")
+        self.config = config
+        http = other.http
+        ownsConnections = false
+    }
 
     public init(_ config: ClientConfig) {
         self.config = config
+        ownsConnections = true
         var c = HTTPClient.Configuration()
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: config.maxConnections)
         c.decompression = .disabled
@@ -69,7 +85,7 @@ public final class KubeClient: Sendable {
     }
 
     public func shutdown() async {
-        try? await http.shutdown()
+        if ownsConnections { try? await http.shutdown() }
     }
 
     func makeRequest(_ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String) async throws -> HTTPClientRequest {

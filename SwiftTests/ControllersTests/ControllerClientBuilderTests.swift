@@ -82,6 +82,25 @@ struct ControllerClientBuilderTests {
         await t.stop()
     }
 
+    @Test func theControllersClientsShareOneConnectionPoolThatOutlivesEachOfThem() async throws {
+        let t = try await TokenIssuingCluster()
+        do {
+            let a = t.builder.client("replicaset-controller"), b = t.builder.client("job-controller")
+            #expect(a.http === b.http && a.http !== t.root.http)
+            #expect(a.config.userAgent != b.config.userAgent)
+            _ = try await a.list(.pods.inNamespace("default"))
+            // One controller's client shut down leaves the shared connections to the others.
+            await a.shutdown()
+            _ = try await b.list(.pods.inNamespace("default"))
+            let bToken = try await t.source(b).token()
+            #expect(try TokenIssuingCluster.claims(bToken)["sub"] == "system:serviceaccount:kube-system:job-controller")
+        } catch {
+            await t.stop()
+            throw error
+        }
+        await t.stop()
+    }
+
     @Test func theTokenIsRenewedWithAFifthOfItsLifetimeLeftAndTheAccountMadeOnce() async throws {
         let t = try await TokenIssuingCluster()
         do {

@@ -32,6 +32,8 @@ public final class ServiceAccountControllerClientBuilder: ControllerClientBuilde
     let clock: any MonotonicClock
     let logger: Logger
     private let clients = Mutex<[String: KubeClient]>([:])
+    /// The connections every controller's client shares (they differ only in their bearer token).
+    private let connections: KubeClient
 
     public init(root: KubeClient, namespace: String = "kube-system",
                 expirationSeconds: Int64 = ServiceAccountTokenSource.defaultExpirationSeconds,
@@ -41,6 +43,12 @@ public final class ServiceAccountControllerClientBuilder: ControllerClientBuilde
         self.expirationSeconds = expirationSeconds
         self.clock = clock
         self.logger = logger
+        var anonymous = root.config
+        anonymous.clientCertificatePEM = nil
+        anonymous.clientKeyPEM = nil
+        anonymous.bearerToken = nil
+        anonymous.tokenSource = nil
+        connections = KubeClient(anonymous)
     }
 
     /// One client per name, made on first use.
@@ -55,7 +63,7 @@ public final class ServiceAccountControllerClientBuilder: ControllerClientBuilde
             config.userAgent = root.config.userAgent + "/" + name
             config.tokenSource = ServiceAccountTokenSource(
                 root: root, namespace: namespace, name: name, expirationSeconds: expirationSeconds, clock: clock, logger: logger)
-            let c = KubeClient(config)
+            let c = KubeClient(config, sharingConnectionsOf: connections)
             all[name] = c
             return c
         }
@@ -67,5 +75,6 @@ public final class ServiceAccountControllerClientBuilder: ControllerClientBuilde
             return Array(all.values)
         }
         for c in all { await c.shutdown() }
+        await connections.shutdown()
     }
 }
