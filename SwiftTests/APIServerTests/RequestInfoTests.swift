@@ -21,6 +21,16 @@ import Testing
         #expect(fin?.resource == "namespaces" && fin?.name == "default" && fin?.subresource == "finalize")
     }
 
+    /// Percent-encoded segments decode (upstream's request info); plain ones take the fast path unchanged.
+    @Test func percentEncodedSegmentsDecode() {
+        let ri = RequestInfo(path: "/api/v1/namespaces/%64efault/configmaps/%70robe")
+        #expect(ri?.namespace == "default" && ri?.resource == "configmaps" && ri?.name == "probe")
+        let spaced = RequestInfo(path: "/api/v1/namespaces/default/configmaps/a%20b")
+        #expect(spaced?.name == "a b")
+        let q = QueryParameters("fieldManager=kubectl-client-side-apply&name=a%2Bb&limit=500")
+        #expect(q["fieldManager"] == "kubectl-client-side-apply" && q["name"] == "a+b" && q["limit"] == "500")
+    }
+
     @Test func allNamespacesList() {
         let ri = RequestInfo(path: "/api/v1/pods")
         #expect(ri?.resource == "pods" && ri?.namespace == nil && ri?.name == nil)

@@ -16,6 +16,8 @@ public struct QueryParameters: Sendable {
     }
 
     private static func decode(_ s: Substring) -> String {
+        // Most values (`fieldManager=kubectl-client-side-apply`, `limit=500`) need neither step.
+        guard s.contains("+") || s.contains("%") else { return String(s) }
         let plus = s.replacingOccurrences(of: "+", with: " ")
         return plus.removingPercentEncoding ?? plus
     }
