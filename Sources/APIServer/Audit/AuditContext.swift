@@ -15,16 +15,20 @@ public final class AuditContext: Sendable {
     /// upstream's `BasicLongRunningRequestCheck` decides.
     public let longRunning: Bool
     let isResourceRequest: Bool
+    /// What the request asks, as authorization reads it: worked out once when the event opens, and used
+    /// again by the authorizer rather than parsing the path a second time.
+    let attributes: AuthorizationAttributes
     private let event: Mutex<AuditEvent>
     private let sink: any AuditSink
     private let now: @Sendable () -> Date
 
-    init(event: AuditEvent, config: AuditRequestConfig, longRunning: Bool, isResourceRequest: Bool,
+    init(event: AuditEvent, config: AuditRequestConfig, longRunning: Bool, attributes: AuthorizationAttributes,
          sink: any AuditSink, now: @escaping @Sendable () -> Date) {
         self.event = Mutex(event)
         self.config = config
         self.longRunning = longRunning
-        self.isResourceRequest = isResourceRequest
+        self.isResourceRequest = attributes.isResourceRequest
+        self.attributes = attributes
         self.sink = sink
         self.now = now
     }

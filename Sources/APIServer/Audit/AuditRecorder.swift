@@ -92,7 +92,7 @@ public final class AuditRecorder: Sendable {
         let longRunning = attributes.verb == "watch" || attributes.verb == "proxy"
             || RequestLane.longRunningSubresources.contains(attributes.subresource)
         return AuditContext(event: event, config: config, longRunning: longRunning,
-                            isResourceRequest: attributes.isResourceRequest, sink: sink, now: now)
+                            attributes: attributes, sink: sink, now: now)
     }
 
     /// Upstream's `utilnet.SourceIPs`: the `X-Forwarded-For` addresses, then `X-Real-Ip` if not among

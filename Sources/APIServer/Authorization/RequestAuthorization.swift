@@ -36,8 +36,16 @@ extension APIHandler {
             request.user = user.name
             request.audit?.impersonated(user)
         }
-        let attributes = AuthorizationAttributes.of(
-            method: request.method, path: request.path, query: request.query, user: request.userInfo ?? caller)
+        let user = request.userInfo ?? caller
+        var attributes: AuthorizationAttributes
+        if let audited = request.audit?.attributes {
+            // The audit event worked them out from this same request (the HTTP layer opens it); only the
+            // user may have changed since (impersonation), and nothing else in them depends on the user.
+            attributes = audited
+            attributes.user = user
+        } else {
+            attributes = AuthorizationAttributes.of(method: request.method, path: request.path, query: request.query, user: user)
+        }
         let decision = await authorizer.authorize(attributes)
         request.audit?.authorized(decision)
         if !decision.isAllowed { throw Forbidden.error(attributes, reason: decision.reason) }
