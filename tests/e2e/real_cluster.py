@@ -51,6 +51,27 @@ def real_cluster(name, nodes=1, images=("busybox.oci.tar", "nginx-alpine.oci.tar
             subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
 
 
+@contextlib.contextmanager
+def simulated_cluster(name, timeout=300, create_args=()):
+    """A cluster of simulated nodes (no root, no containers) under a temporary SKIFF_HOME, always deleted;
+    yields the environment kubectl and skiff use for it."""
+    with tempfile.TemporaryDirectory(prefix=f"skiff-{name}-") as d:
+        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
+        out = subprocess.run([SKIFF, "create", "cluster", "--name", name, "--runtime", "simulated", *create_args], env=env,
+                             capture_output=True, text=True, timeout=timeout)
+        assert out.returncode == 0, out.stdout + out.stderr
+        try:
+            yield env
+        finally:
+            subprocess.run([SKIFF, "delete", "cluster", "--name", name], env=env, capture_output=True, timeout=180)
+
+
+def can_i(env, *args):
+    """`kubectl auth can-i`'s answer: "yes" or "no"."""
+    p = subprocess.run(["kubectl", "auth", "can-i", *args], env=env, capture_output=True, text=True, timeout=30)
+    return p.stdout.strip()
+
+
 def kubectl(env, *args, check=True, input=None, timeout=60):
     p = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout, input=input)
     if check and p.returncode != 0:

@@ -5,33 +5,18 @@ upstream's `system:kube-controller-manager` role: it cannot delete a Namespace. 
 and namespace deletion still work, and the controller manager's log shows no request refused (403)."""
 import json
 import os
-import subprocess
-import tempfile
 
 import pytest
 
-from conftest import SKIFF
-from real_cluster import apply, eventually, kubectl
+from real_cluster import apply, can_i, eventually, kubectl, simulated_cluster
 
 NAME = "ctlids"
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-ctlids-") as d:
-        env = dict(os.environ, SKIFF_HOME=os.path.join(d, "home"), KUBECONFIG=os.path.join(d, "kubeconfig"))
-        out = subprocess.run([SKIFF, "create", "cluster", "--name", NAME, "--runtime", "simulated"], env=env,
-                             capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stdout + out.stderr
-        try:
-            yield env
-        finally:
-            subprocess.run([SKIFF, "delete", "cluster", "--name", NAME], env=env, capture_output=True, timeout=180)
-
-
-def can_i(env, *args):
-    p = subprocess.run(["kubectl", "auth", "can-i", *args], env=env, capture_output=True, text=True, timeout=30)
-    return p.stdout.strip()
+    with simulated_cluster(NAME) as env:
+        yield env
 
 
 def get(env, *args):

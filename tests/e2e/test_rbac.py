@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from real_cluster import apply, eventually, kubectl, real_cluster
+from real_cluster import apply, can_i, eventually, kubectl, real_cluster
 
 NAME = "rbac-e2e"
 
@@ -16,11 +16,6 @@ NAME = "rbac-e2e"
 def cluster():
     with real_cluster(NAME, images=("busybox.oci.tar",)) as env:
         yield env
-
-
-def can_i(env, *args):
-    p = subprocess.run(["kubectl", "auth", "can-i", *args], env=env, capture_output=True, text=True, timeout=30)
-    return p.stdout.strip()
 
 
 def pki(env, name):
