@@ -49,6 +49,8 @@ public struct ResourcePath: Sendable, Hashable {
     public static let persistentvolumes = ResourcePath(resource: "persistentvolumes")
     public static let storageclasses = ResourcePath(group: "storage.k8s.io", resource: "storageclasses")
     public static let endpointslices = ResourcePath(group: "discovery.k8s.io", resource: "endpointslices")
+    public static let ingresses = ResourcePath(group: "networking.k8s.io", resource: "ingresses")
+    public static let ingressclasses = ResourcePath(group: "networking.k8s.io", resource: "ingressclasses")
     public static let leases = ResourcePath(group: "coordination.k8s.io", resource: "leases")
     public static let jobs = ResourcePath(group: "batch", resource: "jobs")
     public static let cronjobs = ResourcePath(group: "batch", resource: "cronjobs")

@@ -61,3 +61,33 @@ extension NetworkNamespace {
         return fd
     }
 }
+
+extension NetworkNamespace {
+    /// A non-blocking TCP socket listening on the numeric IPv4 `host:port` (port 0: any free one), made inside
+    /// `netnsPath` (the caller's namespace when nil), for NIO's `ServerBootstrap.withBoundSocket`. Servers that
+    /// pods must reach (the Ingress controller) listen on a node address this way and stay in the root
+    /// namespace themselves, where the API server is.
+    public static func listeningSocket(netnsPath: String?, host: String, port: Int, backlog: Int32 = 1024) async throws -> Int32 {
+        try await run(in: netnsPath) {
+            var address = sockaddr_in()
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1, (0...65535).contains(port) else {
+                throw SocketError(description: "not a numeric IPv4 address and port: \(host):\(port)")
+            }
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw SocketError(description: "socket: \(errnoText())", errorNumber: errno) }
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard rc == 0, listen(fd, backlog) == 0 else {
+                let code = errno
+                close(fd)
+                throw SocketError(description: "listen on \(host):\(port)\(netnsPath.map { " in \($0)" } ?? ""): \(String(cString: strerror(code)))", errorNumber: code)
+            }
+            return fd
+        }
+    }
+}

@@ -7,7 +7,7 @@ struct Skiff: AsyncParsableCommand {
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
         subcommands: [
             CreateCommand.self, AddCommand.self, StartCommand.self, StopCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self, ExecCommand.self,
-            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, DNSCommand.self, ProxyCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
+            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, DNSCommand.self, ProxyCommand.self, IngressCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
 
     static func main() async {

@@ -1,0 +1,302 @@
+import NIOCore
+import NIOHTTP1
+
+/// The reverse proxy for one client connection (HTTP/1.1) or one HTTP/2 stream: routes each request by
+/// Host and path, passes it to a pooled keep-alive connection to one of the backend's endpoints, and
+/// streams the body both ways as it comes, with backpressure. A WebSocket handshake the backend accepts
+/// turns both connections into a byte relay.
+///
+/// Everything runs on the client channel's event loop: the backend connection is dialled on it, so the two
+/// handlers call each other directly.
+final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, BackendResponseSink {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    struct Configuration: Sendable {
+        var routes: RouteSource
+        var pools: BackendPools
+        var scheme: String
+        var port: Int
+        var isHTTP2: Bool
+    }
+
+    private enum State {
+        case idle
+        /// Dialling a backend; request parts wait in `buffered`.
+        case connecting
+        case forwarding(BackendConnection)
+        /// The proxy answered itself (or the backend answered early): the rest of the request is dropped.
+        case draining
+        case relaying
+    }
+
+    /// A request body up to this size is kept so the request can be sent again when a reused backend
+    /// connection turns out to have been closed under it.
+    static let replayLimit = 64 * 1024
+
+    private let configuration: Configuration
+    private var context: ChannelHandlerContext?
+    private var pool: BackendPool?
+    private var state = State.idle
+    private var clientHead: HTTPRequestHead?
+    private var backendHead: HTTPRequestHead?
+    private var buffered: [HTTPClientRequestPart] = []
+    private var bufferedBytes = 0
+    private var replayable = true
+    private var retried = false
+    private var requestEnded = false
+    private var responseStarted = false
+    private var closeAfterResponse = false
+    private var isUpgradeRequest = false
+    private var endpoint: BackendEndpoint?
+    /// Counts requests, so a dial that completes after its request was abandoned is recognised.
+    private var generation = 0
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        pool = configuration.pools.pool(for: context.eventLoop)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: client → backend
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            start(head, context: context)
+        case .body(let body):
+            send(.body(.byteBuffer(body)), bytes: body.readableBytes)
+        case .end(let trailers):
+            requestEnded = true
+            if case .draining = state { finishExchange() } else { send(.end(trailers), bytes: 0) }
+        }
+    }
+
+    private func send(_ part: HTTPClientRequestPart, bytes: Int) {
+        switch state {
+        case .connecting:
+            buffered.append(part)
+            bufferedBytes += bytes
+        case .forwarding(let backend):
+            if replayable {
+                bufferedBytes += bytes
+                if bufferedBytes <= Self.replayLimit { buffered.append(part) } else { replayable = false; buffered = [] }
+            }
+            backend.write(part)
+            if case .end = part { backend.flush() }
+        case .idle, .draining, .relaying:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .forwarding(let backend) = state { backend.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        generation &+= 1
+        clientHead = head
+        buffered = []
+        bufferedBytes = 0
+        replayable = true
+        retried = false
+        requestEnded = false
+        responseStarted = false
+        isUpgradeRequest = !configuration.isHTTP2 && ForwardedHeaders.isUpgrade(head)
+        closeAfterResponse = !configuration.isHTTP2 && !head.isKeepAlive
+
+        let host = IngressHostMatch.requestHost(head.headers.first(name: "host") ?? "")
+        let decision = configuration.routes.current.route(host: host, path: RoutingTable.requestPath(head.uri))
+        guard case .backend(let backend) = decision else { return respondLocally(.notFound) }
+        guard let pool, let endpoint = pool.pick(backend) else { return respondLocally(.serviceUnavailable) }
+        self.endpoint = endpoint
+
+        if !configuration.isHTTP2, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        let clientIP = (context.channel.remoteAddress ?? context.channel.parent?.remoteAddress)?.ipAddress
+        backendHead = ForwardedHeaders.backendRequest(
+            head, origin: .init(clientIP: clientIP, scheme: configuration.scheme, port: configuration.port), upgrade: isUpgradeRequest)
+        dispatch(fresh: false)
+    }
+
+    /// Sends the request on an idle pooled connection, or dials a new one (`fresh` skips the pool: a retry).
+    private func dispatch(fresh: Bool) {
+        guard let pool, let endpoint else { return }
+        if !fresh, let backend = pool.takeIdle(endpoint) { return attach(backend) }
+        state = .connecting
+        let generation = self.generation
+        pool.connect(endpoint).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                guard let backend = pool.adopt(channel) else { channel.close(promise: nil); return }
+                guard generation == self.generation, case .connecting = self.state, self.context != nil else {
+                    pool.release(backend)
+                    return
+                }
+                self.attach(backend)
+            case .failure:
+                guard generation == self.generation, case .connecting = self.state else { return }
+                self.respondLocally(.badGateway)
+            }
+        }
+    }
+
+    private func attach(_ backend: BackendConnection) {
+        guard let backendHead else { return }
+        backend.attach(self)
+        state = .forwarding(backend)
+        backend.write(.head(backendHead))
+        for part in buffered { backend.write(part) }
+        if !replayable || bufferedBytes > Self.replayLimit { buffered = [] }
+        backend.flush()
+    }
+
+    // MARK: backend → client
+
+    func backendResponseHead(_ head: HTTPResponseHead) {
+        guard let context, let clientHead else { return }
+        responseStarted = true
+        // A refused upgrade leaves the request decoder stopped: this connection carries nothing more.
+        if isUpgradeRequest { closeAfterResponse = true }
+        let out = ForwardedHeaders.clientResponse(head, version: clientHead.version, close: closeAfterResponse)
+        context.write(wrapOutboundOut(.head(out)), promise: nil)
+    }
+
+    func backendResponseBody(_ body: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if !context.channel.isWritable, case .forwarding(let backend) = state {
+            // The client is slower than the backend: stop reading the backend until it catches up.
+            backend.channel?.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        }
+    }
+
+    func backendFlush() { context?.flush() }
+
+    func backendResponseEnd(reusable: Bool) {
+        guard case .forwarding(let backend) = state else { return }
+        if reusable && requestEnded {
+            pool?.release(backend)
+        } else {
+            backend.close()
+        }
+        state = .draining
+        endResponse()
+    }
+
+    func backendFailed(timedOut: Bool) {
+        guard case .forwarding(let backend) = state else { return }
+        if !responseStarted && !timedOut && replayable && !retried && backend.requestsServed > 1 {
+            // A pooled connection the backend had closed while idle: try once more on a new one.
+            retried = true
+            return dispatch(fresh: true)
+        }
+        if responseStarted {
+            // The response is cut short; the client must see that, not a truncated success.
+            state = .idle
+            context?.close(promise: nil)
+            return
+        }
+        respondLocally(timedOut ? .gatewayTimeout : .badGateway)
+    }
+
+    func backendWritabilityChanged(writable: Bool) {
+        context?.channel.setOption(ChannelOptions.autoRead, value: writable).whenComplete { _ in }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .forwarding(let backend) = state {
+            backend.channel?.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func backendSwitchedProtocols(_ head: HTTPResponseHead, backend: BackendConnection) {
+        guard let context, isUpgradeRequest, let backendChannel = backend.channel else {
+            backend.close()
+            respondLocally(.badGateway)
+            return
+        }
+        state = .relaying
+        // The 101 goes out with the backend's own Upgrade and Connection headers.
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: head.headers))))
+            .assumeIsolated().whenComplete { result in
+                guard case .success = result else {
+                    backendChannel.close(promise: nil)
+                    return
+                }
+                do {
+                    try ProtocolSwitch.relay(client: context.channel, backend: backendChannel)
+                } catch {
+                    backendChannel.close(promise: nil)
+                    context.channel.close(promise: nil)
+                }
+            }
+    }
+
+    // MARK: answers of its own
+
+    private func respondLocally(_ status: HTTPResponseStatus) {
+        guard let context, let clientHead else { return }
+        if case .forwarding(let backend) = state { backend.close() }
+        state = .draining
+        responseStarted = true
+        if isUpgradeRequest { closeAfterResponse = true }
+        let body = ErrorPages.body(status)
+        var headers = HTTPHeaders([("Content-Type", "text/html"), ("Content-Length", String(body.utf8.count))])
+        if closeAfterResponse && clientHead.version == .http1_1 { headers.add(name: "Connection", value: "close") }
+        let version = clientHead.version.major == 1 ? clientHead.version : .http1_1
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        if clientHead.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        }
+        endResponse()
+    }
+
+    /// Writes the response's end; the exchange is over once the request has ended too.
+    private func endResponse() {
+        guard let context else { return }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closeAfterResponse {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        if requestEnded { finishExchange() }
+    }
+
+    private func finishExchange() {
+        guard case .draining = state else { return }
+        state = .idle
+        buffered = []
+        backendHead = nil
+    }
+
+    // MARK: connection events
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .forwarding(let backend) = state { backend.close() }
+        state = .idle
+        generation &+= 1
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, case .idle = state {
+            // A keep-alive connection with no request for the idle timeout is closed, as nginx's keepalive_timeout.
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
