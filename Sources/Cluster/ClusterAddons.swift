@@ -29,7 +29,7 @@ public enum ClusterAddons {
                 "--out-of-zone", "nxdomain",
             ]))
         }
-        return out
+        return out + IngressAddon.components(paths: paths, layouts: layouts)
     }
 
     static func proxyComponent(_ node: String) -> String { "proxy-\(node)" }
@@ -54,6 +54,9 @@ public enum ClusterAddons {
                     pod($0.0, process: $0.1, command: $0.1)
                 }
                 if spec.runtime == "containerd" { pods.append(pod("skiff-dns", process: "dns", command: "dns")) }
+                if spec.runtime == "containerd" && IngressAddon.enabled(paths: paths) {
+                    pods.append(pod("skiff-ingress-controller", process: IngressAddon.component, command: "ingress"))
+                }
             }
             if spec.runtime == "containerd" { pods.append(pod("kube-proxy", process: proxyComponent(node.name), command: "proxy")) }
             try JSONEncoder().encode(pods).write(to: staticPodsFile(node: node.name, paths: paths))

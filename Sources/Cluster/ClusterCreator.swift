@@ -119,7 +119,7 @@ public struct ClusterCreator: Sendable {
         for (i, node) in spec.nodes.enumerated() {
             try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
         }
-        for who in ["scheduler", "controller-manager", "admin", "kube-proxy", "dns"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
+        for who in ["scheduler", "controller-manager", "admin", "kube-proxy", "dns", "ingress"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
             try pki.writeKubeconfig(for: who, server: server)
         }
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
@@ -225,6 +225,10 @@ public struct ClusterCreator: Sendable {
         if spec.runtime == "containerd" {
             try await ClusterAddons.createDNSService(client: client)
             progress(" ✓ Installing kube-proxy and cluster DNS 🔌 (kube-dns at \(ClusterAddons.dnsServiceIP))")
+            if IngressAddon.enabled(paths: paths) {
+                try await IngressAddon.install(client: client)
+                progress(" ✓ Installing the Ingress controller 🚪 (IngressClass \(IngressAddon.className), default)")
+            }
         }
         try await DefaultStorageClass.create(client: client)
         progress(" ✓ Installing StorageClass 💾 (standard, local-path)")

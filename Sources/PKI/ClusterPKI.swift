@@ -16,6 +16,7 @@ import X509
 /// | `controller-manager` | CN=system:kube-controller-manager | kube-controller-manager |
 /// | `kube-proxy` | CN=system:kube-proxy | every node's kube-proxy |
 /// | `dns` | CN=system:serviceaccount:kube-system:coredns | the cluster DNS (upstream runs CoreDNS as that service account) |
+/// | `ingress` | CN=system:serviceaccount:kube-system:skiff-ingress | the built-in Ingress controller |
 /// | `kubelet-<node>` | CN=system:node:<node>, O=system:nodes | each kubelet |
 /// | `kubelet-<node>-serving` | CN=<node>, serverAuth, SANs node name, 127.0.0.1, node IP | each kubelet's HTTPS endpoint |
 /// | `sa.key` / `sa.pub` | P-256 key pair | signing service account tokens |
@@ -38,6 +39,8 @@ public struct ClusterPKI: Sendable {
         public static let controllerManager = (file: "controller-manager", user: "system:kube-controller-manager", groups: [String]())
         public static let kubeProxy = (file: "kube-proxy", user: "system:kube-proxy", groups: [String]())
         public static let dns = (file: "dns", user: "system:serviceaccount:kube-system:coredns", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])
+        /// The built-in Ingress controller, as the service account an ingress-nginx or Traefik install runs as.
+        public static let ingress = (file: "ingress", user: "system:serviceaccount:kube-system:skiff-ingress", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])
         public static let nodesGroup = "system:nodes"
         /// `kubelet-<node>`.
         public static func kubeletFile(_ node: String) -> String { "kubelet-\(node)" }
@@ -90,7 +93,7 @@ public struct ClusterPKI: Sendable {
         try pki.write(serving, as: Identity.apiServer)
 
         for client in [Identity.apiServerKubeletClient, Identity.admin, Identity.scheduler, Identity.controllerManager,
-                       Identity.kubeProxy, Identity.dns] {
+                       Identity.kubeProxy, Identity.dns, Identity.ingress] {
             try pki.issueClientCertificate(fileName: client.file, user: client.user, groups: client.groups, now: now)
         }
         for node in nodeNames { try pki.issueKubeletCertificate(nodeName: node, now: now) }

@@ -3,6 +3,7 @@ SKIFF_HOME that is always deleted, and the real kubectl run against it."""
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -97,3 +98,23 @@ def eventually(fn, timeout=60, interval=0.3):
             pass
         time.sleep(interval)
     return last
+
+
+def host_link_device(env, name):
+    """The host's end of cluster `name`'s own link (`skiffhK`, docs/networking.md)."""
+    with open(os.path.join(env["SKIFF_HOME"], "clusters", name, "cluster.json")) as f:
+        return f"skiffh{json.load(f)['hostLink']['index']}"
+
+
+def route_device(addr):
+    """The device `ip route get` sends `addr` through from the host."""
+    out = subprocess.run(["ip", "-o", "route", "get", addr], capture_output=True, text=True).stdout
+    m = re.search(r"\bdev (\S+)", out)
+    return m.group(1) if m else None
+
+
+def assert_routed_to_cluster(env, name, addr):
+    """Before any packet goes from the host to a cluster address: it must leave through the cluster's own
+    link, never the default route."""
+    dev = route_device(addr)
+    assert dev == host_link_device(env, name), f"{addr} would leave through {dev}, not the cluster's {host_link_device(env, name)}"

@@ -15,7 +15,7 @@ import tempfile
 import pytest
 
 from conftest import SKIFF
-from real_cluster import apply, eventually, kubectl, real_cluster
+from real_cluster import apply, eventually, host_link_device, kubectl, real_cluster, route_device
 
 NAME = "hnet"
 CP, WORKER = f"{NAME}-control-plane", f"{NAME}-worker"
@@ -86,14 +86,7 @@ def spec_of(env):
 
 
 def host_device(env):
-    return f"skiffh{spec_of(env)['hostLink']['index']}"
-
-
-def route_device(addr):
-    """The device `ip route get` sends `addr` through from the host."""
-    out = subprocess.run(["ip", "-o", "route", "get", addr], capture_output=True, text=True).stdout
-    m = re.search(r"\bdev (\S+)", out)
-    return m.group(1) if m else None
+    return host_link_device(env, NAME)
 
 
 def curl_from_host(env, url, timeout=5):

@@ -292,4 +292,29 @@ extension BootstrapPolicy {
         ]),
         Binding(name: "skiff:network-policy-enforcer", role: "skiff:network-policy-enforcer",
                 subjects: users("system:kube-proxy")))
+
+    /// The built-in Ingress controller (`skiff ingress`) reads what ingress-nginx's ClusterRole lets it read
+    /// (Ingresses and IngressClasses, Services, EndpointSlices, Secrets for TLS) and writes Ingress status
+    /// and Events, as the service account an ingress-nginx install runs as.
+    public static let ingressController: (role: Role, binding: Binding) = (
+        Role(name: "skiff:ingress-controller", rules: [
+            rule("get list watch", "core", "services secrets"),
+            rule("get list watch", "networking.k8s.io", "ingresses ingressclasses"),
+            rule("update", "networking.k8s.io", "ingresses/status"),
+            rule("list watch", "discovery.k8s.io", "endpointslices"),
+            events,
+        ]),
+        Binding(name: "skiff:ingress-controller", role: "skiff:ingress-controller",
+                subjects: [serviceAccount("kube-system", "skiff-ingress")]))
+
+    /// It also points its own `kube-system/skiff-ingress` Service at itself, as the DNS does for kube-dns.
+    public static let ingressPublisher: (role: Role, binding: Binding) = (
+        Role(name: "skiff:ingress-endpoint-publisher", rules: [
+            rule("create", "core", "endpoints"),
+            rule("get update", "core", "endpoints", names: "skiff-ingress"),
+            rule("create", "discovery.k8s.io", "endpointslices"),
+            rule("get update", "discovery.k8s.io", "endpointslices", names: "skiff-ingress-skiff"),
+        ]),
+        Binding(name: "skiff:ingress-endpoint-publisher", role: "skiff:ingress-endpoint-publisher",
+                subjects: [serviceAccount("kube-system", "skiff-ingress")], roleKind: "Role"))
 }

@@ -12,14 +12,16 @@ extension APIHandler {
 
     func reconcileBootstrapPolicy() async throws {
         let clusterRoles = BootstrapPolicy.clusterRoles + BootstrapPolicy.controllerRoles
-            + [BootstrapPolicy.networkPolicyEnforcer.role, BootstrapPolicy.localPathProvisioner.role]
+            + [BootstrapPolicy.networkPolicyEnforcer.role, BootstrapPolicy.localPathProvisioner.role, BootstrapPolicy.ingressController.role]
         for role in clusterRoles { try await reconcileRole(role, namespace: nil) }
         let bindings = BootstrapPolicy.clusterRoleBindings + BootstrapPolicy.controllerRoleBindings
-            + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding]
+            + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding, BootstrapPolicy.ingressController.binding]
         for binding in bindings { try await reconcileBinding(binding, namespace: nil) }
         var namespaced = BootstrapPolicy.namespaced
         namespaced[0].roles.append(BootstrapPolicy.dnsPublisher.role)
         namespaced[0].bindings.append(BootstrapPolicy.dnsPublisher.binding)
+        namespaced[0].roles.append(BootstrapPolicy.ingressPublisher.role)
+        namespaced[0].bindings.append(BootstrapPolicy.ingressPublisher.binding)
         for (namespace, roles, bindings) in namespaced {
             for role in roles { try await reconcileRole(role, namespace: namespace) }
             for binding in bindings { try await reconcileBinding(binding, namespace: namespace) }

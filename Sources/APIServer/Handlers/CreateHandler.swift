@@ -102,6 +102,9 @@ extension APIHandler {
         if ctx.info.group.isEmpty, ctx.info.resource == "persistentvolumeclaims" || ctx.info.resource == "persistentvolumes" {
             try await admitStorage(&obj, resource: ctx.info.resource)
         }
+        if ctx.info.group == "networking.k8s.io", ctx.info.resource == "ingresses" {
+            try await admitIngress(&obj)
+        }
         try await admitLimitRangeDefaults(ctx, &obj)
         try await admitMutatingWebhooks(ctx, &obj, old: nil, operation: .create)
         // What the system set is not the webhooks' to change.

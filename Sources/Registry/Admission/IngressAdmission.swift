@@ -1,0 +1,29 @@
+import APIMachinery
+
+/// Upstream's `DefaultIngressClass` admission plugin, as a pure function over the Ingress being created (the
+/// API server supplies the IngressClasses): an Ingress that names no class, by field or by the legacy
+/// `kubernetes.io/ingress.class` annotation, gets the cluster's default class in `spec.ingressClassName`.
+public enum IngressAdmission {
+    public static let isDefaultClass = "ingressclass.kubernetes.io/is-default-class"
+    public static let legacyClassAnnotation = "kubernetes.io/ingress.class"
+
+    /// Of the classes annotated as default, the newest (then the first by name), as upstream tolerates
+    /// several while one replaces another.
+    public static func defaultClass(among classes: [JSON]) -> String? {
+        classes.filter { $0[path: ["metadata", "annotations", isDefaultClass]]?.string == "true" }
+            .sorted { a, b in
+                let ta = a[path: ["metadata", "creationTimestamp"]]?.string ?? ""
+                let tb = b[path: ["metadata", "creationTimestamp"]]?.string ?? ""
+                if ta != tb { return ta > tb }
+                return (a[path: ["metadata", "name"]]?.string ?? "") < (b[path: ["metadata", "name"]]?.string ?? "")
+            }
+            .first?[path: ["metadata", "name"]]?.string
+    }
+
+    public static func setDefaultClass(_ ingress: inout JSON, classes: [JSON]) {
+        if let set = ingress[path: ["spec", "ingressClassName"]], !set.isNull { return }
+        if ingress[path: ["metadata", "annotations", legacyClassAnnotation]] != nil { return }
+        guard let name = defaultClass(among: classes) else { return }
+        ingress[path: ["spec", "ingressClassName"]] = .string(name)
+    }
+}
