@@ -58,6 +58,15 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func flush() { context?.flush() }
 
+    /// Reads from the backend are paused while the client cannot take more of the response.
+    private(set) var readsPaused = false
+
+    func pauseReads(_ paused: Bool) {
+        guard paused != readsPaused, let channel = context?.channel else { return }
+        readsPaused = paused
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
+    }
+
     func close() {
         closed = true
         sink = nil

@@ -61,6 +61,7 @@ final class BackendPool {
     /// Parks a connection whose response ended cleanly, or closes it when enough are parked.
     func release(_ c: BackendConnection) {
         guard c.isUsable else { return }
+        c.pauseReads(false)
         var list = idle[c.endpoint, default: []]
         guard list.count < maxIdlePerEndpoint else { c.close(); return }
         list.append(c)

@@ -174,7 +174,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if !context.channel.isWritable, case .forwarding(let backend) = state {
             // The client is slower than the backend: stop reading the backend until it catches up.
-            backend.channel?.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            backend.pauseReads(true)
         }
     }
 
@@ -187,6 +187,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         } else {
             backend.close()
         }
+        // The request's remaining body (if any) is read and dropped.
+        pauseClientReads(false)
         state = .draining
         endResponse()
     }
@@ -208,13 +210,20 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     }
 
     func backendWritabilityChanged(writable: Bool) {
-        context?.channel.setOption(ChannelOptions.autoRead, value: writable).whenComplete { _ in }
+        pauseClientReads(!writable)
+    }
+
+    /// Reads from the client are paused while the backend cannot take more of the request body.
+    private var clientReadsPaused = false
+
+    private func pauseClientReads(_ paused: Bool) {
+        guard paused != clientReadsPaused, let channel = context?.channel else { return }
+        clientReadsPaused = paused
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .forwarding(let backend) = state {
-            backend.channel?.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        }
+        if context.channel.isWritable, case .forwarding(let backend) = state { backend.pauseReads(false) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -274,6 +283,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     private func finishExchange() {
         guard case .draining = state else { return }
         state = .idle
+        pauseClientReads(false)
         buffered = []
         backendHead = nil
     }
