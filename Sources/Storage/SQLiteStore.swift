@@ -49,12 +49,17 @@ public final class SQLiteStore: KeyValueStore, Sendable {
         configuration.prepareDatabase { db in
             // WAL is DatabasePool's own mode; NORMAL is what makes commits cheap (see the type's doc).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Every read is served from memory (`MemoryStore`); SQLite's page cache only helps the writer
+            // append to the log, so it is kept to 512 KiB instead of the default 2 MiB per connection.
+            try db.execute(sql: "PRAGMA cache_size = -512")
         }
         let database = try DatabasePool(path: path, configuration: configuration)
         try SQLiteLog.migrator().migrate(database)
         let index = try database.read { db in
             try MVCCIndex.restore(compactRevision: SQLiteLog.compactRevision(in: db), records: SQLiteLog.records(in: db))
         }
+        // The reader that loaded the log is never needed again: closing it returns its page cache.
+        database.releaseMemory()
         self.database = database
         self.memory = MemoryStore(restoring: index, maxWatcherBacklog: maxWatcherBacklog)
     }
