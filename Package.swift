@@ -206,7 +206,12 @@ let package = Package(
         ),
         // The load generators behind `skiff bench scheduler` and `skiff bench dns`, kept out of the
         // components they measure.
-        .target(name: "Benchmarks", dependencies: ["APIMachinery", "Scheduler", "DNS"]),
+        .target(name: "Benchmarks", dependencies: [
+            "APIMachinery", "Scheduler", "DNS", "NetworkNamespaces",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The fuzzers behind `skiff bench fuzz` and the CI passes in APIServerTests and FuzzingTests: API
         // requests and every other parser of outside input.
         .target(name: "Fuzzing", dependencies: [

@@ -183,6 +183,28 @@ import Testing
         #expect(transport.calls == ["w"])
     }
 
+    @Test func aMutatingWebhookWhoseConditionsAreFalseIsSkippedEntirely() async throws {
+        let transport = ScriptedTransport()
+        transport.answer("first") { allowed($0) }
+        transport.answer("second") { review in
+            allowed(review, patch: [["op": "add", "path": "/metadata/labels/second", "value": "yes"]])
+        }
+        let dispatcher = WebhookDispatcher(transport: transport)
+        var a = attributes(.create, resource: "configmaps", namespace: "default", object: configMap("c", labels: ["a": "b"]))
+        var effects = WebhookDispatcher.Effects()
+        // "first" would be reinvoked after "second" changes the object, but its condition is false.
+        let hooks = [
+            webhook("first", .mutating, extra: ["reinvocationPolicy": "IfNeeded",
+                                                 "matchConditions": [["name": "never", "expression": "request.namespace == 'nowhere'"]]]),
+            webhook("second", .mutating),
+        ]
+        try await dispatcher.mutate(&a, hooks: hooks, namespaceLabels: [:], redefault: { _ in }, effects: &effects)
+        #expect(transport.calls == ["second"])
+        #expect(effects.auditAnnotations["mutation.webhook.admission.k8s.io/round_0_index_0"] == nil)
+        #expect(effects.auditAnnotations["mutation.webhook.admission.k8s.io/round_0_index_1"] == #"{"configuration":"cfg","webhook":"second","mutated":true}"#)
+        #expect(effects.auditAnnotations.keys.allSatisfy { !$0.contains("round_1") })
+    }
+
     @Test func theReviewCarriesUpstreamsFields() {
         var a = attributes(.update, resource: "configmaps", namespace: "default", object: configMap("c"))
         a.oldObject = configMap("c", labels: ["x": "y"])

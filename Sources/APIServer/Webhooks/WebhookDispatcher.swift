@@ -26,12 +26,17 @@ struct WebhookDispatcher: Sendable {
         // more (round 1) if a webhook after it changed the object (upstream's reinvocation context).
         var lastChange: Int?
         var reinvocable: [Int] = []
+        // A webhook whose matchConditions are false is not called at all: no audit annotation, and not
+        // reinvocable (upstream skips it before the reinvocation context hears of it).
         for (index, hook) in applicable {
+            guard try matches(hook, a, round: 0, index: index, effects: &effects) else { continue }
             if try await callMutating(hook, &a, round: 0, index: index, redefault: redefault, effects: &effects) { lastChange = index }
             if hook.reinvokeIfNeeded { reinvocable.append(index) }
         }
         guard let lastChange else { return }
         for (index, hook) in applicable where reinvocable.contains(index) && index < lastChange {
+            // The object changed since round 0, so the conditions are asked again.
+            guard try matches(hook, a, round: 1, index: index, effects: &effects) else { continue }
             _ = try await callMutating(hook, &a, round: 1, index: index, redefault: redefault, effects: &effects)
         }
     }
@@ -46,6 +51,7 @@ struct WebhookDispatcher: Sendable {
                 group.addTask {
                     var own = Effects()
                     do throws(APIError) {
+                        guard try self.matches(hook, a, round: 0, index: index, effects: &own) else { return (index, .success(own)) }
                         _ = try await self.call(hook, a, round: 0, index: index, effects: &own)
                         return (index, .success(own))
                     } catch {
@@ -95,16 +101,23 @@ struct WebhookDispatcher: Sendable {
         #"{"configuration":"\#(hook.configurationName)","webhook":"\#(hook.name)","mutated":\#(mutated)}"#
     }
 
+    /// `matchConditions`: whether the webhook is called at all. A condition that cannot be evaluated goes to
+    /// `failurePolicy` (Fail throws; Ignore skips the webhook and says so in the audit annotations).
+    private func matches(_ hook: AdmissionWebhook, _ a: AdmissionAttributes, round: Int, index: Int,
+                         effects: inout Effects) throws(APIError) -> Bool {
+        switch WebhookMatchCondition.evaluate(hook.matchConditions, a) {
+        case .success(let matched):
+            return matched
+        case .failure(let e):
+            _ = try failed(hook, WebhookCallFailure(webhook: hook.name, reason: e.description), round: round, index: index, effects: &effects)
+            return false
+        }
+    }
+
     /// Sends the review and reads the verdict. Returns the patch a mutating webhook sent (nil for none);
     /// throws the refusal, or the failure when the webhook fails closed.
     private func call(_ hook: AdmissionWebhook, _ a: AdmissionAttributes, round: Int, index: Int,
                       effects: inout Effects) async throws(APIError) -> JSON? {
-        switch WebhookMatchCondition.evaluate(hook.matchConditions, a) {
-        case .success(true): break
-        case .success(false): return nil
-        case .failure(let e):
-            return try failed(hook, WebhookCallFailure(webhook: hook.name, reason: e.description), round: round, index: index, effects: &effects)
-        }
         if a.dryRun {
             guard hook.sideEffects != nil else {
                 throw WebhookCallFailure(webhook: hook.name, reason: "Webhook SideEffects is nil").apiError
