@@ -49,22 +49,9 @@ public enum HTTPExchange {
                 try await outbound.write(.head(head))
                 try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
                 try await outbound.write(.end(nil))
-                var response = Response(status: 0, contentType: nil, body: [])
-                for try await part in inbound {
-                    switch part {
-                    case .head(let h):
-                        response.status = Int(h.status.code)
-                        response.contentType = h.headers["Content-Type"].first
-                    case .body(let buffer):
-                        guard response.body.count + buffer.readableBytes <= maxResponseBytes else {
-                            throw ResponseTooLarge(limit: maxResponseBytes)
-                        }
-                        response.body += buffer.readableBytesView
-                    case .end:
-                        return response
-                    }
-                }
-                throw IncompleteResponse()
+                let (response, complete) = try await HTTPResponseCollector.collect(inbound, limit: maxResponseBytes, overLimit: .fail)
+                guard complete else { throw IncompleteResponse() }
+                return response
             }
         } onCancel: {
             channel.channel.close(promise: nil)

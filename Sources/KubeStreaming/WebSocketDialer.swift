@@ -87,19 +87,9 @@ public enum WebSocketDialer {
     /// Reads the non-101 answer (head and at most 64 KiB of body) and closes the connection.
     static func readRefusal(_ channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>) async throws -> UpgradeRefused {
         try await channel.executeThenClose { inbound, _ in
-            var refusal = UpgradeRefused(status: 0, contentType: nil, body: [])
-            for try await part in inbound {
-                switch part {
-                case .head(let head):
-                    refusal.status = Int(head.status.code)
-                    refusal.contentType = head.headers["Content-Type"].first
-                case .body(let buffer):
-                    if refusal.body.count < 64 * 1024 { refusal.body += buffer.readableBytesView }
-                case .end:
-                    return refusal
-                }
-            }
-            return refusal
+            // A refusal's body is only shown: the first 64 KiB of it are kept.
+            let (r, _) = try await HTTPResponseCollector.collect(inbound, limit: 64 * 1024, overLimit: .truncate)
+            return UpgradeRefused(status: r.status, contentType: r.contentType, body: r.body)
         }
     }
 }
