@@ -271,15 +271,20 @@ extension BootstrapPolicy {
 
     /// Skiff's DNS publishes the `kube-system/kube-dns` Endpoints and its EndpointSlice itself (it runs on
     /// the host, not in a pod a controller would find): a role for exactly that, bound to its identity.
-    public static let dnsPublisher: (role: Role, binding: Binding) = (
-        Role(name: "skiff:dns-endpoint-publisher", rules: [
+    public static let dnsPublisher = endpointPublisher(role: "skiff:dns-endpoint-publisher", service: "kube-dns",
+                                                       slice: "kube-dns-skiff", serviceAccount: "coredns")
+
+    /// A kube-system Role that lets a component keep one selectorless Service's endpoints (the Endpoints of
+    /// that name and one EndpointSlice) pointing at itself, and nothing else, bound to its service account.
+    static func endpointPublisher(role: String, service: String, slice: String, serviceAccount: String) -> (role: Role, binding: Binding) {
+        (Role(name: role, rules: [
             rule("create", "core", "endpoints"),
-            rule("get update", "core", "endpoints", names: "kube-dns"),
+            rule("get update", "core", "endpoints", names: service),
             rule("create", "discovery.k8s.io", "endpointslices"),
-            rule("get update", "discovery.k8s.io", "endpointslices", names: "kube-dns-skiff"),
+            rule("get update", "discovery.k8s.io", "endpointslices", names: slice),
         ]),
-        Binding(name: "skiff:dns-endpoint-publisher", role: "skiff:dns-endpoint-publisher",
-                subjects: [serviceAccount("kube-system", "coredns")], roleKind: "Role"))
+         Binding(name: role, role: role, subjects: [BootstrapPolicy.serviceAccount("kube-system", serviceAccount)], roleKind: "Role"))
+    }
 
     /// NetworkPolicy enforcement runs inside each node's kube-proxy (`skiff proxy --enforce-network-policy`,
     /// as kindnet enforces them next to its CNI): on top of `system:node-proxier` it reads what a policy
@@ -308,13 +313,6 @@ extension BootstrapPolicy {
                 subjects: [serviceAccount("kube-system", "skiff-ingress")]))
 
     /// It also points its own `kube-system/skiff-ingress` Service at itself, as the DNS does for kube-dns.
-    public static let ingressPublisher: (role: Role, binding: Binding) = (
-        Role(name: "skiff:ingress-endpoint-publisher", rules: [
-            rule("create", "core", "endpoints"),
-            rule("get update", "core", "endpoints", names: "skiff-ingress"),
-            rule("create", "discovery.k8s.io", "endpointslices"),
-            rule("get update", "discovery.k8s.io", "endpointslices", names: "skiff-ingress-skiff"),
-        ]),
-        Binding(name: "skiff:ingress-endpoint-publisher", role: "skiff:ingress-endpoint-publisher",
-                subjects: [serviceAccount("kube-system", "skiff-ingress")], roleKind: "Role"))
+    public static let ingressPublisher = endpointPublisher(role: "skiff:ingress-endpoint-publisher", service: "skiff-ingress",
+                                                           slice: "skiff-ingress-skiff", serviceAccount: "skiff-ingress")
 }
