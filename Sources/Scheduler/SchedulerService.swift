@@ -92,7 +92,7 @@ public final class SchedulerService: Sendable {
                 onAdd: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .add)) },
                 onUpdate: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .update)) }))
         }
-        metrics.observeQueue { [queue] in queue.pendingCounts }
+        metrics.observeQueue { [queue = self.queue] in queue.pendingCounts }
         defer { metrics.observeQueue(nil) }
         // Informers, the queue's flushes, the event writers and every binding are children of this group:
         // when `run()` is cancelled they all end, and it returns only once they have.
@@ -191,7 +191,7 @@ public final class SchedulerService: Sendable {
 
     var profile: SchedulerProfile { state.withLock { $0.scheduler.profile } }
 
-    func observeAttempt(_ result: SchedulerMetrics.Result, since start: ContinuousClock.Instant) {
+    func observeAttempt(_ result: SchedulerMetrics.AttemptResult, since start: ContinuousClock.Instant) {
         let elapsed = start.duration(to: .now)
         metrics.observeAttempt(result, profile: schedulerName,
                                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

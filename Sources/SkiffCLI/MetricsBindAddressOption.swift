@@ -17,13 +17,12 @@ enum MetricsBindAddressOption {
     /// Runs `work` with a `MetricsServer` on `address` beside it (when one is named) until either ends:
     /// the listener failing to bind ends the component, as upstream's components exit when they cannot serve.
     static func serving(_ address: (host: String, port: Int)?, logger: Logger, render: @escaping @Sendable () -> String,
-                        health: @escaping @Sendable () -> String? = { nil },
                         _ work: @escaping @Sendable () async throws -> Void) async throws {
         guard let address else {
             try await work()
             return
         }
-        let server = MetricsServer(host: address.host, port: address.port, logger: logger, render: render, health: health)
+        let server = MetricsServer(host: address.host, port: address.port, logger: logger, render: render)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run { port in logger.info("serving /metrics on \(address.host):\(port)") } }
             group.addTask { try await work() }

@@ -20,5 +20,5 @@ enum WorkQueueNames {
     /// The controller manager's provider for the queues of the controllers it runs: bound around their
     /// `run()` so that each `ReconcileLoop` instruments its queue without every controller's initializer
     /// taking one more argument. Nil (the default, and in tests) instruments nothing.
-    @TaskLocal static var provider: (any WorkQueueMetricsProvider)?
+    @TaskLocal static var provider: (any WorkQueueMetricsProvider)? = nil
 }

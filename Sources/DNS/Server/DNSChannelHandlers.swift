@@ -11,7 +11,7 @@ struct DNSQueryReporting: Sendable {
         guard let served = resolver.serve(packet: packet, overUDP: overUDP) else { return nil }
         let elapsed = start.duration(to: .now)
         var family = 1
-        if case .v6 = client { family = 2 }
+        if case .v6? = client { family = 2 }
         metrics.observe(server: server, proto: overUDP ? "udp" : "tcp", family: family, served: served,
                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return served.reply

@@ -41,8 +41,12 @@ public final class KubeletMetrics: Sendable {
     func podSynced(uid: String, running: Bool, now: ContinuousClock.Instant = .now) {
         let started = firstSeen.withLock { seen -> ContinuousClock.Instant? in
             guard let entry = seen[uid] else {
-                seen[uid] = running ? .some(nil) : now
-                return running ? now : nil
+                if running {
+                    seen[uid] = .some(nil)
+                    return now
+                }
+                seen[uid] = .some(now)
+                return nil
             }
             guard running, let since = entry else { return nil }
             seen[uid] = .some(nil)

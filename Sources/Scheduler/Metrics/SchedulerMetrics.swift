@@ -11,7 +11,7 @@ import Synchronization
 /// - `scheduler_pending_pods{queue}`: `active`, `backoff`, `unschedulable` and `gated`, read from the queue
 ///   at each scrape.
 public final class SchedulerMetrics: Sendable {
-    public enum Result: String, Sendable {
+    public enum AttemptResult: String, Sendable {
         case scheduled, unschedulable, error
     }
 
@@ -44,7 +44,7 @@ public final class SchedulerMetrics: Sendable {
     }
 
     /// One attempt's end: counts it and its latency under `result` and the profile (the scheduler name).
-    public func observeAttempt(_ result: Result, profile: String, seconds: Double) {
+    public func observeAttempt(_ result: AttemptResult, profile: String, seconds: Double) {
         let labels = [("result", result.rawValue), ("profile", profile)]
         registry.makeCounter(descriptor: Self.scheduleAttempts, labels: labels).increment()
         registry.makeValueHistogram(descriptor: Self.attemptDuration, labels: labels, buckets: Self.attemptDurationBuckets)
