@@ -18,7 +18,8 @@ struct WorkQueuePrometheusMetricsTests {
         options.leaderElect = false
         options.logger.logLevel = .critical
         options.workQueueMetrics = metrics
-        let manager = Background { try? await runControllerManager(client: c, options: options) }
+        let opts = options
+        let manager = Background { try? await runControllerManager(client: c, options: opts) }
 
         try await c.create(deploymentsInT, deployment("web", replicas: 2))
         #expect(try await eventually { try await c.items(.pods.inNamespace("t")).count == 2 })

@@ -28,7 +28,7 @@ public final class KubeletMetrics: Sendable {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "kubelet", metricName: "node_name", unitName: "",
                                              helpText: "The node's name. The count is always 1."),
-            labels: [("node", nodeName)]).set(1)
+            labels: [("node", nodeName)]).set(1.0)
         podStartDuration = registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "kubelet", metricName: "pod_start_duration", unitName: "seconds",
