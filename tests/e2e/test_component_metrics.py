@@ -33,11 +33,11 @@ def scrape(url, context=None):
         return r.read().decode()
 
 
-def sample(text, name, **labels):
-    """The value of the one series `name` whose labels include `labels` (None when there is none)."""
+def sample(text, metric, **labels):
+    """The value of the first series `metric` whose labels include `labels` (None when there is none)."""
     for line in text.splitlines():
         m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
-        if not m or m.group(1) != name:
+        if not m or m.group(1) != metric:
             continue
         have = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
         if all(have.get(k) == v for k, v in labels.items()):
