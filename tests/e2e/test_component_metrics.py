@@ -1,18 +1,21 @@
 """Issue 19 item 4: every component serves its own /metrics under upstream's names. A simulated cluster records
 each component's loopback metrics port in cluster.json (`metricsPorts`); the scheduler's and the controller
 manager's /metrics count the work a Deployment causes, and the kubelet's /metrics (on its HTTPS port, behind the
-cluster CA's client certificate) counts its running pods."""
+cluster CA's client certificate) counts its running pods. On real nodes (root) the DNS's and each proxy's ports are
+recorded too, and their /metrics count the queries asked and the rule syncs made."""
 import json
 import os
 import re
 import ssl
+import subprocess
 import urllib.request
 
 import pytest
 
-from real_cluster import apply, eventually, kubectl, simulated_cluster
+from real_cluster import apply, eventually, kubectl, real_cluster, simulated_cluster
 
 NAME = "cmet"
+REAL = "cmetr"
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +24,8 @@ def cluster():
         yield env
 
 
-def spec(env):
-    with open(os.path.join(env["SKIFF_HOME"], "clusters", NAME, "cluster.json")) as f:
+def spec(env, name=NAME):
+    with open(os.path.join(env["SKIFF_HOME"], "clusters", name, "cluster.json")) as f:
         return json.load(f)
 
 
@@ -100,3 +103,41 @@ def test_kubelet_metrics_behind_the_cluster_ca(cluster):
     assert eventually(lambda: (sample(scrape(url, context), "kubelet_pod_start_duration_seconds_count") or 0) >= 3)
     assert sample(scrape(url, context), "kubelet_node_name", node=node["name"]) == 1
     assert "# TYPE kubelet_pod_start_duration_seconds histogram" in scrape(url, context)
+
+
+DNS_QUERY = r"""
+import socket, struct, sys
+name, qtype = sys.argv[1], int(sys.argv[2])
+packet = struct.pack(">HHHHHH", 0x4d45, 0x0100, 1, 0, 0, 0)
+packet += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(packet, ("172.30.0.2", 53))
+print(s.recv(4096)[3] & 15)
+"""
+
+
+def test_real_nodes_dns_and_proxy_metrics():
+    with real_cluster(REAL, images=()) as env:
+        ports = spec(env, REAL)["metricsPorts"]
+        node = spec(env, REAL)["nodes"][0]["name"]
+        assert set(ports) == {"scheduler", "controllerManager", "dns", "proxy"}
+        assert set(ports["proxy"]) == {node}
+        assert len({ports["scheduler"], ports["controllerManager"], ports["dns"], ports["proxy"][node]}) == 4
+
+        proxy = f"http://127.0.0.1:{ports['proxy'][node]}/metrics"
+        assert eventually(lambda: (sample(scrape(proxy), "kubeproxy_sync_proxy_rules_duration_seconds_count") or 0) >= 1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['proxy'][node]}/healthz", timeout=10) as r:
+            assert r.status == 200
+
+        dns = f"http://127.0.0.1:{ports['dns']}/metrics"
+        before = sample(scrape(dns), "coredns_dns_requests_total", proto="udp", type="A") or 0
+        # Asked from the node's namespace, where the cluster DNS listens (172.30.0.2:53), as a pod's resolver would.
+        ask = lambda name, qtype: subprocess.run(["ip", "netns", "exec", f"skiff-{node}", "python3", "-c", DNS_QUERY, name, str(qtype)],
+                                                 capture_output=True, text=True, timeout=30).stdout.strip()
+        assert ask("kubernetes.default.svc.cluster.local", 1) == "0"
+        assert ask("nosuch.default.svc.cluster.local", 1) == "3"
+        text = scrape(dns)
+        assert sample(text, "coredns_dns_requests_total", server="dns://:53", zone=".", proto="udp", family="1", type="A") == before + 2
+        assert (sample(text, "coredns_dns_responses_total", rcode="NXDOMAIN", plugin="kubernetes") or 0) >= 1
+        assert (sample(text, "coredns_dns_request_duration_seconds_count", server="dns://:53") or 0) >= before + 2
