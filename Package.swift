@@ -136,6 +136,7 @@ let package = Package(
             name: "Kubelet",
             dependencies: [
                 "APIMachinery", "Client", "CRI", "PKI", "KubeStreaming", "NetworkNamespaces", "StaticPods",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -162,15 +163,26 @@ let package = Package(
             ]
         ),
         // The kube-scheduler: framework plugins over a snapshot, a queue with backoff, assume-then-bind.
-        .target(name: "Scheduler", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Scheduler", dependencies: [
+            "APIMachinery", "Client", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // The controller manager: level-triggered reconcilers over shared informers.
-        .target(name: "Controllers", dependencies: ["APIMachinery", "Client", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Controllers", dependencies: [
+            "APIMachinery", "Client", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The plain-HTTP `/metrics` and `/healthz` listener the proxy, scheduler, controller manager and DNS share.
+        .target(
+            name: "ComponentMetrics",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // kube-proxy: Services and EndpointSlices → one nftables table per node, applied as diffed transactions.
         .target(
             name: "Proxy",
             dependencies: [
-                "APIMachinery", "Client",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "APIMachinery", "Client", "ComponentMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -187,6 +199,7 @@ let package = Package(
                 "APIMachinery", "Client", "NetworkNamespaces",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -223,7 +236,7 @@ let package = Package(
         .executableTarget(
             name: "SkiffCLI",
             dependencies: [
-                "CRI",
+                "CRI", "ComponentMetrics",
                 "APIServer", "Storage", "APIMachinery", "Client", "Kubelet", "Cluster", "Scheduler", "Controllers", "DNS", "Proxy", "NetworkPolicy", "Ingress", "Benchmarks", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -256,7 +269,7 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "APIMachinery", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport", "APIMachinery"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "ComponentMetrics", "Client", "APIMachinery", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "APIMachinery", "Storage", "KubeStreaming", "Kubelet", "PKI", "OpenAPI", "Fuzzing",
@@ -278,7 +291,7 @@ let package = Package(
         ]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "APIMachinery", "Client", "APIServer", "Storage", "Controllers", "TestSupport"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "Proxy", "APIMachinery"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "ComponentMetrics", "Client", "APIServer", "APIMachinery", "Storage", "TestSupport"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Client", "APIServer", "APIMachinery", "Storage", "PKI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,9 @@ import Synchronization
 /// - `addAfter` and `addRateLimited` delay a key (retries with per-item exponential backoff);
 /// - after `shutDown`, new adds are ignored, the keys already queued are still handed out, then `get`
 ///   returns nil.
+///
+/// Given a name and a `WorkQueueMetricsProvider` (at init or by `instrument`), it reports client-go's
+/// workqueue metrics under that name; without one it records nothing.
 public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     public let rateLimiter: any RateLimiter<Key>
     /// What `addAfter` delays are measured and slept on.
@@ -27,6 +30,8 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var delayed: [Key: (due: ContinuousClock.Instant, timer: Task<Void, Never>)] = [:]
         /// Keys handed to workers so far.
         var handedOut = 0
+        /// Nil unless instrumented.
+        var metrics: WorkQueueMetricsRecorder<Key>?
 
         var count: Int { queue.count - head }
 
@@ -42,13 +47,14 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
 
         /// Hands queued keys to waiting `get` calls; returns the resumptions to perform.
-        mutating func handOut() -> [(CheckedContinuation<Key?, Never>, Key?)] {
+        mutating func handOut(clock: any MonotonicClock) -> [(CheckedContinuation<Key?, Never>, Key?)] {
             var out: [(CheckedContinuation<Key?, Never>, Key?)] = []
             while !waiters.isEmpty, count > 0 {
                 let w = waiters.removeFirst()
                 let k = pop()
                 processing.insert(k)
                 dirty.remove(k)
+                metrics?.handedOut(k, at: clock.now)
                 out.append((w.continuation, k))
             }
             if shuttingDown, count == 0 {
@@ -62,9 +68,32 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// - Parameters:
     ///   - rateLimiter: the waits of `addRateLimited`; by default `MaxOfRateLimiter.defaultController` on `clock`.
     ///   - clock: times `addAfter` delays (tests pass a `ManualClock`).
-    public init(rateLimiter: (any RateLimiter<Key>)? = nil, clock: any MonotonicClock = ContinuousClock()) {
+    ///   - name, metricsProvider: what to report as (`workqueue_*{name=...}`) and where; no provider, no metrics.
+    public init(rateLimiter: (any RateLimiter<Key>)? = nil, clock: any MonotonicClock = ContinuousClock(),
+                name: String = "", metricsProvider: (any WorkQueueMetricsProvider)? = nil) {
         self.rateLimiter = rateLimiter ?? MaxOfRateLimiter<Key>.defaultController(clock: clock)
         self.clock = clock
+        if let metricsProvider { instrument(name: name, provider: metricsProvider) }
+    }
+
+    /// Starts reporting this queue's metrics as `name` (a queue made before its owner knew the provider,
+    /// as each controller's is). Keys already queued or being processed count from now. Later calls are
+    /// ignored: one queue, one name.
+    public func instrument(name: String, provider: any WorkQueueMetricsProvider) {
+        let clock = self.clock
+        let fresh = state.withLock { s -> Bool in
+            guard s.metrics == nil else { return false }
+            var recorder = WorkQueueMetricsRecorder<Key>(name: name, provider: provider)
+            let now = clock.now
+            for key in s.dirty { recorder.added(key, at: now) }
+            for key in s.processing { recorder.processingStartTimes[key] = now }
+            s.metrics = recorder
+            return true
+        }
+        guard fresh else { return }
+        provider.queueInstrumented(name: name) { [weak self] in
+            self?.state.withLock { $0.metrics?.updateUnfinishedWork(at: clock.now) }
+        }
     }
 
     private func resume(_ r: [(CheckedContinuation<Key?, Never>, Key?)]) {
@@ -76,15 +105,20 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         resume(state.withLock { s in
             guard !s.shuttingDown, !s.dirty.contains(key) else { return [] }
             s.dirty.insert(key)
+            s.metrics?.added(key, at: clock.now)
             if s.processing.contains(key) { return [] }
             s.queue.append(key)
-            return s.handOut()
+            return s.handOut(clock: clock)
         })
     }
 
     /// Queues `key` after `delay` (at once when not positive). While it waits, another `addAfter` only
     /// moves it earlier, never later.
+    /// Counted as a retry in the metrics, as client-go counts every `AddAfter`.
     public func addAfter(_ key: Key, _ delay: Duration) {
+        state.withLock { s in
+            if !s.shuttingDown { s.metrics?.retries.inc() }
+        }
         guard delay > .zero else { return add(key) }
         let clock = self.clock
         let due = clock.now + delay
@@ -138,6 +172,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
                         let k = s.pop()
                         s.processing.insert(k)
                         s.dirty.remove(k)
+                        s.metrics?.handedOut(k, at: clock.now)
                         return (k, true)
                     }
                     if s.shuttingDown || Task.isCancelled { return (nil, true) }
@@ -159,9 +194,10 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     public func done(_ key: Key) {
         resume(state.withLock { s in
             s.processing.remove(key)
-            guard s.dirty.contains(key) else { return s.handOut() }
+            s.metrics?.done(key, at: clock.now)
+            guard s.dirty.contains(key) else { return s.handOut(clock: clock) }
             s.queue.append(key)
-            return s.handOut()
+            return s.handOut(clock: clock)
         })
     }
 
@@ -171,7 +207,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             s.shuttingDown = true
             for d in s.delayed.values { d.timer.cancel() }
             s.delayed = [:]
-            return s.handOut()
+            return s.handOut(clock: clock)
         })
     }
 

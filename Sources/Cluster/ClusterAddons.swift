@@ -17,7 +17,9 @@ public enum ClusterAddons {
         var out = layouts.map { node in
             ComponentSpec(name: proxyComponent(node.name), arguments: [
                 "proxy", "--kubeconfig", kc("kube-proxy"), "--node-name", node.name, "--netns", node.netns,
-                "--cluster-cidr", spec.podCIDR, "--metrics-bind-address", "", "--enforce-network-policy",
+                "--cluster-cidr", spec.podCIDR,
+                "--metrics-bind-address", spec.metricsPorts?.proxy?[node.name].map { "127.0.0.1:\($0)" } ?? "",
+                "--enforce-network-policy",
             ])
         }
         if let first = layouts.first {
@@ -27,7 +29,7 @@ public enum ClusterAddons {
                 // No upstream on these machines: outside names do not exist here, and saying so lets pods'
                 // resolvers go on down their search path.
                 "--out-of-zone", "nxdomain",
-            ]))
+            ] + ClusterComponents.metricsArguments(spec.metricsPorts?.dns)))
         }
         return out + IngressAddon.components(paths: paths, layouts: layouts)
     }

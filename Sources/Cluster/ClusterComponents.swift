@@ -16,7 +16,8 @@ public enum ClusterComponents {
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
             ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths) + auditArguments(paths)
               + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount) + webhookArguments(spec: spec, layouts: layouts)),
-            ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]),
+            ComponentSpec(name: "scheduler", arguments: ["scheduler", "--kubeconfig", kc("scheduler")]
+                + metricsArguments(spec.metricsPorts?.scheduler)),
             ComponentSpec(name: "controller-manager", arguments: [
                 "controller-manager", "--kubeconfig", kc("controller-manager"), "--cluster-cidr", spec.podCIDR,
                 // Published to every namespace as the kube-root-ca.crt ConfigMap pods mount.
@@ -26,7 +27,8 @@ public enum ClusterComponents {
                 // Each controller acts as its own service account, as kubeadm runs kube-controller-manager:
                 // the manager's own identity cannot do what only some controller may (docs/authorization.md).
                 "--use-service-account-credentials=true",
-            ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])),
+            ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])
+              + metricsArguments(spec.metricsPorts?.controllerManager)),
         ]
         for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {
             let serving = paths.pki.appendingPathComponent("kubelet-\(node.name)-serving").path
@@ -65,6 +67,12 @@ public enum ClusterComponents {
 
     /// `skiff port-publisher` for one mapping; `--cluster-root` marks the process as the cluster's for the
     /// teardown sweep.
+    /// `--metrics-bind-address 127.0.0.1:PORT` for a component given a metrics port (nothing otherwise:
+    /// the component's default, which is off for all but the proxy).
+    static func metricsArguments(_ port: Int?) -> [String] {
+        port.map { ["--metrics-bind-address", "127.0.0.1:\($0)"] } ?? []
+    }
+
     public static func portPublisher(_ m: PortMapping, node: NodeLayout, paths: ClusterPaths) -> ComponentSpec {
         ComponentSpec(name: m.componentName, arguments: [
             "port-publisher", "--listen", "\(m.listenAddress):\(m.hostPort)", "--protocol", m.proto.rawValue,

@@ -37,8 +37,10 @@ public struct ClusterCreator: Sendable {
         }
         let started = ContinuousClock.now
         progress("Creating cluster \"\(name)\" ...")
+        // The API server's, each kubelet's, then the components' metrics listeners'.
+        let metricsPortCount = ClusterSpec.MetricsPorts.count(nodes: max(nodes, 1), runtime: runtime)
         var ports: [Int] = []
-        while ports.count < max(nodes, 1) + 1 {
+        while ports.count < max(nodes, 1) + 1 + metricsPortCount {
             let p = try ClusterManager.freePort()
             if !ports.contains(p) { ports.append(p) }
         }
@@ -52,8 +54,9 @@ public struct ClusterCreator: Sendable {
             throw ClusterError("port mappings need real nodes (--runtime containerd): simulated nodes have no ports")
         }
         let hostLink = runtime == "containerd" ? try chooseHostLink(for: name) : nil
-        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: Array(ports.dropFirst()),
-                                    hostLink: hostLink, portMappings: portMappings)
+        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0],
+                                    kubeletPorts: Array(ports[1...max(nodes, 1)]), hostLink: hostLink, portMappings: portMappings,
+                                    metricsPorts: Array(ports.suffix(metricsPortCount)))
         if runtime == "containerd" {
             for node in NodeLayout.all(spec: spec, paths: paths) { try node.validate() }
             try HostPackages(progress: progress).ensure(HostPackages.nodeRuntime)

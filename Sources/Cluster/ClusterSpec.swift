@@ -32,6 +32,40 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     public var hostLink: HostLink?
     /// Node ports published on the host's loopback (`--port`, `extraPortMappings`).
     public var portMappings: [PortMapping]?
+    /// Where each component serves `/metrics` on 127.0.0.1 (nil in specs written before they did).
+    public var metricsPorts: MetricsPorts? = nil
+
+    /// The loopback ports of the components' plain-HTTP `/metrics` and `/healthz` listeners, chosen free
+    /// when the cluster is made (upstream's fixed 10259, 10257, 10249 and 9153 would collide between the
+    /// clusters of one host). The kubelets' `/metrics` is on their HTTPS port (`Node.kubeletPort`), and the
+    /// API server's on its own.
+    public struct MetricsPorts: Codable, Sendable, Equatable {
+        public var scheduler: Int
+        public var controllerManager: Int
+        /// `skiff dns` (clusters with real nodes only).
+        public var dns: Int?
+        /// Each node's `skiff proxy`, by node name (clusters with real nodes only).
+        public var proxy: [String: Int]?
+
+        public init(scheduler: Int, controllerManager: Int, dns: Int? = nil, proxy: [String: Int]? = nil) {
+            self.scheduler = scheduler
+            self.controllerManager = controllerManager
+            self.dns = dns
+            self.proxy = proxy
+        }
+
+        /// How many ports a cluster of `nodes` nodes on `runtime` needs, in the order `init(ports:)` takes them.
+        public static func count(nodes: Int, runtime: String) -> Int { runtime == "containerd" ? 3 + nodes : 2 }
+
+        /// Scheduler, controller manager, then (real nodes) DNS and each node's proxy.
+        public init(ports: [Int], nodeNames: [String], runtime: String) {
+            self.init(scheduler: ports[0], controllerManager: ports[1])
+            if runtime == "containerd" {
+                dns = ports[2]
+                proxy = Dictionary(uniqueKeysWithValues: zip(nodeNames, ports.dropFirst(3)))
+            }
+        }
+    }
 
     /// kind's node names: N-control-plane, then N-worker, N-worker2, ...
     public static func nodeNames(cluster: String, count: Int) -> [String] {
@@ -41,8 +75,9 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         return names
     }
 
+    /// `metricsPorts`: `MetricsPorts.count(nodes:runtime:)` free ports, or none for no metrics listeners.
     public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = [],
-                            hostLink: HostLink? = nil, portMappings: [PortMapping] = []) -> ClusterSpec {
+                            hostLink: HostLink? = nil, portMappings: [PortMapping] = [], metricsPorts: [Int] = []) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
         return ClusterSpec(
             name: name,
@@ -51,7 +86,9 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
                      kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
-            createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings)
+            createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings,
+            metricsPorts: metricsPorts.count >= MetricsPorts.count(nodes: names.count, runtime: runtime)
+                ? MetricsPorts(ports: metricsPorts, nodeNames: names, runtime: runtime) : nil)
     }
 
     public func save(to url: URL) throws {

@@ -24,6 +24,8 @@ public struct KubeletOptions: Sendable {
     /// The cluster DNS servers written into ClusterFirst pods' resolv.conf (upstream's `--cluster-dns`).
     public var clusterDNS: [String] = ["10.96.0.10"]
     public var clusterDomain = "cluster.local"
+    /// Where pod start latency is recorded for `/metrics` (nil: nowhere).
+    public var metrics: KubeletMetrics?
 
     public init(node: NodeConfig, staticPods: URL? = nil) {
         self.node = node
@@ -315,6 +317,8 @@ public final class Kubelet: Sendable {
         }
         let status = PodStatusBuilder.status(pod: pod, runtime: runtimeStatus, hostIP: hostIP,
                                              podIP: runtimeStatus.podIP ?? "", now: RFC3339.time())
+        options.metrics?.podSynced(uid: uid, running: runtimeStatus.sandboxReady && !runtimeStatus.containers.isEmpty
+                                   && runtimeStatus.containers.allSatisfy(\.isRunning))
         if !sameStatus(status, pod["status"]) {
             try await patchStatus(path, name, status)
             if pod[path: ["status", "phase"]]?.string != status["phase"]?.string {
@@ -362,6 +366,7 @@ public final class Kubelet: Sendable {
     /// Stops a pod in the runtime and frees what the kubelet holds for it.
     func stopPod(uid: String, gracePeriod: Int64, keepVolumes: Bool = false) async throws {
         try await runtime.killPod(uid: uid, gracePeriod: gracePeriod)
+        options.metrics?.podRemoved(uid: uid)
         ips.release(owner: uid)
         if !keepVolumes { volumes.tearDown(uid: uid) }
     }

@@ -1,5 +1,6 @@
 import APIMachinery
 import Client
+import ComponentMetrics
 import Foundation
 import Logging
 
@@ -84,7 +85,8 @@ public struct ProxyServer: Sendable {
                 await proxier.run()
             }
             if let bind = options.metricsBindAddress, let (host, port) = MetricsServer.parseBindAddress(bind) {
-                let server = MetricsServer(host: host, port: port, metrics: proxier.metrics, logger: logger) {
+                let metrics = proxier.metrics
+                let server = MetricsServer(host: host, port: port, logger: logger, render: { metrics.render() }) {
                     Self.healthProblem(proxier, syncPeriod: syncPeriod)
                 }
                 group.addTask { try await server.run() }

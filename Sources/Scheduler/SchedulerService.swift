@@ -26,9 +26,14 @@ public final class SchedulerService: Sendable {
     let recorder: EventRecorder
     /// Bindings and failure reports in flight at once; the rest wait in line.
     let writes = ConcurrencyLimiter(limit: 64)
+    /// Attempts, their latency and the queue's sizes, for `/metrics`. Passed in because it outlives this
+    /// service: the metrics listener serves it whether or not this replica leads.
+    public let metrics: SchedulerMetrics
 
-    public init(client: KubeClient, schedulerName: String = PodView.defaultSchedulerName, logger: Logger) {
+    public init(client: KubeClient, schedulerName: String = PodView.defaultSchedulerName, metrics: SchedulerMetrics = SchedulerMetrics(),
+                logger: Logger) {
         self.client = client
+        self.metrics = metrics
         self.logger = logger
         self.schedulerName = schedulerName
         let claims = Informer(client: client, resource: .persistentvolumeclaims, logger: logger)
@@ -87,6 +92,8 @@ public final class SchedulerService: Sendable {
                 onAdd: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .add)) },
                 onUpdate: { [self] _, _ in queue.moveAllToActiveOrBackoff(ClusterEvent(resource, .update)) }))
         }
+        metrics.observeQueue { [queue = self.queue] in queue.pendingCounts }
+        defer { metrics.observeQueue(nil) }
         // Informers, the queue's flushes, the event writers and every binding are children of this group:
         // when `run()` is cancelled they all end, and it returns only once they have.
         await withDiscardingTaskGroup { group in
@@ -124,6 +131,8 @@ public final class SchedulerService: Sendable {
     func scheduleLoop(_ group: inout DiscardingTaskGroup) async {
         while let info = await queue.pop() {
             let uid = info.pod.uid
+            // An attempt's latency runs from here to the bind's answer or the failure (upstream's `start`).
+            let start = ContinuousClock.now
             // The queue's copy may be stale: act on what the cache says now.
             guard let current = pods.store.get(namespace: info.pod.namespace, name: info.pod.name),
                 let pod = try? PodView(json: current), pod.uid == uid, pod.nodeName.isEmpty, !pod.isTerminating
@@ -155,12 +164,12 @@ public final class SchedulerService: Sendable {
                 queue.done(uid: uid)
                 let host = result.suggestedHost
                 if profile.preBindPlugins.isEmpty || pod.claimNames.isEmpty {
-                    group.addTask { await self.writes.run { await self.bind(pod, to: host, info: info) } }
+                    group.addTask { await self.writes.run { await self.bind(pod, to: host, info: info, start: start) } }
                 } else {
                     // PreBind may wait for volumes for a while: outside the write limiter, which bindings share.
                     group.addTask {
-                        guard await self.preBind(pod, to: host, info: info, state: cycle) else { return }
-                        await self.writes.run { await self.bind(pod, to: host, info: info) }
+                        guard await self.preBind(pod, to: host, info: info, state: cycle, start: start) else { return }
+                        await self.writes.run { await self.bind(pod, to: host, info: info, start: start) }
                     }
                 }
             case .failure(let failure):
@@ -169,6 +178,11 @@ public final class SchedulerService: Sendable {
                 retry.pod = pod
                 queue.addUnschedulableIfNotPresent(retry, unschedulablePlugins: plugins)
                 queue.done(uid: uid)
+                if case .internalError = failure {
+                    observeAttempt(.error, since: start)
+                } else {
+                    observeAttempt(.unschedulable, since: start)
+                }
                 logger.info("pod \(pod.namespace)/\(pod.name) is unschedulable: \(failure.description)")
                 group.addTask { await self.writes.run { await self.recordFailure(pod, failure) } }
             }
@@ -177,9 +191,15 @@ public final class SchedulerService: Sendable {
 
     var profile: SchedulerProfile { state.withLock { $0.scheduler.profile } }
 
+    func observeAttempt(_ result: SchedulerMetrics.AttemptResult, since start: ContinuousClock.Instant) {
+        let elapsed = start.duration(to: .now)
+        metrics.observeAttempt(result, profile: schedulerName,
+                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
     /// Runs the PreBind plugins (VolumeBinding's volume writes and wait), then gives back what Reserve set
     /// aside. False when one failed: the pod is forgotten on its node, reported and retried.
-    func preBind(_ pod: PodView, to node: String, info: QueuedPodInfo, state cycle: CycleState) async -> Bool {
+    func preBind(_ pod: PodView, to node: String, info: QueuedPodInfo, state cycle: CycleState, start: ContinuousClock.Instant) async -> Bool {
         let profile = self.profile
         var failure: String?
         for pl in profile.preBindPlugins {
@@ -191,6 +211,7 @@ public final class SchedulerService: Sendable {
         for pl in profile.reservePlugins { pl.unreserve(pod: pod, nodeName: node, state: cycle) }
         guard let failure else { return true }
         logger.warning("pod \(pod.namespace)/\(pod.name): \(failure)")
+        observeAttempt(.error, since: start)
         _ = state.withLock { $0.snapshot.forget(uid: pod.uid) }
         queue.addUnschedulableIfNotPresent(info, unschedulablePlugins: [])
         queue.moveAllToActiveOrBackoff(.wildcard)
@@ -198,7 +219,7 @@ public final class SchedulerService: Sendable {
         return false
     }
 
-    func bind(_ pod: PodView, to node: String, info: QueuedPodInfo) async {
+    func bind(_ pod: PodView, to node: String, info: QueuedPodInfo, start: ContinuousClock.Instant) async {
         let binding: JSON = [
             "apiVersion": "v1", "kind": "Binding",
             "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace), "uid": .string(pod.uid)],
@@ -207,11 +228,14 @@ public final class SchedulerService: Sendable {
         do {
             try await client.send(.POST, ResourcePath.pods.inNamespace(pod.namespace).item(pod.name, subresource: "binding"), body: binding)
             logger.info("bound pod \(pod.namespace)/\(pod.name) to \(node)")
+            observeAttempt(.scheduled, since: start)
+            metrics.observeScheduled(attempts: info.attempts)
             // Buffered, not written here: the binding's permit is free for the next binding at once.
             recorder.event(regarding: podReference(pod), .normal, SchedulingEvents.scheduledReason,
                            SchedulingEvents.scheduledMessage(pod: pod, node: node))
         } catch {
             logger.warning("binding pod \(pod.namespace)/\(pod.name) to \(node) failed: \(error)")
+            observeAttempt(.error, since: start)
             _ = state.withLock { $0.snapshot.forget(uid: pod.uid) }
             queue.addUnschedulableIfNotPresent(info, unschedulablePlugins: [])
             queue.moveAllToActiveOrBackoff(.wildcard)

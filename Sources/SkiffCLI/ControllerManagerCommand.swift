@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import ComponentMetrics
 import Controllers
 import Foundation
 import Logging
@@ -18,10 +19,14 @@ struct ControllerManagerCommand: AsyncParsableCommand {
     @Option(help: "Directory of the nodes' directories: the built-in local-path provisioner makes volumes in <dir>/<node>/local-path (unset: no provisioner).") var localPathNodesDir: String?
     @Option(help: "Run each controller as its own service account kube-system/<controller> (a requested token) instead of with this command's credentials.")
     var useServiceAccountCredentials = false
+    @Option(help: "HOST:PORT serving /metrics (the controllers' workqueue metrics) and /healthz over plain HTTP (upstream: the secure port 10257); empty turns it off.")
+    var metricsBindAddress: String = ""
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
         _ = LoggingSetup.bootstrap(level: logLevel)
+        let metricsAddress = try MetricsBindAddressOption.parse(metricsBindAddress)
+        let metrics = WorkQueuePrometheusMetrics()
         let clientConfig = try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-controller-manager/v1.32.0-skiff")
         let client = KubeClient(clientConfig)
         var options = ControllerManagerOptions()
@@ -40,12 +45,15 @@ struct ControllerManagerCommand: AsyncParsableCommand {
         options.useServiceAccountCredentials = useServiceAccountCredentials
         options.localPathNodesDirectory = localPathNodesDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.nodeMonitorGracePeriod = .seconds(nodeMonitorGracePeriod)
+        options.workQueueMetrics = metrics
         options.logger = Logger(label: "controller-manager")
         options.logger.info("controller manager starting (identity \(options.identity))")
         let opts = options
         do {
             try await SignalHandling.runUntilTerminated {
-                try await runControllerManager(client: client, options: opts)
+                try await MetricsBindAddressOption.serving(metricsAddress, logger: opts.logger, render: { metrics.render() }) {
+                    try await runControllerManager(client: client, options: opts)
+                }
             }
         } catch {
             // Lost leadership ends the process with an error (for the supervisor to start a fresh copy),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import ComponentMetrics
 import DNS
 import Foundation
 import Logging
@@ -20,12 +21,16 @@ struct DNSCommand: AsyncParsableCommand {
     @Option(help: "Pod records: disabled, insecure or verified.") var pods = "insecure"
     @Option(help: "Answer for names outside the cluster domain (there is no upstream): servfail, refused or nxdomain.") var outOfZone = "servfail"
     @Option(help: "TTL of answers, in seconds.") var ttl: UInt32 = 5
+    @Option(help: "HOST:PORT serving /metrics (CoreDNS's prometheus plugin names) and /healthz over plain HTTP (CoreDNS: :9153); empty turns it off.")
+    var metricsBindAddress = ""
     @Option(help: "Log level.") var logLevel = "info"
 
     func run() async throws {
         _ = LoggingSetup.bootstrap(level: logLevel)
         let logger = Logger(label: "dns")
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be IP:port, got \(listen)") }
+        let metricsAddress = try MetricsBindAddressOption.parse(metricsBindAddress)
+        let metrics = DNSMetrics()
         guard let podMode = ResolverConfig.PodMode(rawValue: pods) else { throw ValidationError("--pods must be disabled, insecure or verified") }
         guard let outOfZone = ResolverConfig.OutOfZone(rawValue: outOfZone) else { throw ValidationError("--out-of-zone must be servfail, refused or nxdomain") }
         let published = try publishEndpoint.map { text -> IPAddress in
@@ -43,29 +48,31 @@ struct DNSCommand: AsyncParsableCommand {
         let watcher = ClusterWatcher(client: client, state: state, watchPods: true, logger: logger)
         let resolver = ClusterResolver(config: config, state: state)
         try await SignalHandling.runUntilTerminated {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await watcher.run() }
-                // As CoreDNS: wait for the caches a little, then serve regardless.
-                _ = await withTaskGroup(of: Bool.self) { g in
-                    g.addTask { await watcher.waitForSync() }
-                    g.addTask { try? await Task.sleep(for: .seconds(5)); return false }
-                    let first = await g.next() ?? false
-                    g.cancelAll()
-                    if !first { logger.warning("serving before the Kubernetes caches synced") }
-                    return first
+            try await MetricsBindAddressOption.serving(metricsAddress, logger: logger, render: { metrics.render() }) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await watcher.run() }
+                    // As CoreDNS: wait for the caches a little, then serve regardless.
+                    _ = await withTaskGroup(of: Bool.self) { g in
+                        g.addTask { await watcher.waitForSync() }
+                        g.addTask { try? await Task.sleep(for: .seconds(5)); return false }
+                        let first = await g.next() ?? false
+                        g.cancelAll()
+                        if !first { logger.warning("serving before the Kubernetes caches synced") }
+                        return first
+                    }
+                    let server = try await DNSServer.start(resolver: resolver, listen: address, netnsPath: netns, metrics: metrics)
+                    logger.info("serving \(clusterDomain) on \(server.address) (udp, tcp)\(netns.map { " in \($0)" } ?? "")")
+                    if let published {
+                        let publisher = EndpointPublisher(client: client, address: published, port: server.port, logger: logger)
+                        group.addTask { await publisher.run() }
+                    }
+                    group.addTask {
+                        // Serve until cancelled.
+                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                        await server.shutdown()
+                    }
+                    try await group.waitForAll()
                 }
-                let server = try await DNSServer.start(resolver: resolver, listen: address, netnsPath: netns)
-                logger.info("serving \(clusterDomain) on \(server.address) (udp, tcp)\(netns.map { " in \($0)" } ?? "")")
-                if let published {
-                    let publisher = EndpointPublisher(client: client, address: published, port: server.port, logger: logger)
-                    group.addTask { await publisher.run() }
-                }
-                group.addTask {
-                    // Serve until cancelled.
-                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-                    await server.shutdown()
-                }
-                try await group.waitForAll()
             }
         }
         await client.shutdown()

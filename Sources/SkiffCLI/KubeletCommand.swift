@@ -90,7 +90,9 @@ struct KubeletCommand: AsyncParsableCommand {
                 NodeStatsCollector(nodeName: nodeNameCopy, pods: { pods.allPods() }, source: source,
                                    memoryCapacityBytes: NodeFacts.current().memoryBytes)
             }
-            let server = KubeletServer(config: endpointConfig, pods: pods, runtime: runtime as? any StreamingRuntime, stats: stats, logger: log)
+            let metrics = KubeletMetrics(nodeName: nodeNameCopy, runtime: runtime)
+            let server = KubeletServer(config: endpointConfig, pods: pods, runtime: runtime as? any StreamingRuntime, stats: stats,
+                                       metrics: metrics, logger: log)
             let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run(onListening: { boundContinuation.yield($0) }) }
@@ -104,6 +106,7 @@ struct KubeletCommand: AsyncParsableCommand {
                 options.rootDir = URL(fileURLWithPath: rootDirCopy)
                 options.clusterDNS = clusterDNSCopy
                 options.clusterDomain = clusterDomainCopy
+                options.metrics = metrics
                 let kubelet = try Kubelet(client: client, options: options, runtime: runtime, logger: log)
                 pods.source.withLock { $0 = kubelet }
                 log.info("kubelet starting on node \(nodeNameCopy) (runtime \(runtime.version), pod CIDR \(podCIDRCopy), endpoint \(endpointConfig.isSecure ? "https" : "http")://\(endpointConfig.address):\(port))")

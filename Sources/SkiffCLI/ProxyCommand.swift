@@ -1,6 +1,7 @@
 import APIMachinery
 import ArgumentParser
 import Client
+import ComponentMetrics
 import Foundation
 import Logging
 import NetworkPolicy

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import ComponentMetrics
 import Foundation
 import Logging
 import Scheduler
@@ -10,17 +11,23 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @Option(help: "Kubeconfig with the API server and the scheduler's credentials.") var kubeconfig: String
     @Option(help: "Run only while holding the kube-system/kube-scheduler Lease.") var leaderElect = true
+    @Option(help: "HOST:PORT serving /metrics and /healthz over plain HTTP (upstream: the secure port 10259); empty turns it off.")
+    var metricsBindAddress: String = ""
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
         _ = LoggingSetup.bootstrap(level: logLevel)
+        let metricsAddress = try MetricsBindAddressOption.parse(metricsBindAddress)
         let logger = Logger(label: "scheduler")
         let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kube-scheduler/v1.32.0-skiff"))
         let identity = "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.lowercased())"
         logger.info("scheduler starting (identity \(identity))")
+        let metrics = SchedulerMetrics()
         try await SignalHandling.runUntilTerminated {
-            try await LeaderElection.runWhileLeading(client: client, lease: "kube-scheduler", identity: identity, enabled: leaderElect, logger: logger) {
-                await SchedulerService(client: client, logger: logger).run()
+            try await MetricsBindAddressOption.serving(metricsAddress, logger: logger, render: { metrics.render() }) {
+                try await LeaderElection.runWhileLeading(client: client, lease: "kube-scheduler", identity: identity, enabled: leaderElect, logger: logger) {
+                    await SchedulerService(client: client, metrics: metrics, logger: logger).run()
+                }
             }
         }
         await client.shutdown()

@@ -172,6 +172,8 @@ final class StreamingCluster: Sendable {
     let apiPort: Int
     let kubeletPort: Int
     let pods = FixedPods()
+    /// What the kubelet's `/metrics` counts: pods synced here show as running.
+    let kubeletRuntime = SimulatedRuntime()
     let logPaths: PodLogPaths
     let tasks: [Task<Void, Error>]
     let handler: APIHandler
@@ -196,7 +198,8 @@ final class StreamingCluster: Sendable {
         kubeletConfig.tlsCertFile = pki.certificateFile("kubelet-n1-serving").path
         kubeletConfig.tlsKeyFile = pki.keyFile("kubelet-n1-serving").path
         kubeletConfig.clientCAFile = pki.certificateFile("ca").path
-        let kubelet = KubeletServer(config: kubeletConfig, pods: pods, runtime: FakeStreamingRuntime(port: runtimePort), logger: quietLogger("kubelet"))
+        let kubelet = KubeletServer(config: kubeletConfig, pods: pods, runtime: FakeStreamingRuntime(port: runtimePort),
+                                    metrics: KubeletMetrics(nodeName: "n1", runtime: kubeletRuntime), logger: quietLogger("kubelet"))
         let kubeletBox = PortBox()
         let kubeletTask = Task { try await kubelet.run(onListening: { p in kubeletBox.set(p) }) }
         kubeletPort = try await waitForPort(kubeletBox)

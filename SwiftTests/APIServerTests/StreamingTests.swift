@@ -2,6 +2,7 @@ import APIMachinery
 import AsyncHTTPClient
 import Foundation
 import KubeStreaming
+import Kubelet
 import NIOCore
 import NIOSSL
 import Testing
@@ -141,6 +142,39 @@ let kubectlPath = "/usr/bin/kubectl"
         authenticated.tlsConfiguration = tls
         let ok = try await HTTPClient.shared.execute(authenticated, timeout: .seconds(10))
         #expect(ok.status.code == 200)
+    }
+
+    @Test func theKubeletsMetricsCountItsRunningPodsBehindTheSameClientCertificate() async throws {
+        let cluster = try await StreamingCluster()
+        defer { Task { await cluster.stop() } }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(cluster.pki.certificateFile("ca").path))
+        var anonymous = HTTPClientRequest(url: "https://127.0.0.1:\(cluster.kubeletPort)/metrics")
+        anonymous.tlsConfiguration = tls
+        await #expect(throws: (any Error).self) {
+            _ = try await HTTPClient.shared.execute(anonymous, timeout: .seconds(10))
+        }
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cluster.pki.certificateFile("apiserver-kubelet-client").path).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: cluster.pki.keyFile("apiserver-kubelet-client").path, format: .pem))
+        var authenticated = anonymous
+        authenticated.tlsConfiguration = tls
+        func scrape() async throws -> String {
+            let response = try await HTTPClient.shared.execute(authenticated, timeout: .seconds(10))
+            #expect(response.status.code == 200)
+            #expect(response.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            return String(buffer: try await response.body.collect(upTo: 1 << 20))
+        }
+        let before = try await scrape()
+        #expect(before.contains("kubelet_node_name{node=\"n1\"} 1"))
+        #expect(before.contains("kubelet_running_pods 0"))
+        #expect(before.contains("# TYPE kubelet_pod_start_duration_seconds histogram"))
+
+        let pod = try #require(cluster.pods.pod(namespace: "default", name: "p"))
+        _ = try await cluster.kubeletRuntime.syncPod(pod, context: PodSyncContext())
+        let after = try await scrape()
+        #expect(after.contains("kubelet_running_pods 1"))
+        #expect(after.contains("kubelet_running_containers{container_state=\"running\"} 1"))
+        #expect(after.contains("kubelet_running_containers{container_state=\"exited\"} 0"))
     }
 
     // MARK: The real kubectl

@@ -49,4 +49,36 @@ import Testing
         #expect(args[reads + 1] == String(16 * cores) && args[writes + 1] == String(8 * cores))
         #expect(ClusterComponents.inflightArguments(cores: 0) == ["--max-requests-inflight", "16", "--max-mutating-requests-inflight", "8"])
     }
+
+    /// Each component's metrics listener is on a loopback port chosen with the cluster and recorded in
+    /// cluster.json; a cluster recorded before them starts its components as it always did.
+    @Test func componentsServeMetricsOnTheClustersOwnLoopbackPorts() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "met", clustersDir: dir.url)
+        func metricsAddress(_ spec: ClusterSpec, _ component: String) throws -> String? {
+            let all = ClusterComponents.list(spec: spec, paths: paths) + ClusterAddons.components(
+                spec: spec, paths: paths, layouts: NodeLayout.all(spec: spec, paths: paths))
+            let args = try #require(all.first { $0.name == component }).arguments
+            return args.firstIndex(of: "--metrics-bind-address").map { args[$0 + 1] }
+        }
+        let simulated = ClusterSpec.make(name: "met", nodes: 2, runtime: "simulated", port: 6443, metricsPorts: [20001, 20002])
+        #expect(simulated.metricsPorts == ClusterSpec.MetricsPorts(scheduler: 20001, controllerManager: 20002))
+        #expect(try metricsAddress(simulated, "scheduler") == "127.0.0.1:20001")
+        #expect(try metricsAddress(simulated, "controller-manager") == "127.0.0.1:20002")
+
+        let real = ClusterSpec.make(name: "met", nodes: 2, runtime: "containerd", port: 6443, hostLink: HostLink(index: 3),
+                                    metricsPorts: [20001, 20002, 20003, 20004, 20005])
+        #expect(real.metricsPorts?.proxy == ["met-control-plane": 20004, "met-worker": 20005])
+        #expect(try metricsAddress(real, "dns") == "127.0.0.1:20003")
+        #expect(try metricsAddress(real, "proxy-met-worker") == "127.0.0.1:20005")
+
+        // Saved and read back as cluster.json; an older spec has none, and no component gets the flag.
+        try FileManager.default.createDirectory(at: paths.root, withIntermediateDirectories: true)
+        try real.save(to: paths.spec)
+        #expect(try ClusterSpec.load(from: paths.spec).metricsPorts == real.metricsPorts)
+        let old = ClusterSpec.make(name: "met", nodes: 1, runtime: "simulated", port: 6443)
+        #expect(old.metricsPorts == nil)
+        #expect(try metricsAddress(old, "scheduler") == nil)
+        #expect(ClusterSpec.MetricsPorts.count(nodes: 3, runtime: "containerd") == 6)
+    }
 }

@@ -1,6 +1,7 @@
 import APIMachinery
 import APIServer
 import Client
+import ComponentMetrics
 import Foundation
 import Logging
 import Storage
@@ -77,7 +78,7 @@ struct ProxyServerTests {
         let metrics = ProxyMetrics()
         metrics.observeProgramming(0.2)
         let healthy = Mutex(false)
-        let server = MetricsServer(host: "127.0.0.1", port: 0, metrics: metrics, logger: Logger(label: "m")) {
+        let server = MetricsServer(host: "127.0.0.1", port: 0, logger: Logger(label: "m"), render: { metrics.render() }) {
             healthy.withLock { $0 } ? nil : "no sync yet"
         }
         let (ports, c) = AsyncStream.makeStream(of: Int.self)

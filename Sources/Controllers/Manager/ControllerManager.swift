@@ -11,6 +11,7 @@ public final class ControllerManager: Sendable {
     /// The clients the controllers act with (`--use-service-account-credentials`).
     public let clients: any ControllerClientBuilder
     let runs: [@Sendable () async -> Void]
+    let workQueueMetrics: (any WorkQueueMetricsProvider)?
 
     /// `client` is the manager's own: the informers, the event writer and (through `clientBuilder`, by
     /// default the one `options.useServiceAccountCredentials` picks) the token requests use it; each
@@ -21,6 +22,7 @@ public final class ControllerManager: Sendable {
             ? ServiceAccountControllerClientBuilder(root: client, logger: log) as any ControllerClientBuilder
             : RootControllerClientBuilder(root: client))
         self.clients = clients
+        workQueueMetrics = options.workQueueMetrics
         informers = SharedInformers(client: client, resyncPeriod: options.resyncPeriod, logger: log)
         events = EventBroadcaster(client: client, logger: log)
         var runs: [@Sendable () async -> Void] = []
@@ -154,10 +156,12 @@ public final class ControllerManager: Sendable {
     /// Runs the informers, the event writer and every controller until cancelled.
     public func run() async {
         let informers = self.informers, events = self.events, runs = self.runs
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await events.run() }
-            for r in runs { group.addTask { await r() } }
+        await WorkQueueNames.$provider.withValue(workQueueMetrics) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await informers.run() }
+                group.addTask { await events.run() }
+                for r in runs { group.addTask { await r() } }
+            }
         }
         await clients.shutdown()
     }

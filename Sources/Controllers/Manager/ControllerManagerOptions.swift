@@ -1,3 +1,4 @@
+import Client
 import Foundation
 import Logging
 
@@ -20,6 +21,9 @@ public struct ControllerManagerOptions: Sendable {
 
     /// Which controllers run.
     public var controllers: Set<String> = ControllerManagerOptions.allControllers
+
+    /// Where the controllers' work queues report `workqueue_*` metrics; nil reports nothing.
+    public var workQueueMetrics: (any WorkQueueMetricsProvider)?
 
     /// Workers per controller (upstream's `--concurrent-*-syncs`).
     public var replicaSetWorkers = 5

@@ -41,6 +41,9 @@ struct ReconcileLoop: Sendable {
     /// Waits for `informers` to sync, then works until cancelled; the queue is shut down on the way out.
     func run(workers: Int, informers: [Informer]) async {
         let queue = self.queue
+        if let provider = WorkQueueNames.provider {
+            queue.instrument(name: WorkQueueNames.metricsName(forLoop: name), provider: provider)
+        }
         await withTaskCancellationHandler {
             for informer in informers {
                 guard await informer.waitForSync() else { return }

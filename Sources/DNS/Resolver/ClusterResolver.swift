@@ -97,6 +97,21 @@ public struct ClusterResolver: Sendable {
     /// 512 bytes, or the client's EDNS size up to `maxUDPPayload`, truncating with TC beyond). Returns nil
     /// when nothing should be sent back (too short to carry an ID, or itself a response).
     public func respond(toPacket packet: [UInt8], overUDP: Bool) -> [UInt8]? {
+        serve(packet: packet, overUDP: overUDP)?.reply
+    }
+
+    /// One answered packet, with what the metrics report of it (CoreDNS's `type`, `rcode` and `plugin`).
+    public struct Served: Sendable {
+        public var reply: [UInt8]
+        /// The question's type; nil when the query could not be read.
+        public var questionType: DNSRecordType?
+        public var rcode: DNSResponseCode
+        /// Answered from the cluster zone (CoreDNS: by the kubernetes plugin), not refused or failed outright.
+        public var fromZone: Bool
+    }
+
+    /// `respond(toPacket:overUDP:)`, telling also what was asked and how it was answered.
+    public func serve(packet: [UInt8], overUDP: Bool) -> Served? {
         let query: DNSMessage
         do {
             query = try DNSMessage(decoding: packet)
@@ -108,7 +123,8 @@ public struct ClusterResolver: Sendable {
             h.opcode = (packet[2] >> 3) & 0x0F
             h.recursionDesired = packet[2] & 0x01 != 0
             h.rcode = UInt8(DNSResponseCode.formatError.rawValue)
-            return try? DNSMessage(header: h).encode()
+            guard let bytes = try? DNSMessage(header: h).encode() else { return nil }
+            return Served(reply: bytes, questionType: nil, rcode: .formatError, fromZone: false)
         }
         guard let response = respond(to: query) else { return nil }
         var limit = 65535
@@ -116,10 +132,14 @@ public struct ClusterResolver: Sendable {
             limit = 512
             if let e = query.edns { limit = max(512, min(Int(e.udpPayloadSize), config.maxUDPPayload)) }
         }
-        if let bytes = try? response.encode(maxSize: limit) { return bytes }
+        let type = query.questions.first?.type
+        if let bytes = try? response.encode(maxSize: limit) {
+            return Served(reply: bytes, questionType: type, rcode: response.rcode, fromZone: response.header.authoritative)
+        }
         var failed = DNSMessage(header: response.header, questions: response.questions, edns: response.edns)
         failed.rcode = .serverFailure
-        return try? failed.encode(maxSize: limit)
+        guard let bytes = try? failed.encode(maxSize: limit) else { return nil }
+        return Served(reply: bytes, questionType: type, rcode: .serverFailure, fromZone: false)
     }
 
     // MARK: Questions

@@ -1,5 +1,30 @@
 import NIOCore
 
+/// Where a listener reports each answered query (nil: nowhere), and under which `server` label.
+struct DNSQueryReporting: Sendable {
+    let metrics: DNSMetrics
+    let server: String
+
+    /// Answers `packet` through `resolver`, counting it when answered.
+    func serve(_ resolver: ClusterResolver, _ packet: [UInt8], overUDP: Bool, client: SocketAddress?) -> [UInt8]? {
+        let start = ContinuousClock.now
+        guard let served = resolver.serve(packet: packet, overUDP: overUDP) else { return nil }
+        let elapsed = start.duration(to: .now)
+        var family = 1
+        if case .v6? = client { family = 2 }
+        metrics.observe(server: server, proto: overUDP ? "udp" : "tcp", family: family, served: served,
+                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return served.reply
+    }
+}
+
+extension Optional where Wrapped == DNSQueryReporting {
+    func serve(_ resolver: ClusterResolver, _ packet: [UInt8], overUDP: Bool, client: SocketAddress?) -> [UInt8]? {
+        guard let reporting = self else { return resolver.respond(toPacket: packet, overUDP: overUDP) }
+        return reporting.serve(resolver, packet, overUDP: overUDP, client: client)
+    }
+}
+
 /// Answers one UDP datagram per read. Resolution is in-memory and quick, so it runs right on the event
 /// loop; writes are flushed once per read burst.
 final class DNSUDPHandler: ChannelInboundHandler, Sendable {
@@ -7,13 +32,17 @@ final class DNSUDPHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let resolver: ClusterResolver
-    init(resolver: ClusterResolver) { self.resolver = resolver }
+    let reporting: DNSQueryReporting?
+    init(resolver: ClusterResolver, reporting: DNSQueryReporting? = nil) {
+        self.resolver = resolver
+        self.reporting = reporting
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         var buffer = envelope.data
         guard let bytes = buffer.readBytes(length: buffer.readableBytes),
-              let reply = resolver.respond(toPacket: bytes, overUDP: true) else { return }
+              let reply = reporting.serve(resolver, bytes, overUDP: true, client: envelope.remoteAddress) else { return }
         let out = context.channel.allocator.buffer(bytes: reply)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: out)), promise: nil)
     }
@@ -44,12 +73,16 @@ final class DNSTCPHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = ByteBuffer
 
     let resolver: ClusterResolver
-    init(resolver: ClusterResolver) { self.resolver = resolver }
+    let reporting: DNSQueryReporting?
+    init(resolver: ClusterResolver, reporting: DNSQueryReporting? = nil) {
+        self.resolver = resolver
+        self.reporting = reporting
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
-        guard let reply = resolver.respond(toPacket: bytes, overUDP: false) else {
+        guard let reply = reporting.serve(resolver, bytes, overUDP: false, client: context.channel.remoteAddress) else {
             context.close(promise: nil)
             return
         }

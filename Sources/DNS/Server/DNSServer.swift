@@ -20,15 +20,18 @@ public final class DNSServer: Sendable {
     }
 
     /// Binds (inside the namespace at `netnsPath` when given) and starts serving.
+    /// `metrics` counts every answered query (CoreDNS's prometheus plugin names).
     public static func start(resolver: ClusterResolver, listen: ListenAddress, netnsPath: String? = nil,
                              group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                             tcpIdleTimeout: TimeAmount = .seconds(10)) async throws -> DNSServer {
+                             tcpIdleTimeout: TimeAmount = .seconds(10), metrics: DNSMetrics? = nil) async throws -> DNSServer {
         let sockets = try await SocketBinder.bind(listen, netnsPath: netnsPath)
+        // CoreDNS names a server block's listener `dns://:53` (kind's Corefile: `.:53`).
+        let reporting = metrics.map { DNSQueryReporting(metrics: $0, server: "dns://:\(sockets.port)") }
         do {
             let udp = try await DatagramBootstrap(group: group)
                 .channelOption(.datagramVectorReadMessageCount, value: 32)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
-                .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(DNSUDPHandler(resolver: resolver)) } }
+                .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(DNSUDPHandler(resolver: resolver, reporting: reporting)) } }
                 .withBoundSocket(sockets.udp).get()
             let tcp: Channel
             do {
@@ -39,7 +42,7 @@ public final class DNSServer: Sendable {
                             try ch.pipeline.syncOperations.addHandlers([
                                 IdleStateHandler(readTimeout: tcpIdleTimeout),
                                 ByteToMessageHandler(DNSTCPFrameDecoder()),
-                                DNSTCPHandler(resolver: resolver),
+                                DNSTCPHandler(resolver: resolver, reporting: reporting),
                             ])
                         }
                     }

@@ -9,6 +9,8 @@ public enum KubeletRequestPath: Equatable, Sendable {
     case statsSummary
     /// `/metrics/resource`: the resource metrics metrics-server scrapes.
     case metricsResource
+    /// `/metrics`: the kubelet's own metrics (running pods and containers, pod start latency).
+    case metrics
 
     public init?(_ path: String) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.removingPercentEncoding ?? String($0) }
@@ -20,6 +22,7 @@ public enum KubeletRequestPath: Equatable, Sendable {
         case ("portForward", 3): self = .portForward(namespace: parts[1], pod: parts[2])
         case ("stats", 2) where parts[1] == "summary": self = .statsSummary
         case ("metrics", 2) where parts[1] == "resource": self = .metricsResource
+        case ("metrics", 1): self = .metrics
         default: return nil
         }
     }

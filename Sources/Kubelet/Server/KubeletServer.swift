@@ -14,7 +14,7 @@ import NIOSSL
 /// The kubelet's HTTPS endpoint, which the API server reaches for `kubectl logs`, `exec`, `attach` and
 /// `port-forward`: `/containerLogs` streams a container's CRI log; `/exec`, `/attach` and `/portForward`
 /// are WebSocket sessions relayed to the runtime's streaming server; `/stats/summary` and `/metrics/resource`
-/// report what the node's containers use; `/healthz` answers "ok".
+/// report what the node's containers use; `/metrics` is the kubelet's own; `/healthz` answers "ok".
 ///
 /// With TLS every client must present a certificate signed by the cluster CA (the API server's
 /// `apiserver-kubelet-client`); errors are Kubernetes `Status` objects, which the API server hands to
@@ -29,11 +29,14 @@ public final class KubeletServer: Sendable {
     let attached = Mutex<Set<String>>([])
     /// Measures the node for the stats endpoints (nil: they answer 404, as a kubelet without them).
     let stats: NodeStatsCollector?
+    /// What `/metrics` renders (nil: 404). Behind the same client-certificate check as every endpoint here.
+    let metrics: KubeletMetrics?
 
     public init(config: KubeletServerConfig, pods: any PodSource, runtime: (any StreamingRuntime)?,
-                stats: NodeStatsCollector? = nil, logger: Logger) {
+                stats: NodeStatsCollector? = nil, metrics: KubeletMetrics? = nil, logger: Logger) {
         self.config = config
         self.stats = stats
+        self.metrics = metrics
         self.pods = pods
         self.runtime = runtime
         self.logger = logger
@@ -122,6 +125,12 @@ struct KubeletResponder: HTTPResponder {
         switch path {
         case .healthz:
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        case .metrics:
+            guard let metrics = server.metrics else {
+                return Self.error(StreamingError("the server could not find the requested resource", code: 404))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
         case .statsSummary, .metricsResource:
             guard let stats = server.stats else {
                 return Self.error(StreamingError("the server could not find the requested resource", code: 404))

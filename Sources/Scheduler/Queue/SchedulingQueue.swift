@@ -275,6 +275,27 @@ public final class SchedulingQueue: Sendable {
     /// How many `pop()` calls are parked waiting for a pod: tests wait for this instead of sleeping.
     var waitingPops: Int { state.withLock { $0.waiters.count } }
 
+    /// How many pods wait in each part, as upstream's `scheduler_pending_pods` splits them: pods held by
+    /// scheduling gates sit with the unschedulable ones here but count as `gated`, never as both.
+    public struct PendingCounts: Sendable, Equatable {
+        public var active = 0
+        public var backoff = 0
+        public var unschedulable = 0
+        public var gated = 0
+
+        public init(active: Int = 0, backoff: Int = 0, unschedulable: Int = 0, gated: Int = 0) {
+            (self.active, self.backoff, self.unschedulable, self.gated) = (active, backoff, unschedulable, gated)
+        }
+    }
+
+    public var pendingCounts: PendingCounts {
+        state.withLock { s in
+            let gated = s.unschedulable.values.reduce(0) { $0 + ($1.gated ? 1 : 0) }
+            return PendingCounts(active: s.active.count, backoff: s.backoff.count,
+                                 unschedulable: s.unschedulable.count - gated, gated: gated)
+        }
+    }
+
     /// Pods waiting (active + backoff + unschedulable).
     public var count: Int { state.withLock { $0.active.count + $0.backoff.count + $0.unschedulable.count } }
 
