@@ -16,7 +16,7 @@ import X509
         #expect(files == [
             "admin.crt", "admin.key", "apiserver-kubelet-client.crt", "apiserver-kubelet-client.key",
             "apiserver.crt", "apiserver.key", "ca.crt", "ca.key", "controller-manager.crt", "controller-manager.key",
-            "dns.crt", "dns.key", "kube-proxy.crt", "kube-proxy.key", "kubelet-dev-control-plane.crt", "kubelet-dev-control-plane.key", "kubelet-dev-worker.crt",
+            "dns.crt", "dns.key", "ingress.crt", "ingress.key", "kube-proxy.crt", "kube-proxy.key", "kubelet-dev-control-plane.crt", "kubelet-dev-control-plane.key", "kubelet-dev-worker.crt",
             "kubelet-dev-worker.key", "sa.key", "sa.pub", "scheduler.crt", "scheduler.key",
         ])
         for file in files {
@@ -29,6 +29,8 @@ import X509
             ("apiserver-kubelet-client", AuthenticatedUser(name: "kube-apiserver-kubelet-client", groups: ["system:masters"])),
             ("scheduler", AuthenticatedUser(name: "system:kube-scheduler")),
             ("controller-manager", AuthenticatedUser(name: "system:kube-controller-manager")),
+            ("ingress", AuthenticatedUser(name: "system:serviceaccount:kube-system:skiff-ingress",
+                                          groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])),
             ("kubelet-dev-worker", AuthenticatedUser(name: "system:node:dev-worker", groups: ["system:nodes"])),
             ("kubelet-dev-control-plane", AuthenticatedUser(name: "system:node:dev-control-plane", groups: ["system:nodes"])),
         ]
