@@ -51,7 +51,8 @@ let package = Package(
         .target(
             name: "EtcdStorage",
             dependencies: [
-                "Storage",
+                "Storage", "GRPCPingResponder",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -136,9 +137,13 @@ let package = Package(
         ),
         // The kubelet's client for the CRI runtime.v1 RuntimeService and ImageService (gRPC over containerd's
         // Unix socket). Generated/ is produced by scripts/gen-cri.sh from Proto/api.proto and committed.
+        // Answers a grpc-go server's HTTP/2 PINGs ahead of swift-nio-http2, which closes a connection that
+        // gets more than 200 in 30 s (grpc-go sends one per request it receives): for CRI and the etcd store.
+        .target(name: "GRPCPingResponder", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "CRI",
             dependencies: [
+                "GRPCPingResponder",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -231,7 +236,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "TestSupport"]),
-        .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CRITests", dependencies: ["CRI", "GRPCPingResponder", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "EtcdStorage"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),

@@ -1,0 +1,86 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import GRPCPingResponder
+import NIOCore
+import NIOSSL
+
+/// A gRPC client for one etcd member, with the stubs of the services the store uses.
+///
+/// Like `CRIClient`, it lives inside an object rather than a `withGRPCClient` scope: the connection loop runs
+/// in a task the connection owns, and `close()` shuts it down and waits for it. One connection per member (not
+/// one channel balancing over all of them) so that the store chooses where a call goes: the member that
+/// answered last, until it fails (see `EtcdMembers`).
+final class EtcdConnection: Sendable {
+    typealias Transport = HTTP2ClientTransport.Posix
+
+    let endpoint: EtcdEndpoint
+    let kv: Etcdserverpb_KV.Client<Transport>
+    let watch: Etcdserverpb_Watch.Client<Transport>
+    let maintenance: Etcdserverpb_Maintenance.Client<Transport>
+    private let grpc: GRPCClient<Transport>
+    private let connections: Task<Void, Never>
+
+    init(endpoint: EtcdEndpoint, tls: EtcdTLSFiles) throws {
+        let security: Transport.TransportSecurity
+        if endpoint.secure {
+            security = .tls(Self.tlsConfig(tls))
+        } else {
+            security = .plaintext
+        }
+        var config = Transport.Config.defaults
+        // etcd answers a keepalive ping; a dead member (kill -9, a cable pulled) is then noticed in seconds
+        // rather than when TCP gives up, and the store moves to another member.
+        config.connection.keepalive = .init(time: .seconds(10), timeout: .seconds(5), allowWithoutCalls: true)
+        // etcd (grpc-go) sends a PING per request it receives; see PingResponder. It reads HTTP/2 frames, so it
+        // goes after the TLS handler when there is one (the callback runs once the pipeline is set up).
+        config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if let tls = try? pipeline.handler(type: NIOSSLClientHandler.self) {
+                    try pipeline.addHandler(PingResponder(), position: .after(tls))
+                } else {
+                    try pipeline.addHandler(PingResponder(), position: .first)
+                }
+            }
+        }
+        let transport = try Transport(
+            target: .dns(host: endpoint.host, port: endpoint.port),
+            transportSecurity: security,
+            config: config
+        )
+        let grpc = GRPCClient(transport: transport)
+        self.endpoint = endpoint
+        self.grpc = grpc
+        self.kv = Etcdserverpb_KV.Client(wrapping: grpc)
+        self.watch = Etcdserverpb_Watch.Client(wrapping: grpc)
+        self.maintenance = Etcdserverpb_Maintenance.Client(wrapping: grpc)
+        self.connections = Task {
+            // Returns after beginGracefulShutdown(); a transport that fails for good shows as failed calls.
+            try? await grpc.runConnections()
+        }
+    }
+
+    deinit {
+        grpc.beginGracefulShutdown()
+    }
+
+    /// Stops accepting calls, lets in-flight ones finish (a watch stream is cancelled by its owner first),
+    /// and waits for the connection loop to end.
+    func close() async {
+        grpc.beginGracefulShutdown()
+        await connections.value
+    }
+
+    /// Server verification against `--etcd-cafile` (or the system roots), and the client certificate when given.
+    static func tlsConfig(_ files: EtcdTLSFiles) -> Transport.TransportSecurity.TLS {
+        .defaults { tls in
+            if let ca = files.caFile {
+                tls.trustRoots = .certificates([.file(path: ca, format: .pem)])
+            }
+            if let cert = files.certFile, let key = files.keyFile {
+                tls.certificateChain = [.file(path: cert, format: .pem)]
+                tls.privateKey = .file(path: key, format: .pem)
+            }
+        }
+    }
+}
