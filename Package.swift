@@ -238,7 +238,7 @@ let package = Package(
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "TestSupport"]),
         .testTarget(name: "CRITests", dependencies: ["CRI", "GRPCPingResponder", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "EtcdStorage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "EtcdStorage", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "APIMachinery"]),
         .testTarget(name: "PrintersTests", dependencies: ["Printers", "APIMachinery"]),
         .testTarget(name: "OpenAPITests", dependencies: [

@@ -31,6 +31,9 @@ final class EtcdConnection: Sendable {
         // etcd answers a keepalive ping; a dead member (kill -9, a cable pulled) is then noticed in seconds
         // rather than when TCP gives up, and the store moves to another member.
         config.connection.keepalive = .init(time: .seconds(10), timeout: .seconds(5), allowWithoutCalls: true)
+        // A restarted member is dialled again within 2 s, not gRPC's default of up to two minutes: with one
+        // member, the API server is down until then.
+        config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
         // etcd (grpc-go) sends a PING per request it receives; see PingResponder. It reads HTTP/2 frames, so it
         // goes after the TLS handler when there is one (the callback runs once the pipeline is set up).
         config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in

@@ -363,13 +363,28 @@ public final class EtcdStore: KeyValueStore, Sendable {
         state.withLock { _ = $0.watchers.removeValue(forKey: id) }
     }
 
-    /// Waits until every watch this write concerns has buffered it (see the type's documentation).
+    /// Waits until every watch this write concerns has buffered it (see the type's documentation), for at most
+    /// `watcherPatience`: a watch whose stream stalls without breaking does not hold writes up for longer (its
+    /// event still comes, only after the write returned).
     func waitForWatchers(key: String, revision: Int64) async {
         let concerned = state.withLock { state in
             state.watchers.values.filter { $0.concerns(key: key, revision: revision) }
         }
-        for watcher in concerned { await watcher.buffer.waitUntilDelivered(revision) }
+        guard !concerned.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for watcher in concerned { await watcher.buffer.waitUntilDelivered(revision) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.watcherPatience)
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
+
+    /// How long a write waits for this store's watches to buffer it.
+    static let watcherPatience = Duration.seconds(5)
 
     // MARK: Closing
 

@@ -22,7 +22,8 @@ final class EtcdWatchBuffer: Sendable {
         /// The highest revision the watch has reached: its last event, or a progress notification's revision.
         var delivered: Int64
         /// Writers waiting for `delivered` to reach a revision (see `EtcdStore.waitForWatchers`).
-        var writers: [(revision: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+        var writers: [(id: Int, revision: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWriterID = 0
         /// True while an etcd stream is set up and following: only then does a writer wait for this watch.
         var live = false
         var setup = Setup.pending
@@ -161,15 +162,28 @@ final class EtcdWatchBuffer: Sendable {
 
     // MARK: Writers
 
-    /// Returns once this watch has buffered (or moved past) `revision`, has ended, or is not following a stream.
+    /// Returns once this watch has buffered (or moved past) `revision`, has ended, is not following a stream,
+    /// or the waiting task is cancelled.
     func waitUntilDelivered(_ revision: Int64) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let wait = state.withLock { state -> Bool in
-                guard state.live, state.ending == nil, state.delivered < revision else { return false }
-                state.writers.append((revision, continuation))
-                return true
+        let id = state.withLock { state in
+            state.nextWriterID += 1
+            return state.nextWriterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = state.withLock { state -> Bool in
+                    guard state.live, state.ending == nil, state.delivered < revision, !Task.isCancelled else { return false }
+                    state.writers.append((id, revision, continuation))
+                    return true
+                }
+                if !wait { continuation.resume() }
             }
-            if !wait { continuation.resume() }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.writers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.writers.remove(at: index).continuation
+            }
+            waiting?.resume()
         }
     }
 

@@ -205,3 +205,40 @@ struct FixtureError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension EtcdFixture {
+    /// Runs etcdctl (Debian's etcd-client) against `members` and returns what it printed.
+    func etcdctl(_ arguments: [String], members: [Member]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let endpoints = (members ?? self.members).map(\.clientURL).joined(separator: ",")
+        process.arguments = ["etcdctl", "--endpoints=\(endpoints)", "--command-timeout=30s"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["ETCDCTL_API": "3"]) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError("etcdctl \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The member that is raft leader now, as the running members see it (`etcdctl endpoint status`, whose
+    /// fifth column says whether the endpoint is the leader).
+    func leader(among candidates: [Member]? = nil) throws -> Member? {
+        let candidates = candidates ?? members
+        let lines = try etcdctl(["endpoint", "status"], members: candidates).split(separator: "\n")
+        for line in lines {
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count > 4, fields[4] == "true" else { continue }
+            return candidates.first { fields[0].hasSuffix(":\($0.clientPort)") }
+        }
+        return nil
+    }
+
+    func endpoint(_ member: Member) -> EtcdEndpoint { EtcdEndpoint(host: "127.0.0.1", port: member.clientPort, secure: false) }
+}
