@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import GRPCPingResponder
@@ -47,7 +50,7 @@ final class EtcdConnection: Sendable {
             }
         }
         let transport = try Transport(
-            target: .dns(host: endpoint.host, port: endpoint.port),
+            target: Self.target(endpoint),
             transportSecurity: security,
             config: config
         )
@@ -72,6 +75,17 @@ final class EtcdConnection: Sendable {
     func close() async {
         grpc.beginGracefulShutdown()
         await connections.value
+    }
+
+    /// An address target for an IP literal, a DNS one for a name. Not DNS for both: a DNS target's host becomes the
+    /// TLS SNI name, and TLS forbids an IP address there, so a connection to https://127.0.0.1:2379 would fail
+    /// before its handshake. With an address target there is no SNI, and the member's certificate is checked
+    /// against the address it was dialled at (its IP SANs), as etcd's Go client checks it.
+    static func target(_ endpoint: EtcdEndpoint) -> any ResolvableTarget {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, endpoint.host, &v4) == 1 { return .ipv4(host: endpoint.host, port: endpoint.port) }
+        if inet_pton(AF_INET6, endpoint.host, &v6) == 1 { return .ipv6(host: endpoint.host, port: endpoint.port) }
+        return .dns(host: endpoint.host, port: endpoint.port)
     }
 
     /// Server verification against `--etcd-cafile` (or the system roots), and the client certificate when given.

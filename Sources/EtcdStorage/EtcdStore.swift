@@ -386,6 +386,28 @@ public final class EtcdStore: KeyValueStore, Sendable {
     /// How long a write waits for this store's watches to buffer it.
     static let watcherPatience = Duration.seconds(5)
 
+    // MARK: Start-up
+
+    /// Waits until etcd answers a read, for at most `patience`, then throws its last error. An API server starts
+    /// with its etcd (`create cluster` starts both at once) and bootstraps objects into it as it comes up, so it
+    /// waits for etcd first, as kube-apiserver does, rather than failing on the first refused connection.
+    public func waitUntilReachable(patience: Duration = .seconds(60)) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + patience
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                _ = try await currentRevision()
+                return
+            } catch {
+                guard clock.now + pause < end else { throw error }
+                logger.info("waiting for etcd at \(endpoints.map(\.description).joined(separator: ",")): \(error)")
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+    }
+
     // MARK: Closing
 
     public func close() async {
