@@ -32,6 +32,23 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     public var hostLink: HostLink?
     /// Node ports published on the host's loopback (`--port`, `extraPortMappings`).
     public var portMappings: [PortMapping]?
+    /// Where the API server keeps objects: nil (specs written before there was a choice) or "sqlite", the
+    /// embedded store; "etcd", a supervised etcd member (`--store etcd`) on `etcdPorts`.
+    public var store: String?
+    public var etcdPorts: EtcdPorts?
+
+    /// The loopback ports of the control plane's etcd member.
+    public struct EtcdPorts: Codable, Sendable, Equatable {
+        public var client: Int
+        public var peer: Int
+        public init(client: Int, peer: Int) {
+            self.client = client
+            self.peer = peer
+        }
+    }
+
+    /// True when the API server runs on etcd.
+    public var usesEtcd: Bool { store == "etcd" && etcdPorts != nil }
 
     /// kind's node names: N-control-plane, then N-worker, N-worker2, ...
     public static func nodeNames(cluster: String, count: Int) -> [String] {
@@ -42,7 +59,7 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     }
 
     public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = [],
-                            hostLink: HostLink? = nil, portMappings: [PortMapping] = []) -> ClusterSpec {
+                            hostLink: HostLink? = nil, portMappings: [PortMapping] = [], etcdPorts: EtcdPorts? = nil) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
         return ClusterSpec(
             name: name,
@@ -51,7 +68,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
                      kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
-            createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings)
+            createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings,
+            store: etcdPorts == nil ? "sqlite" : "etcd", etcdPorts: etcdPorts)
     }
 
     public func save(to url: URL) throws {
