@@ -49,4 +49,49 @@ import Testing
         #expect(args[reads + 1] == String(16 * cores) && args[writes + 1] == String(8 * cores))
         #expect(ClusterComponents.inflightArguments(cores: 0) == ["--max-requests-inflight", "16", "--max-mutating-requests-inflight", "8"])
     }
+
+    /// `--store etcd`: an etcd member on the recorded loopback ports, its data in the cluster's directory, and the
+    /// API server on it; the default store runs no etcd and gives the API server no etcd flags.
+    @Test func anEtcdStoreRunsAMemberAndPointsTheAPIServerAtIt() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "ec", clustersDir: dir.url)
+        let spec = ClusterSpec.make(name: "ec", nodes: 1, runtime: "simulated", port: 6443,
+                                    etcdPorts: .init(client: 32379, peer: 32380))
+        #expect(spec.store == "etcd" && spec.usesEtcd)
+        let components = ClusterComponents.list(spec: spec, paths: paths)
+        let etcd = try #require(components.first { $0.name == "etcd" })
+        #expect(etcd.executable?.hasSuffix("etcd") == true)
+        #expect(etcd.arguments == [
+            "--name", "ec-control-plane", "--data-dir", dir.url.appendingPathComponent("ec/etcd").path,
+            "--listen-client-urls", "http://127.0.0.1:32379", "--advertise-client-urls", "http://127.0.0.1:32379",
+            "--listen-peer-urls", "http://127.0.0.1:32380", "--initial-advertise-peer-urls", "http://127.0.0.1:32380",
+            "--initial-cluster", "ec-control-plane=http://127.0.0.1:32380", "--initial-cluster-token", "skiff-ec",
+            "--initial-cluster-state", "new",
+        ])
+        // Started before the API server, which waits for it.
+        #expect(components.firstIndex { $0.name == "etcd" }! < components.firstIndex { $0.name == "apiserver" }!)
+        let api = try #require(components.first { $0.name == "apiserver" }).arguments
+        let storage = try #require(api.firstIndex(of: "--storage"))
+        #expect(Array(api[storage...(storage + 3)]) == ["--storage", "etcd", "--etcd-servers", "http://127.0.0.1:32379"])
+
+        let sqlite = ClusterSpec.make(name: "sq", nodes: 1, runtime: "simulated", port: 6443)
+        #expect(sqlite.store == "sqlite" && !sqlite.usesEtcd)
+        let plain = ClusterComponents.list(spec: sqlite, paths: ClusterPaths(name: "sq", clustersDir: dir.url))
+        #expect(!plain.contains { $0.name == "etcd" })
+        #expect(try !apiServerArguments(ClusterPaths(name: "sq", clustersDir: dir.url)).contains("--storage"))
+    }
+
+    /// A cluster.json written before the store was a choice reads as SQLite.
+    @Test func aSpecFromBeforeTheStoreChoiceIsSQLite() throws {
+        let dir = try TemporaryDirectory()
+        let url = dir.url.appendingPathComponent("cluster.json")
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(
+            ClusterSpec.make(name: "old", nodes: 1, runtime: "simulated", port: 6443))) as! [String: Any]
+        old["store"] = nil
+        old["etcdPorts"] = nil
+        try JSONSerialization.data(withJSONObject: old).write(to: url)
+        let spec = try ClusterSpec.load(from: url)
+        #expect(spec.store == nil && !spec.usesEtcd)
+        #expect(ClusterComponents.storageArguments(spec: spec).isEmpty)
+    }
 }
