@@ -13,7 +13,7 @@ public enum ClusterComponents {
         if let etcd = etcd(spec: spec, paths: paths) { out.append(etcd) }
         out += [
             ComponentSpec(name: "apiserver", arguments: [
-                "apiserver", "--data-dir", paths.data.path] + storageArguments(spec: spec) + ["--bind-address", "127.0.0.1",
+                "apiserver", "--data-dir", paths.data.path] + storageArguments(spec: spec, paths: paths) + ["--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
             ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths) + auditArguments(paths)
               + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount) + webhookArguments(spec: spec, layouts: layouts)),
@@ -96,20 +96,31 @@ extension ClusterComponents {
     /// The API server waits for it (up to a minute) and the supervisor restarts either if it exits.
     static func etcd(spec: ClusterSpec, paths: ClusterPaths) -> ComponentSpec? {
         guard spec.usesEtcd, let ports = spec.etcdPorts, let member = spec.nodes.first?.name else { return nil }
-        let client = "http://127.0.0.1:\(ports.client)", peer = "http://127.0.0.1:\(ports.peer)"
-        return ComponentSpec(name: "etcd", arguments: [
+        let tls = EtcdPKIFiles(pki: paths.pki)
+        let client = "\(tls.exist ? "https" : "http")://127.0.0.1:\(ports.client)", peer = "http://127.0.0.1:\(ports.peer)"
+        var arguments = [
             "--name", member, "--data-dir", paths.etcdData.path,
             "--listen-client-urls", client, "--advertise-client-urls", client,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster", "\(member)=\(peer)", "--initial-cluster-token", "skiff-\(spec.name)",
             "--initial-cluster-state", "new",
-        ], executable: HostCommand.which("etcd") ?? "/usr/bin/etcd")
+        ]
+        if tls.exist {
+            // Only clients with a certificate from the etcd CA (the API server's) get in.
+            arguments += ["--cert-file", tls.serverCertificate.path, "--key-file", tls.serverKey.path,
+                          "--trusted-ca-file", tls.caCertificate.path, "--client-cert-auth"]
+        }
+        return ComponentSpec(name: "etcd", arguments: arguments, executable: HostCommand.which("etcd") ?? "/usr/bin/etcd")
     }
 
     /// The API server's store: the embedded SQLite in `--data-dir`, or the cluster's etcd member.
-    static func storageArguments(spec: ClusterSpec) -> [String] {
+    static func storageArguments(spec: ClusterSpec, paths: ClusterPaths) -> [String] {
         guard spec.usesEtcd, let ports = spec.etcdPorts else { return [] }
-        return ["--storage", "etcd", "--etcd-servers", "http://127.0.0.1:\(ports.client)"]
+        let tls = EtcdPKIFiles(pki: paths.pki)
+        guard tls.exist else { return ["--storage", "etcd", "--etcd-servers", "http://127.0.0.1:\(ports.client)"] }
+        return ["--storage", "etcd", "--etcd-servers", "https://127.0.0.1:\(ports.client)",
+                "--etcd-cafile", tls.caCertificate.path, "--etcd-certfile", tls.clientCertificate.path,
+                "--etcd-keyfile", tls.clientKey.path]
     }
 }
 

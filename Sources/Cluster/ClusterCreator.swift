@@ -125,6 +125,7 @@ public struct ClusterCreator: Sendable {
         let pki = try ClusterPKI.create(
             at: paths.pki, clusterName: name, serviceIP: "10.96.0.1", extraIPs: [],
             extraDNSNames: [spec.nodes[0].name], nodeNames: spec.nodes.map(\.name))
+        if spec.usesEtcd { try EtcdPKIFiles(pki: paths.pki).create(member: spec.nodes[0].name) }
         for (i, node) in spec.nodes.enumerated() {
             try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
         }

@@ -92,6 +92,27 @@ import Testing
         try JSONSerialization.data(withJSONObject: old).write(to: url)
         let spec = try ClusterSpec.load(from: url)
         #expect(spec.store == nil && !spec.usesEtcd)
-        #expect(ClusterComponents.storageArguments(spec: spec).isEmpty)
+        #expect(ClusterComponents.storageArguments(spec: spec, paths: ClusterPaths(name: "old", clustersDir: dir.url)).isEmpty)
+    }
+
+    /// A cluster created with etcd's certificates (every one since they exist) runs etcd on TLS with client
+    /// certificates from its own CA, and the API server presents its client certificate.
+    @Test func etcdSpeaksTLSWithItsOwnCAOnceTheCertificatesExist() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "et", clustersDir: dir.url)
+        let spec = ClusterSpec.make(name: "et", nodes: 1, runtime: "simulated", port: 6443, etcdPorts: .init(client: 32379, peer: 32380))
+        let files = EtcdPKIFiles(pki: paths.pki)
+        try files.create(member: "et-control-plane")
+        let etcd = try #require(ClusterComponents.etcd(spec: spec, paths: paths)).arguments
+        #expect(etcd.contains("https://127.0.0.1:32379"))
+        #expect(Array(etcd.suffix(7)) == ["--cert-file", files.serverCertificate.path, "--key-file", files.serverKey.path,
+                                          "--trusted-ca-file", files.caCertificate.path, "--client-cert-auth"])
+        #expect(ClusterComponents.storageArguments(spec: spec, paths: paths) == [
+            "--storage", "etcd", "--etcd-servers", "https://127.0.0.1:32379", "--etcd-cafile", files.caCertificate.path,
+            "--etcd-certfile", files.clientCertificate.path, "--etcd-keyfile", files.clientKey.path,
+        ])
+        #expect(try String(contentsOf: files.caCertificate, encoding: .utf8).contains("BEGIN CERTIFICATE"))
+        let keyMode = try FileManager.default.attributesOfItem(atPath: files.clientKey.path)[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
     }
 }

@@ -1,7 +1,8 @@
 """`skiff create cluster --store etcd` (simulated nodes, its own SKIFF_HOME): the supervisor runs an etcd member
 whose log `skiff logs etcd` prints and which kube-system shows as `etcd-<node>`, the API server keeps the
-cluster's objects in it (etcdctl finds them), etcd killed with SIGKILL is restarted with its data, and
-`skiff delete cluster` stops it and removes its data."""
+cluster's objects in it over TLS with a client certificate from etcd's own CA (etcdctl with that certificate
+finds them; without it, or with the admin's, etcd refuses), etcd killed with SIGKILL is restarted with its data,
+and `skiff delete cluster` stops it and removes its data."""
 import json
 import os
 import shutil
@@ -43,11 +44,20 @@ def kubectl(env, *args, check=True):
     return p
 
 
-def etcdctl(env, *args):
+def etcdctl(env, *args, client_certificate=True, check=True):
+    """etcdctl with the etcd CA and, unless told otherwise, the API server's etcd client certificate."""
     with open(os.path.join(root(env), "cluster.json")) as f:
         port = json.load(f)["etcdPorts"]["client"]
-    return subprocess.run(["etcdctl", f"--endpoints=http://127.0.0.1:{port}", *args], capture_output=True, text=True,
-                          check=True, timeout=30, env=dict(os.environ, ETCDCTL_API="3")).stdout
+    pki = os.path.join(root(env), "pki")
+    tls = [f"--cacert={pki}/etcd/ca.crt"]
+    if client_certificate:
+        tls += [f"--cert={pki}/apiserver-etcd-client.crt", f"--key={pki}/apiserver-etcd-client.key"]
+    # A refused client would retry until its command timeout: 3 s is patience enough on loopback.
+    p = subprocess.run(["etcdctl", f"--endpoints=https://127.0.0.1:{port}", f"--command-timeout={'10s' if check else '3s'}", *tls, *args],
+                       capture_output=True, text=True, timeout=30, env=dict(os.environ, ETCDCTL_API="3"))
+    if check and p.returncode != 0:
+        raise subprocess.CalledProcessError(p.returncode, p.args, p.stdout, p.stderr)
+    return p.stdout if check else p
 
 
 def etcd_pid(env):
@@ -84,6 +94,14 @@ def test_the_api_server_keeps_the_clusters_objects_in_etcd(cluster):
     assert stored["metadata"]["name"] == "settings" and stored["data"] == {"color": "blue"}
     kubectl(cluster, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
     assert "/registry/namespaces/kube-system" in etcdctl(cluster, "get", "/registry/namespaces/", "--prefix", "--keys-only")
+    # Only the API server's certificate opens etcd: without one, or with the cluster admin's, it is refused.
+    assert etcdctl(cluster, "get", "/registry/configmaps/default/settings", client_certificate=False, check=False).returncode != 0
+    pki = os.path.join(root(cluster), "pki")
+    admin = subprocess.run(["etcdctl", f"--endpoints=https://127.0.0.1:{json.load(open(os.path.join(root(cluster), 'cluster.json')))['etcdPorts']['client']}",
+                            "--command-timeout=3s", f"--cacert={pki}/etcd/ca.crt", f"--cert={pki}/admin.crt", f"--key={pki}/admin.key",
+                            "get", "/registry/configmaps/default/settings"],
+                           capture_output=True, text=True, timeout=30, env=dict(os.environ, ETCDCTL_API="3"))
+    assert admin.returncode != 0, admin.stdout
     # The controller manager and scheduler work on it: the deployment's pods come up on the simulated node.
     assert eventually(lambda: kubectl(cluster, "get", "deployment", "web", "-o",
                                       "jsonpath={.status.readyReplicas}").stdout == "2", timeout=120)
