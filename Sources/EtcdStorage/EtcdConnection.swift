@@ -19,7 +19,6 @@ final class EtcdConnection: Sendable {
     let endpoint: EtcdEndpoint
     let kv: Etcdserverpb_KV.Client<Transport>
     let watch: Etcdserverpb_Watch.Client<Transport>
-    let maintenance: Etcdserverpb_Maintenance.Client<Transport>
     private let grpc: GRPCClient<Transport>
     private let connections: Task<Void, Never>
 
@@ -59,7 +58,6 @@ final class EtcdConnection: Sendable {
         self.grpc = grpc
         self.kv = Etcdserverpb_KV.Client(wrapping: grpc)
         self.watch = Etcdserverpb_Watch.Client(wrapping: grpc)
-        self.maintenance = Etcdserverpb_Maintenance.Client(wrapping: grpc)
         self.connections = Task {
             // Returns after beginGracefulShutdown(); a transport that fails for good shows as failed calls.
             try? await grpc.runConnections()
