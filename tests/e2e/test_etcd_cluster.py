@@ -1,6 +1,6 @@
 """`skiff create cluster --store etcd` (simulated nodes, its own SKIFF_HOME): the supervisor runs an etcd member
 whose log `skiff logs etcd` prints and which kube-system shows as `etcd-<node>`, the API server keeps the
-cluster's objects in it over TLS with a client certificate from etcd's own CA (etcdctl with that certificate
+cluster's objects in it (through `skiff stop cluster` and `start cluster` too) over TLS with a client certificate from etcd's own CA (etcdctl with that certificate
 finds them; without it, or with the admin's, etcd refuses), etcd killed with SIGKILL is restarted with its data,
 and `skiff delete cluster` stops it and removes its data."""
 import json
@@ -114,6 +114,15 @@ def test_a_killed_etcd_is_restarted_with_its_data(cluster):
     assert eventually(lambda: kubectl(cluster, "get", "--raw", "/readyz", check=False).stdout == "ok")
     assert kubectl(cluster, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}").stdout == "2"
     kubectl(cluster, "create", "configmap", "after-etcd-restart", "--from-literal=k=v")
+
+
+def test_stop_and_start_keep_everything_in_etcd(cluster):
+    kubectl(cluster, "create", "configmap", "before-stop", "--from-literal=k=v")
+    for verb in ("stop", "start"):
+        out = subprocess.run([SKIFF, verb, "cluster", "--name", NAME], env=cluster, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stdout + out.stderr
+    assert kubectl(cluster, "get", "configmap", "before-stop", "-o", "jsonpath={.data.k}").stdout == "v"
+    assert "[+]etcd ok\n" in kubectl(cluster, "get", "--raw", "/readyz?verbose").stdout
 
 
 def test_delete_cluster_stops_etcd_and_removes_its_data(cluster):
