@@ -3,7 +3,7 @@
 #
 # - The Python generators (definitions.json, protobuf-fields.json, json-field-order.txt, the kubectl protobuf
 #   fixtures) are run again into a temporary folder and compared byte for byte: a few seconds each.
-# - The protoc generators (gen-cri.sh, gen-openapiv2.sh) need plugins whose build takes about ten minutes, so by
+# - The protoc generators (gen-cri.sh, gen-etcd.sh, gen-openapiv2.sh) need plugins whose build takes about ten minutes, so by
 #   default each .proto's sha256 is compared with the one its generator recorded beside the output
 #   (Sources/*/Proto/*.proto.generated.sha256): editing a .proto without regenerating fails. `--full` builds the
 #   plugins from the local package mirror (grpc-swift-protobuf 2.4.1) and regenerates, then diffs.
@@ -48,15 +48,16 @@ if [ "${1:-}" = "--full" ]; then
       && swift build -c release --product protoc-gen-grpc-swift-2 >/dev/null)
   fi
   SKIFF_TOOLS=$tools scripts/gen-cri.sh >/dev/null
+  SKIFF_TOOLS=$tools scripts/gen-etcd.sh >/dev/null
   SKIFF_TOOLS=$tools scripts/gen-openapiv2.sh >/dev/null
-  if git diff --quiet -- Sources/CRI/Generated Sources/OpenAPI/Generated; then
+  if git diff --quiet -- Sources/CRI/Generated Sources/EtcdStorage/Generated Sources/OpenAPI/Generated; then
     echo "generated: the protoc outputs are up to date"
   else
-    git diff --stat -- Sources/CRI/Generated Sources/OpenAPI/Generated
+    git diff --stat -- Sources/CRI/Generated Sources/EtcdStorage/Generated Sources/OpenAPI/Generated
     echo "generated: the protoc outputs differ from what the generators give now"; failed=1
   fi
 else
-  for stamp in Sources/CRI/Proto/*.generated.sha256 Sources/OpenAPI/Proto/*.generated.sha256; do
+  for stamp in Sources/CRI/Proto/*.generated.sha256 Sources/EtcdStorage/Proto/*.generated.sha256 Sources/OpenAPI/Proto/*.generated.sha256; do
     proto=$(basename "$stamp" .generated.sha256)
     if (cd "$(dirname "$stamp")" && sha256sum --quiet -c "$(basename "$stamp")"); then
       echo "generated: $proto unchanged since its Swift code was generated"

@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import GRPCPingResponder
 import NIOCore
 
 /// The kubelet's client for a CRI runtime (containerd): `runtime.v1` RuntimeService and ImageService over

@@ -40,8 +40,8 @@ public enum ClusterAddons {
         paths.root.appendingPathComponent("static-pods-\(node).json")
     }
 
-    /// Each node's mirror pods: the control-plane components and DNS on the first node, kube-proxy on
-    /// every node of a real cluster.
+    /// Each node's mirror pods: the control-plane components (etcd too, with `--store etcd`) and DNS on the
+    /// first node, kube-proxy on every node of a real cluster.
     static func writeStaticPods(spec: ClusterSpec, paths: ClusterPaths) throws {
         /// `process` is the supervisor's name for the component (its pid and log file), `command` the
         /// `skiff` subcommand it runs.
@@ -54,6 +54,11 @@ public enum ClusterAddons {
             if i == 0 {
                 pods += [("kube-apiserver", "apiserver"), ("kube-scheduler", "scheduler"), ("kube-controller-manager", "controller-manager")].map {
                     pod($0.0, process: $0.1, command: $0.1)
+                }
+                if spec.usesEtcd {
+                    // kubeadm's stacked etcd shows as `etcd-NODE` in kube-system; here it is Debian's etcd binary.
+                    pods.append(StaticPod(name: "etcd", pidFile: paths.pidFile("etcd").path, image: "etcd:3.4",
+                                          command: ["etcd"], logFile: paths.log("etcd").path))
                 }
                 if spec.runtime == "containerd" { pods.append(pod("skiff-dns", process: "dns", command: "dns")) }
                 if spec.runtime == "containerd" && IngressAddon.enabled(paths: paths) {

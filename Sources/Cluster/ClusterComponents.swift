@@ -10,9 +10,10 @@ public enum ClusterComponents {
         if spec.runtime == "containerd" {
             out += layouts.map { containerd($0, pauseArchive: PauseImage.cachedArchive) }
         }
+        if let etcd = etcd(spec: spec, paths: paths) { out.append(etcd) }
         out += [
             ComponentSpec(name: "apiserver", arguments: [
-                "apiserver", "--data-dir", paths.data.path, "--bind-address", "127.0.0.1",
+                "apiserver", "--data-dir", paths.data.path] + storageArguments(spec: spec, paths: paths) + ["--bind-address", "127.0.0.1",
                 "--port", String(spec.apiServerPort), "--service-cluster-ip-range", spec.serviceCIDR,
             ] + APIServerTLSArguments.arguments(pki: paths.pki) + encryptionArguments(paths) + auditArguments(paths)
               + inflightArguments(cores: ProcessInfo.processInfo.activeProcessorCount) + webhookArguments(spec: spec, layouts: layouts)),
@@ -93,6 +94,41 @@ public enum ClusterComponents {
             executable: HostCommand.which("nsenter") ?? "/usr/bin/nsenter",
             readySocket: node.containerdSocket,
             afterReady: [[ctr, "--address", node.containerdSocket, "--namespace", "k8s.io", "images", "import", pauseArchive.path]])
+    }
+}
+
+extension ClusterComponents {
+    /// The control plane's etcd member for `--store etcd`: Debian's etcd on loopback ports, its data in the
+    /// cluster's directory, its log under `skiff logs etcd`. A one-member cluster named after the control-plane
+    /// node, as kubeadm's stacked etcd is; on a restart etcd finds its data and ignores the --initial-* flags.
+    /// The API server waits for it (up to a minute) and the supervisor restarts either if it exits.
+    static func etcd(spec: ClusterSpec, paths: ClusterPaths) -> ComponentSpec? {
+        guard spec.usesEtcd, let ports = spec.etcdPorts, let member = spec.nodes.first?.name else { return nil }
+        let tls = EtcdPKIFiles(pki: paths.pki)
+        let client = "\(tls.exist ? "https" : "http")://127.0.0.1:\(ports.client)", peer = "http://127.0.0.1:\(ports.peer)"
+        var arguments = [
+            "--name", member, "--data-dir", paths.etcdData.path,
+            "--listen-client-urls", client, "--advertise-client-urls", client,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", "\(member)=\(peer)", "--initial-cluster-token", "skiff-\(spec.name)",
+            "--initial-cluster-state", "new",
+        ]
+        if tls.exist {
+            // Only clients with a certificate from the etcd CA (the API server's) get in.
+            arguments += ["--cert-file", tls.serverCertificate.path, "--key-file", tls.serverKey.path,
+                          "--trusted-ca-file", tls.caCertificate.path, "--client-cert-auth"]
+        }
+        return ComponentSpec(name: "etcd", arguments: arguments, executable: HostCommand.which("etcd") ?? "/usr/bin/etcd")
+    }
+
+    /// The API server's store: the embedded SQLite in `--data-dir`, or the cluster's etcd member.
+    static func storageArguments(spec: ClusterSpec, paths: ClusterPaths) -> [String] {
+        guard spec.usesEtcd, let ports = spec.etcdPorts else { return [] }
+        let tls = EtcdPKIFiles(pki: paths.pki)
+        guard tls.exist else { return ["--storage", "etcd", "--etcd-servers", "http://127.0.0.1:\(ports.client)"] }
+        return ["--storage", "etcd", "--etcd-servers", "https://127.0.0.1:\(ports.client)",
+                "--etcd-cafile", tls.caCertificate.path, "--etcd-certfile", tls.clientCertificate.path,
+                "--etcd-keyfile", tls.clientKey.path]
     }
 }
 

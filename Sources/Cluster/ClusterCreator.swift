@@ -22,10 +22,16 @@ public struct ClusterCreator: Sendable {
     /// Running; zero (kind's default) returns once the API server answers and every node's containerd
     /// serves with the pause image imported.
     public func create(name: String, nodes: Int, runtime: String, wait: Duration, kubeconfigPath: URL,
-                       portMappings: [PortMapping] = []) async throws {
+                       portMappings: [PortMapping] = [], store: String = "sqlite") async throws {
         try ClusterManager.validate(name: name)
         guard runtime == "containerd" || runtime == "simulated" else {
             throw ClusterError("unknown runtime \"\(runtime)\": use containerd or simulated")
+        }
+        guard store == "sqlite" || store == "etcd" else {
+            throw ClusterError("unknown store \"\(store)\": use sqlite or etcd")
+        }
+        if store == "etcd", HostCommand.which("etcd") == nil {
+            throw ClusterError("--store etcd needs etcd on PATH (Debian's etcd-server package; scripts/install-deps.sh installs it)")
         }
         let paths = ClusterPaths(name: name)
         if FileManager.default.fileExists(atPath: paths.spec.path) {
@@ -37,10 +43,11 @@ public struct ClusterCreator: Sendable {
         }
         let started = ContinuousClock.now
         progress("Creating cluster \"\(name)\" ...")
-        // The API server's, each kubelet's, then the components' metrics listeners'.
+        // The API server's, each kubelet's, the components' metrics listeners', and etcd's client and peer ports.
         let metricsPortCount = ClusterSpec.MetricsPorts.count(nodes: max(nodes, 1), runtime: runtime)
+        let etcdPortCount = store == "etcd" ? 2 : 0
         var ports: [Int] = []
-        while ports.count < max(nodes, 1) + 1 + metricsPortCount {
+        while ports.count < max(nodes, 1) + 1 + metricsPortCount + etcdPortCount {
             let p = try ClusterManager.freePort()
             if !ports.contains(p) { ports.append(p) }
         }
@@ -54,9 +61,11 @@ public struct ClusterCreator: Sendable {
             throw ClusterError("port mappings need real nodes (--runtime containerd): simulated nodes have no ports")
         }
         let hostLink = runtime == "containerd" ? try chooseHostLink(for: name) : nil
-        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0],
-                                    kubeletPorts: Array(ports[1...max(nodes, 1)]), hostLink: hostLink, portMappings: portMappings,
-                                    metricsPorts: Array(ports.suffix(metricsPortCount)))
+        let kubeletPorts = Array(ports[1...max(nodes, 1)])
+        let metricsPorts = Array(ports[(max(nodes, 1) + 1)..<(max(nodes, 1) + 1 + metricsPortCount)])
+        let etcdPorts = store == "etcd" ? ClusterSpec.EtcdPorts(client: ports[ports.count - 2], peer: ports[ports.count - 1]) : nil
+        let spec = ClusterSpec.make(name: name, nodes: max(nodes, 1), runtime: runtime, port: ports[0], kubeletPorts: kubeletPorts,
+                                    hostLink: hostLink, portMappings: portMappings, metricsPorts: metricsPorts, etcdPorts: etcdPorts)
         if runtime == "containerd" {
             for node in NodeLayout.all(spec: spec, paths: paths) { try node.validate() }
             try HostPackages(progress: progress).ensure(HostPackages.nodeRuntime)
@@ -119,6 +128,7 @@ public struct ClusterCreator: Sendable {
         let pki = try ClusterPKI.create(
             at: paths.pki, clusterName: name, serviceIP: "10.96.0.1", extraIPs: [],
             extraDNSNames: [spec.nodes[0].name], nodeNames: spec.nodes.map(\.name))
+        if spec.usesEtcd { try EtcdPKIFiles(pki: paths.pki).create(member: spec.nodes[0].name) }
         for (i, node) in spec.nodes.enumerated() {
             try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
         }

@@ -32,6 +32,8 @@ public struct ClusterPaths: Sendable {
     /// The API server's `--audit-log-path`, beside the components' logs (`skiff logs audit`).
     public var auditLog: URL { log("audit") }
     public var data: URL { root.appendingPathComponent("data") }
+    /// The etcd member's `--data-dir` when the cluster's store is etcd (`--store etcd`).
+    public var etcdData: URL { root.appendingPathComponent("etcd") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var run: URL { root.appendingPathComponent("run") }
     public var supervisorPID: URL { run.appendingPathComponent("supervisor.pid") }

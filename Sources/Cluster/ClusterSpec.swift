@@ -67,6 +67,24 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// Where the API server keeps objects: nil (specs written before there was a choice) or "sqlite", the
+    /// embedded store; "etcd", a supervised etcd member (`--store etcd`) on `etcdPorts`.
+    public var store: String?
+    public var etcdPorts: EtcdPorts?
+
+    /// The loopback ports of the control plane's etcd member.
+    public struct EtcdPorts: Codable, Sendable, Equatable {
+        public var client: Int
+        public var peer: Int
+        public init(client: Int, peer: Int) {
+            self.client = client
+            self.peer = peer
+        }
+    }
+
+    /// True when the API server runs on etcd.
+    public var usesEtcd: Bool { store == "etcd" && etcdPorts != nil }
+
     /// kind's node names: N-control-plane, then N-worker, N-worker2, ...
     public static func nodeNames(cluster: String, count: Int) -> [String] {
         guard count > 0 else { return [] }
@@ -77,7 +95,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
 
     /// `metricsPorts`: `MetricsPorts.count(nodes:runtime:)` free ports, or none for no metrics listeners.
     public static func make(name: String, nodes count: Int, runtime: String, port: Int, kubeletPorts: [Int] = [],
-                            hostLink: HostLink? = nil, portMappings: [PortMapping] = [], metricsPorts: [Int] = []) -> ClusterSpec {
+                            hostLink: HostLink? = nil, portMappings: [PortMapping] = [], metricsPorts: [Int] = [],
+                            etcdPorts: EtcdPorts? = nil) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
         return ClusterSpec(
             name: name,
@@ -88,7 +107,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
             runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
             createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings,
             metricsPorts: metricsPorts.count >= MetricsPorts.count(nodes: names.count, runtime: runtime)
-                ? MetricsPorts(ports: metricsPorts, nodeNames: names, runtime: runtime) : nil)
+                ? MetricsPorts(ports: metricsPorts, nodeNames: names, runtime: runtime) : nil,
+            store: etcdPorts == nil ? "sqlite" : "etcd", etcdPorts: etcdPorts)
     }
 
     public func save(to url: URL) throws {

@@ -1,10 +1,11 @@
 import APIServer
 import ArgumentParser
+import EtcdStorage
 import Foundation
 import Logging
 import Storage
 
-/// `skiff apiserver`: the Kubernetes API over the embedded store.
+/// `skiff apiserver`: the Kubernetes API over the embedded store, or over an etcd cluster (`--storage etcd`).
 struct APIServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apiserver", abstract: "Run the Kubernetes API server.")
@@ -12,8 +13,20 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Directory for the embedded SQLite store.")
     var dataDir: String = "/var/lib/skiff/apiserver"
 
-    @Option(help: "Storage backend: sqlite (durable, default) or memory (tests).")
+    @Option(help: "Storage backend: sqlite (durable, default), etcd (the cluster in --etcd-servers) or memory (tests).")
     var storage: String = "sqlite"
+
+    @Option(help: "etcd members for --storage etcd, comma separated (https://10.0.0.1:2379,https://10.0.0.2:2379); calls move to the next when one fails.")
+    var etcdServers: String?
+
+    @Option(help: "CA bundle (PEM) that signs the etcd members' serving certificates (default: the system's).")
+    var etcdCafile: String?
+
+    @Option(help: "Client certificate (PEM) the API server presents to etcd.")
+    var etcdCertfile: String?
+
+    @Option(help: "Key (PEM) of --etcd-certfile.")
+    var etcdKeyfile: String?
 
     @Option(help: "Address to listen on.")
     var bindAddress: String = "127.0.0.1"
@@ -156,16 +169,8 @@ struct APIServerCommand: AsyncParsableCommand {
         }
         config.nodePortRange = range[0]...range[1]
 
-        let backend: StorageBackend
-        switch storage {
-        case "memory": backend = .memory
-        case "sqlite":
-            // 0700: the store holds every Secret (the store narrows an existing folder too).
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            backend = .sqlite(path: dataDir + "/state.db")
-        default: throw ValidationError("--storage must be sqlite or memory")
-        }
-        let store = try openStore(backend)
+        let store = try openStore(logger: logger)
+        if let etcd = store as? EtcdStore { try await etcd.waitUntilReachable() }
         let server = try APIServer(config: config, store: store, logger: logger)
         let log = logger
         let bind = config.bindAddress
@@ -176,5 +181,38 @@ struct APIServerCommand: AsyncParsableCommand {
             })
         }
         await store.close()
+    }
+
+    /// The store `--storage` names. etcd's options are checked here, before anything listens, as kube-apiserver
+    /// refuses to start with a bad one; etcd itself is dialled on the first request (it may come up later).
+    func openStore(logger: Logger) throws -> any KeyValueStore {
+        if storage != "etcd", etcdServers != nil || etcdCafile != nil || etcdCertfile != nil || etcdKeyfile != nil {
+            throw ValidationError("--etcd-servers, --etcd-cafile, --etcd-certfile and --etcd-keyfile go with --storage etcd")
+        }
+        switch storage {
+        case "memory":
+            return try Storage.openStore(.memory)
+        case "sqlite":
+            // 0700: the store holds every Secret (the store narrows an existing folder too).
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return try Storage.openStore(.sqlite(path: dataDir + "/state.db"))
+        case "etcd":
+            guard let etcdServers else { throw ValidationError("--storage etcd needs --etcd-servers") }
+            do {
+                let tls = EtcdTLSFiles(caFile: etcdCafile, certFile: etcdCertfile, keyFile: etcdKeyfile)
+                let endpoints = try EtcdEndpoint.list(etcdServers)
+                for file in [etcdCafile, etcdCertfile, etcdKeyfile].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
+                    throw EtcdConfigurationError("cannot read \(file)")
+                }
+                var etcdLogger = logger
+                etcdLogger[metadataKey: "storage"] = "etcd"
+                logger.notice("storage: etcd at \(endpoints.map(\.description).joined(separator: ","))")
+                return try EtcdStore(endpoints: endpoints, tls: tls, logger: etcdLogger)
+            } catch let error as EtcdConfigurationError {
+                throw ValidationError(error.description)
+            }
+        default:
+            throw ValidationError("--storage must be sqlite, etcd or memory")
+        }
     }
 }

@@ -39,6 +39,8 @@ struct CreateCluster: AsyncParsableCommand {
     @Option(name: .customLong("port"),
             help: "Publish the control-plane node's port on the host's loopback: HOST:NODEPORT[/tcp|udp], e.g. 8080:30080 (repeatable).")
     var ports: [String] = []
+    @Option(help: "Where the API server keeps objects: sqlite (embedded, the default) or etcd (a supervised etcd member; `skiff logs etcd`).")
+    var store = "sqlite"
 
     func run() async throws {
         guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
@@ -61,7 +63,7 @@ struct CreateCluster: AsyncParsableCommand {
             creator.retainOnFailure = retain
             try await creator.create(
                 name: name, nodes: nodes, runtime: runtime, wait: .seconds(seconds), kubeconfigPath: kubeconfigPath(kubeconfig),
-                portMappings: mappings)
+                portMappings: mappings, store: store)
         } catch let e as ClusterError {
             throw ValidationError(e.description)
         }
@@ -261,7 +263,7 @@ struct GetKubeconfig: AsyncParsableCommand {
 
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a component's log, or the API server's audit log.")
-    @Argument(help: "apiserver, scheduler, controller-manager, kubelet, containerd, proxy, dns, supervisor, or audit (the API server's audit events, one JSON object a line).") var component: String
+    @Argument(help: "apiserver, etcd (--store etcd), scheduler, controller-manager, kubelet, containerd, proxy, dns, supervisor, or audit (the API server's audit events, one JSON object a line).") var component: String
     @Option(help: "Cluster name.") var name = "skiff"
     @Option(help: "Node, for node components (default: the control-plane node).") var node: String?
     @Flag(name: .shortAndLong, help: "Keep printing as the log grows.") var follow = false

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import Synchronization
 import Testing
 
 @testable import APIServer
@@ -35,6 +36,24 @@ struct HealthAndMetricsTests {
         if case .data(let d)? = r?.body { body = String(decoding: d, as: UTF8.self) } else { body = "" }
         #expect(body.contains("[-]etcd failed: reason withheld") && body.hasSuffix("readyz check failed\n"))
         #expect(await checks.answer(path: "/livez/ping", query: QueryParameters(nil))?.status == 200)
+    }
+
+    /// A store that does not answer (an etcd member stopped with its connection open) fails the check once the
+    /// timeout passes, and the probe is cancelled rather than left hanging.
+    @Test func aStoreThatHangsFailsTheCheckAndItsProbeIsCancelled() async {
+        let cancelled = Mutex(false)
+        let hung = await HealthChecks.answers(within: .milliseconds(20)) {
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                cancelled.withLock { $0 = Task.isCancelled }
+                throw error
+            }
+        }
+        #expect(!hung)
+        #expect(cancelled.withLock { $0 })
+        #expect(await HealthChecks.answers(within: .seconds(60)) {})
+        #expect(await !HealthChecks.answers(within: .seconds(60)) { throw CancellationError() })
     }
 
     @Test func requestsAreLabelledAsUpstreamLabelsThem() {

@@ -2,7 +2,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 
-@testable import CRI
+@testable import GRPCPingResponder
 
 /// The PING responder against byte streams split at every position: what reaches swift-nio-http2 is
 /// the input minus the PING requests, and each of those is answered with its payload.

@@ -81,4 +81,70 @@ import Testing
         #expect(try metricsAddress(old, "scheduler") == nil)
         #expect(ClusterSpec.MetricsPorts.count(nodes: 3, runtime: "containerd") == 6)
     }
+
+    /// `--store etcd`: an etcd member on the recorded loopback ports, its data in the cluster's directory, and the
+    /// API server on it; the default store runs no etcd and gives the API server no etcd flags.
+    @Test func anEtcdStoreRunsAMemberAndPointsTheAPIServerAtIt() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "ec", clustersDir: dir.url)
+        let spec = ClusterSpec.make(name: "ec", nodes: 1, runtime: "simulated", port: 6443,
+                                    etcdPorts: .init(client: 32379, peer: 32380))
+        #expect(spec.store == "etcd" && spec.usesEtcd)
+        let components = ClusterComponents.list(spec: spec, paths: paths)
+        let etcd = try #require(components.first { $0.name == "etcd" })
+        #expect(etcd.executable?.hasSuffix("etcd") == true)
+        #expect(etcd.arguments == [
+            "--name", "ec-control-plane", "--data-dir", dir.url.appendingPathComponent("ec/etcd").path,
+            "--listen-client-urls", "http://127.0.0.1:32379", "--advertise-client-urls", "http://127.0.0.1:32379",
+            "--listen-peer-urls", "http://127.0.0.1:32380", "--initial-advertise-peer-urls", "http://127.0.0.1:32380",
+            "--initial-cluster", "ec-control-plane=http://127.0.0.1:32380", "--initial-cluster-token", "skiff-ec",
+            "--initial-cluster-state", "new",
+        ])
+        // Started before the API server, which waits for it.
+        #expect(components.firstIndex { $0.name == "etcd" }! < components.firstIndex { $0.name == "apiserver" }!)
+        let api = try #require(components.first { $0.name == "apiserver" }).arguments
+        let storage = try #require(api.firstIndex(of: "--storage"))
+        #expect(Array(api[storage...(storage + 3)]) == ["--storage", "etcd", "--etcd-servers", "http://127.0.0.1:32379"])
+
+        let sqlite = ClusterSpec.make(name: "sq", nodes: 1, runtime: "simulated", port: 6443)
+        #expect(sqlite.store == "sqlite" && !sqlite.usesEtcd)
+        let plain = ClusterComponents.list(spec: sqlite, paths: ClusterPaths(name: "sq", clustersDir: dir.url))
+        #expect(!plain.contains { $0.name == "etcd" })
+        #expect(try !apiServerArguments(ClusterPaths(name: "sq", clustersDir: dir.url)).contains("--storage"))
+    }
+
+    /// A cluster.json written before the store was a choice reads as SQLite.
+    @Test func aSpecFromBeforeTheStoreChoiceIsSQLite() throws {
+        let dir = try TemporaryDirectory()
+        let url = dir.url.appendingPathComponent("cluster.json")
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(
+            ClusterSpec.make(name: "old", nodes: 1, runtime: "simulated", port: 6443))) as! [String: Any]
+        old["store"] = nil
+        old["etcdPorts"] = nil
+        try JSONSerialization.data(withJSONObject: old).write(to: url)
+        let spec = try ClusterSpec.load(from: url)
+        #expect(spec.store == nil && !spec.usesEtcd)
+        #expect(ClusterComponents.storageArguments(spec: spec, paths: ClusterPaths(name: "old", clustersDir: dir.url)).isEmpty)
+    }
+
+    /// A cluster created with etcd's certificates (every one since they exist) runs etcd on TLS with client
+    /// certificates from its own CA, and the API server presents its client certificate.
+    @Test func etcdSpeaksTLSWithItsOwnCAOnceTheCertificatesExist() throws {
+        let dir = try TemporaryDirectory()
+        let paths = ClusterPaths(name: "et", clustersDir: dir.url)
+        let spec = ClusterSpec.make(name: "et", nodes: 1, runtime: "simulated", port: 6443, etcdPorts: .init(client: 32379, peer: 32380))
+        let files = EtcdPKIFiles(pki: paths.pki)
+        try files.create(member: "et-control-plane")
+        let etcd = try #require(ClusterComponents.etcd(spec: spec, paths: paths)).arguments
+        #expect(etcd.contains("https://127.0.0.1:32379"))
+        #expect(Array(etcd.suffix(7)) == ["--cert-file", files.serverCertificate.path, "--key-file", files.serverKey.path,
+                                          "--trusted-ca-file", files.caCertificate.path, "--client-cert-auth"])
+        #expect(ClusterComponents.storageArguments(spec: spec, paths: paths) == [
+            "--storage", "etcd", "--etcd-servers", "https://127.0.0.1:32379", "--etcd-cafile", files.caCertificate.path,
+            "--etcd-certfile", files.clientCertificate.path, "--etcd-keyfile", files.clientKey.path,
+        ])
+        #expect(try String(contentsOf: files.caCertificate, encoding: .utf8).contains("BEGIN CERTIFICATE"))
+        let keyMode = try FileManager.default.attributesOfItem(atPath: files.clientKey.path)[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
+    }
 }

@@ -517,19 +517,18 @@ struct StoreConformanceTests {
 
     @Test(arguments: Backend.allCases)
     func closingEndsWatchesAndRejectsCalls(_ backend: Backend) async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let store: any KeyValueStore = backend == .memory ? MemoryStore() : try SQLiteStore(path: folder.databasePath)
-        try await store.create("/k", value: Data())
-        let stream = try await store.watch(prefix: "/", afterRevision: 1)
-        await store.close()
-        let (events, error) = try await drain(stream)
-        #expect(events.isEmpty)
-        #expect(error as? StorageError == .unavailable("the store is closed"))
-        await expectStorageError(.unavailable("the store is closed")) { try await store.currentRevision() }
-        await expectStorageError(.unavailable("the store is closed")) { try await store.get("/k", revision: nil) }
-        await expectStorageError(.unavailable("the store is closed")) { try await store.create("/j", value: Data()) }
-        await expectStorageError(.unavailable("the store is closed")) { try await store.watch(prefix: "/", afterRevision: 0) }
+        try await withStore(backend) { store in
+            try await store.create("/k", value: Data())
+            let stream = try await store.watch(prefix: "/", afterRevision: 1)
+            await store.close()
+            let (events, error) = try await drain(stream)
+            #expect(events.isEmpty)
+            #expect(error as? StorageError == .unavailable("the store is closed"))
+            await expectStorageError(.unavailable("the store is closed")) { try await store.currentRevision() }
+            await expectStorageError(.unavailable("the store is closed")) { try await store.get("/k", revision: nil) }
+            await expectStorageError(.unavailable("the store is closed")) { try await store.create("/j", value: Data()) }
+            await expectStorageError(.unavailable("the store is closed")) { try await store.watch(prefix: "/", afterRevision: 0) }
+        }
     }
 
     @Test(arguments: Backend.allCases)

@@ -1,3 +1,4 @@
+import EtcdStorage
 import Foundation
 import Testing
 @testable import Storage
@@ -6,6 +7,8 @@ import Testing
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    /// A fresh one-member etcd per test (`EtcdFixture`): fails, not skips, where etcd is not installed.
+    case etcd
 
     var testDescription: String { rawValue }
 }
@@ -30,11 +33,25 @@ func withStore(
     _ backend: Backend, maxWatcherBacklog: Int = MemoryStore.defaultMaxWatcherBacklog,
     _ body: (any KeyValueStore) async throws -> Void
 ) async throws {
+    if backend == .etcd {
+        try await EtcdFixture.withEtcd { etcd in
+            let store = try EtcdStore(endpoints: etcd.endpoints, maxWatcherBacklog: maxWatcherBacklog)
+            do {
+                try await body(store)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+        return
+    }
     let folder = try TemporaryFolder()
     defer { folder.remove() }
     let store: any KeyValueStore = switch backend {
     case .memory: MemoryStore(maxWatcherBacklog: maxWatcherBacklog)
     case .sqlite: try SQLiteStore(path: folder.databasePath, maxWatcherBacklog: maxWatcherBacklog)
+    case .etcd: fatalError("opened above")
     }
     do {
         try await body(store)
@@ -49,6 +66,7 @@ func watcherCount(_ store: any KeyValueStore) -> Int {
     switch store {
     case let memory as MemoryStore: memory.watcherCount
     case let sqlite as SQLiteStore: sqlite.watcherCount
+    case let etcd as EtcdStore: etcd.watcherCount
     default: -1
     }
 }

@@ -67,7 +67,9 @@ public final class APIHandler: Sendable {
         crdController = CustomResourceDefinitionController(registry: registry)
         kubeletConnector = try KubeletConnector(config: config)
         serviceAccountTokens = try ServiceAccountTokenIssuer(config: config)
-        health = HealthChecks(storeReachable: { (try? await store.currentRevision()) != nil })
+        health = HealthChecks(storeReachable: {
+            await HealthChecks.answers(within: HealthChecks.storeCheckTimeout) { _ = try await store.currentRevision() }
+        })
         let allStores = s
         let policy = RBACPolicyCache(load: { await Self.loadRBACPolicy(stores: allStores) })
         rbacPolicy = policy

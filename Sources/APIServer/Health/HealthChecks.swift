@@ -60,6 +60,25 @@ struct HealthChecks: Sendable {
         return Self.text(200, verbose ? (lines + ["\(endpoint) check passed"]).joined(separator: "\n") + "\n" : "ok")
     }
 
+    /// upstream's `--etcd-healthcheck-timeout` and `--etcd-readycheck-timeout` default.
+    static let storeCheckTimeout = Duration.seconds(2)
+
+    /// Whether `probe` succeeds within `timeout`; a probe still running then is cancelled. A store that hangs
+    /// (an etcd member stopped but still holding its connection) fails the check in time, as upstream's etcd
+    /// check does after 2 s, rather than hanging `/readyz` and whatever balancer polls it.
+    static func answers(within timeout: Duration, _ probe: @escaping @Sendable () async throws -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await probe()) != nil }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     static func text(_ status: Int, _ body: String) -> APIResponse {
         APIResponse(status: status, contentType: "text/plain; charset=utf-8", body: .data(Data(body.utf8)))
     }

@@ -17,7 +17,9 @@ struct APIBench: AsyncParsableCommand {
     @Option(help: "Seconds of paced writes.") var pacedSeconds = 10
     @Option(help: "Watchers in the watch-latency phase.") var watchers = 100
     @Option(help: "Events to send to the watchers.") var watchEvents = 200
-    @Option(help: "Storage backend of the server under test.") var storage = "sqlite"
+    @Option(help: "Storage backend of the server under test: sqlite, memory, or etcd (with --etcd-servers).") var storage = "sqlite"
+    @Option(help: "With --storage etcd: the etcd members the server under test uses (an empty etcd: the bench creates namespace bench).")
+    var etcdServers: String?
     @Option(help: "Custom resources to create after defining a CRD (0 skips the phase).") var customResources = 1_000
     @Option(help: "Another skiff executable: only compare its API server's idle RSS with this build's, in alternating rounds.")
     var compareIdleWith: String?
@@ -37,7 +39,12 @@ struct APIBench: AsyncParsableCommand {
         var clientConfig = ClientConfig(server: "http://127.0.0.1:\(BenchAPIServer.port())", userAgent: "skiff-bench")
         clientConfig.maxConnections = max(clients, watchers) + 16
         let client = KubeClient(clientConfig)
-        let server = try await BenchAPIServer(storage: storage, probe: client, port: BenchAPIServer.port())
+        var storageArguments: [String] = []
+        if storage == "etcd" {
+            guard let etcdServers else { throw ValidationError("--storage etcd needs --etcd-servers") }
+            storageArguments = ["--etcd-servers", etcdServers]
+        }
+        let server = try await BenchAPIServer(storage: storage, probe: client, port: BenchAPIServer.port(), arguments: storageArguments)
         defer { server.stop() }
         let proc = server.process
         print(String(format: "cold start to /readyz 200: %.0f ms", server.coldStart.seconds * 1000))

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Answers the runtime's HTTP/2 PING frames before swift-nio-http2 sees them.
+/// Answers a gRPC server's HTTP/2 PING frames before swift-nio-http2 sees them (for the kubelet's CRI client
+/// and the etcd store's clients: containerd and etcd are both grpc-go servers).
 ///
 /// ## Why
 /// containerd's gRPC server (grpc-go) estimates bandwidth-delay product by sending a PING each time a
@@ -12,14 +13,17 @@ import NIOCore
 /// calls a second whenever it is busy, so this happened every few thousand calls (see
 /// SwiftTests/CRITests/CRIConnectionStressTests).
 ///
+/// etcd does the same under load: a burst of a few hundred concurrent writes closed the etcd store's
+/// connection the same way (the etcd conformance tests of many concurrent writers).
+///
 /// A peer that is only polling our liveness is harmless here (the runtime is a local process Skiff
-/// starts), so this handler, first in the connection's pipeline, takes each PING without the ACK flag
+/// starts; etcd is a server the cluster's operator named), so this handler, first in the connection's pipeline, takes each PING without the ACK flag
 /// out of the inbound bytes and writes the ACK itself, as RFC 9113 §6.7 asks; everything else passes
 /// through byte for byte. It reads only frame headers (RFC 9113 §4.1) to find frame boundaries.
-final class PingResponder: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+public final class PingResponder: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     static let frameHeaderLength = 9
     static let pingType: UInt8 = 0x6
@@ -31,11 +35,11 @@ final class PingResponder: ChannelInboundHandler, RemovableChannelHandler {
     /// Payload bytes of the current (non-PING) frame still to pass through unread.
     private var passThrough = 0
     /// PINGs answered on this connection (for tests and debugging).
-    private(set) var answered = 0
+    public private(set) var answered = 0
 
-    init() {}
+    public init() {}
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = unwrapInboundIn(data)
         if var held = pending {
             held.writeBuffer(&input)
