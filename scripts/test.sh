@@ -19,5 +19,8 @@ fi
 grep -E "^✔ Test run|passed after" "$log" | tail -n 1
 # The seed's hands-on session with the real kubectl; fails on any regression of tests/seed-expected-pass.txt.
 SKIFF="$PWD/.build/debug/skiff" scripts/seed.sh
+# The same session on a cluster whose API server keeps its objects in a supervised etcd (`--store etcd`),
+# against the same list of checks.
+SKIFF="$PWD/.build/debug/skiff" SKIFF_CREATE_ARGS="--store etcd" scripts/seed.sh
 # Last, so that its summary closes the run.
 SKIFF="$PWD/.build/debug/skiff" python3 -m pytest -q tests/e2e
