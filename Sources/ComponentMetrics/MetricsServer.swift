@@ -1,5 +1,7 @@
 import Foundation
-import Hummingbird
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Logging
 
 /// Serves `/metrics` (Prometheus text) and `/healthz` on a component's plain-HTTP metrics bind address,
@@ -38,23 +40,70 @@ public struct MetricsServer: Sendable {
     }
 
     /// Serves until cancelled; `onListening` gets the bound port (useful with port 0).
+    ///
+    /// A bare SwiftNIO HTTP/1.1 server rather than a web framework: it answers two fixed paths, and in the
+    /// scheduler and controller manager a framework's code and service machinery cost more resident memory
+    /// than everything the endpoint does.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let router = Router()
         let render = self.render, health = self.health
-        router.get("metrics") { _, _ -> Response in
-            Response(
-                status: .ok, headers: [.contentType: Self.contentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: render())))
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(render: render, health: health))
+                }
+            }
+            .bind(host: host, port: port).get()
+        await onListening(server.localAddress?.port ?? 0)
+        await withTaskCancellationHandler {
+            try? await server.closeFuture.get()
+        } onCancel: {
+            server.close(promise: nil)
         }
-        router.get("healthz") { _, _ -> Response in
-            let problem = health()
-            return Response(
-                status: problem == nil ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: problem ?? "ok")))
+    }
+}
+
+/// `GET /metrics` and `GET /healthz`; anything else is a 404 (a HEAD gets the headers alone).
+final class MetricsHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let render: @Sendable () -> String
+    let health: @Sendable () -> String?
+    private var request: HTTPRequestHead?
+
+    init(render: @escaping @Sendable () -> String, health: @escaping @Sendable () -> String?) {
+        self.render = render
+        self.health = health
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): request = head
+        case .body: break
+        case .end:
+            guard let head = request else { return }
+            request = nil
+            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+            let (status, type, body): (HTTPResponseStatus, String, String)
+            switch (head.method, path) {
+            case (.GET, "/metrics"), (.HEAD, "/metrics"):
+                (status, type, body) = (.ok, MetricsServer.contentType, render())
+            case (.GET, "/healthz"), (.HEAD, "/healthz"):
+                let problem = health()
+                (status, type, body) = (problem == nil ? .ok : .serviceUnavailable, "text/plain; charset=utf-8", problem ?? "ok")
+            default:
+                (status, type, body) = (.notFound, "text/plain; charset=utf-8", "404 page not found\n")
+            }
+            var headers = HTTPHeaders([("Content-Type", type), ("Content-Length", String(body.utf8.count))])
+            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+            if head.method != .HEAD {
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            }
+            let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !head.isKeepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
         }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
     }
 }

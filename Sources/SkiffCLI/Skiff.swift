@@ -1,6 +1,6 @@
 import ArgumentParser
 
-@main
+/// The `skiff` command tree. Started by main.swift (not `@main`): see there why.
 struct Skiff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff",
@@ -10,8 +10,8 @@ struct Skiff: AsyncParsableCommand {
             APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, DNSCommand.self, ProxyCommand.self, IngressCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
 
-    static func main() async {
-        SignalHandling.unblockTerminationSignals()
+    /// Parses the arguments and runs the chosen command; exits the process on an error.
+    static func parseAndRun() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
