@@ -74,7 +74,7 @@ public final class SchedulerService: Sendable {
             }))
         pods.addHandler(InformerHandlerFunctions(
             onAdd: { [self] obj, _ in podChanged(obj) },
-            onUpdate: { [self] _, new in podChanged(new) },
+            onUpdate: { [self] _, new in podChanged(new, updated: true) },
             onDelete: { [self] del in
                 guard let uid = del.object[path: ["metadata", "uid"]]?.string else { return }
                 let wasAssigned = state.withLock { s -> Bool in
@@ -116,7 +116,11 @@ public final class SchedulerService: Sendable {
         }
     }
 
-    func podChanged(_ obj: JSON) {
+    /// A pod added (`updated` false) or changed. A pending pod's change goes to the queue's `update`, which
+    /// keeps an unschedulable pod where it is unless what scheduling reads changed — so the scheduler's own
+    /// status write (the PodScheduled=False condition) does not send the pod round again, as upstream's
+    /// queue behaves.
+    func podChanged(_ obj: JSON, updated: Bool = false) {
         guard let pod = try? PodView(json: obj) else { return }
         if !pod.nodeName.isEmpty {
             state.withLock { $0.snapshot.addPod(pod) }
@@ -124,7 +128,7 @@ public final class SchedulerService: Sendable {
             return
         }
         guard pod.schedulerName == schedulerName, !pod.isTerminating else { return }
-        queue.add(pod)
+        if updated { queue.update(pod) } else { queue.add(pod) }
     }
 
     /// Schedules popped pods until the queue is closed, adding each binding and failure report to `group`.

@@ -87,8 +87,10 @@ public final class IngressController: Sendable {
     /// LoadBalancer Service (or its node address while that has none), as ingress-nginx's `--publish-service`.
     func writeStatus(_ served: [JSON]) async {
         let addresses = statusAddresses.current(services: { [services] in services.store.get($0) })
+        // Nothing known to publish: the status is left as it is rather than written empty.
+        guard !addresses.isEmpty else { return }
         let desired: JSON = ["ingress": .array(addresses.map { ["ip": .string($0)] })]
-        for ing in served where ing[path: ["status", "loadBalancer"]] != desired && !(addresses.isEmpty && ing[path: ["status", "loadBalancer", "ingress"]] == nil) {
+        for ing in served where ing[path: ["status", "loadBalancer"]] != desired {
             var next = ing
             next[path: ["status", "loadBalancer"]] = desired
             let path = ResourcePath.ingresses.inNamespace(ing[path: ["metadata", "namespace"]]?.string)

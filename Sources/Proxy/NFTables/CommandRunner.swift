@@ -1,5 +1,7 @@
 import Foundation
+import Subprocess
 import Synchronization
+import SystemPackage
 
 /// What a finished command printed and how it exited.
 public struct CommandResult: Sendable {
@@ -42,49 +44,46 @@ public enum CommandRunner {
 
     /// Runs `argv` (the first element a tool name or path) with `input` on stdin; kills it after `timeout`.
     ///
-    /// Completion comes from the termination handler, not `waitUntilExit()`, which polls a run loop every
-    /// 50 ms and so added up to 50 ms to every nft transaction.
+    /// Through swift-subprocess rather than Foundation's `Process`: on Linux, Swift 6.3's `Process.run()`
+    /// reads each `/proc/self/fd` entry as a whole 256-byte `dirent` and now and then runs off the end of
+    /// glibc's buffer into an unmapped page (swift-corelibs-foundation PR 5472, not in this toolchain). The
+    /// proxy and the policy enforcer start `nft` on every sync, so a rare crash there is a certain one
+    /// over a cluster's life; it was seen in this repository's CI.
     public static func run(_ argv: [String], input: Data? = nil, timeout: Duration = .seconds(60)) async throws -> CommandResult {
         precondition(!argv.isEmpty)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: resolve(argv[0]))
-        process.arguments = Array(argv.dropFirst())
-        let stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        let out = Mutex(Data()), err = Mutex(Data())
-        let outReader = stdoutPipe.fileHandleForReading, errReader = stderrPipe.fileHandleForReading
-        let writer = stdinPipe.fileHandleForWriting
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            let group = DispatchGroup()
-            group.enter()
-            process.terminationHandler = { _ in group.leave() }
-            do { try process.run() } catch {
-                c.resume(throwing: error)
-                return
-            }
-            if let input {
-                DispatchQueue.global().async(group: group) {
-                    try? writer.write(contentsOf: input)
-                    try? writer.close()
+        let executable = Executable.path(FilePath(resolve(argv[0])))
+        let arguments = Arguments(Array(argv.dropFirst()))
+        return try await withThrowingTaskGroup(of: CommandResult?.self) { group in
+            group.addTask {
+                let r: ExecutionResult<Void, DataOutput, DataOutput>
+                if let input {
+                    r = try await Subprocess.run(executable, arguments: arguments, input: .data(input),
+                                                 output: .data(limit: outputLimit), error: .data(limit: outputLimit))
+                } else {
+                    r = try await Subprocess.run(executable, arguments: arguments, input: .none,
+                                                 output: .data(limit: outputLimit), error: .data(limit: outputLimit))
                 }
+                let status: Int32
+                switch r.terminationStatus {
+                case .exited(let code): status = code
+                case .signaled(let signal): status = signal
+                }
+                return CommandResult(status: status, stdout: r.standardOutput, stderr: r.standardError)
             }
-            DispatchQueue.global().async(group: group) { out.withLock { $0 = outReader.readDataToEndOfFile() } }
-            DispatchQueue.global().async(group: group) { err.withLock { $0 = errReader.readDataToEndOfFile() } }
-            let pid = process.processIdentifier
-            let timer = DispatchWorkItem { kill(pid, SIGKILL) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: timer)
-            group.notify(queue: .global()) {
-                timer.cancel()
-                c.resume()
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
             }
+            // The first to finish: the command's result, or the timer, whose cancelling the run kills the
+            // command (swift-subprocess's teardown) and reports it as killed.
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first ?? CommandResult(status: SIGKILL, stdout: Data(), stderr: Data("killed after \(timeout)".utf8))
         }
-        try? stdinPipe.fileHandleForReading.close()
-        try? outReader.close()
-        try? errReader.close()
-        return CommandResult(status: process.terminationStatus, stdout: out.withLock { $0 }, stderr: err.withLock { $0 })
     }
+
+    /// More output than a command of the proxy's ever writes (a whole ruleset listing is a few MB).
+    static let outputLimit = 256 << 20
 
     /// `run`, throwing `CommandError` on a non-zero exit.
     @discardableResult
