@@ -17,15 +17,8 @@
 #
 # Usage: scripts/gen-cri.sh     (env: PROTOC, PROTOC_GEN_SWIFT, PROTOC_GEN_GRPC_SWIFT)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TOOLS=${SKIFF_TOOLS:-/work/tools}
-PROTOC=${PROTOC:-$(command -v protoc || echo /usr/bin/protoc)}
-PROTOC_GEN_SWIFT=${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-swift")}
-PROTOC_GEN_GRPC_SWIFT=${PROTOC_GEN_GRPC_SWIFT:-$(command -v protoc-gen-grpc-swift-2 || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-grpc-swift-2")}
-
-for tool in "$PROTOC" "$PROTOC_GEN_SWIFT" "$PROTOC_GEN_GRPC_SWIFT"; do
-  [ -x "$tool" ] || { echo "gen-cri: missing executable $tool (see the header of this script)" >&2; exit 1; }
-done
+GENERATOR=gen-cri
+source "$(dirname "$0")/protoc-plugins.sh"
 
 PROTO_DIR=$ROOT/Sources/CRI/Proto
 OUT=$ROOT/Sources/CRI/Generated

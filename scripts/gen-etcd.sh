@@ -10,15 +10,8 @@
 #
 # Usage: scripts/gen-etcd.sh     (env: PROTOC, PROTOC_GEN_SWIFT, PROTOC_GEN_GRPC_SWIFT, SKIFF_TOOLS)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TOOLS=${SKIFF_TOOLS:-/work/tools}
-PROTOC=${PROTOC:-$(command -v protoc || echo /usr/bin/protoc)}
-PROTOC_GEN_SWIFT=${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-swift")}
-PROTOC_GEN_GRPC_SWIFT=${PROTOC_GEN_GRPC_SWIFT:-$(command -v protoc-gen-grpc-swift-2 || echo "$TOOLS/grpc-swift-protobuf/.build/release/protoc-gen-grpc-swift-2")}
-
-for tool in "$PROTOC" "$PROTOC_GEN_SWIFT" "$PROTOC_GEN_GRPC_SWIFT"; do
-  [ -x "$tool" ] || { echo "gen-etcd: missing executable $tool (see the header of scripts/gen-cri.sh)" >&2; exit 1; }
-done
+GENERATOR=gen-etcd
+source "$(dirname "$0")/protoc-plugins.sh"
 
 PROTO_DIR=$ROOT/Sources/EtcdStorage/Proto
 OUT=$ROOT/Sources/EtcdStorage/Generated
