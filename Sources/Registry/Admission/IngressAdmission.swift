@@ -7,17 +7,9 @@ public enum IngressAdmission {
     public static let isDefaultClass = "ingressclass.kubernetes.io/is-default-class"
     public static let legacyClassAnnotation = "kubernetes.io/ingress.class"
 
-    /// Of the classes annotated as default, the newest (then the first by name), as upstream tolerates
-    /// several while one replaces another.
+    /// Of the classes annotated as default, the newest (`DefaultClassChoice`).
     public static func defaultClass(among classes: [JSON]) -> String? {
-        classes.filter { $0[path: ["metadata", "annotations", isDefaultClass]]?.string == "true" }
-            .sorted { a, b in
-                let ta = a[path: ["metadata", "creationTimestamp"]]?.string ?? ""
-                let tb = b[path: ["metadata", "creationTimestamp"]]?.string ?? ""
-                if ta != tb { return ta > tb }
-                return (a[path: ["metadata", "name"]]?.string ?? "") < (b[path: ["metadata", "name"]]?.string ?? "")
-            }
-            .first?[path: ["metadata", "name"]]?.string
+        DefaultClassChoice.newest(among: classes) { $0[path: ["metadata", "annotations", isDefaultClass]]?.string == "true" }
     }
 
     public static func setDefaultClass(_ ingress: inout JSON, classes: [JSON]) {

@@ -14,17 +14,10 @@ public enum StorageAdmission {
     /// Upstream `GetDefaultClass`: of the classes annotated as default, the newest (then the first by name)
     /// — several defaults are tolerated, as when one is being replaced by another.
     public static func defaultClass(among classes: [JSON]) -> String? {
-        let defaults = classes.filter { c in
+        DefaultClassChoice.newest(among: classes) { c in
             let ann = c[path: ["metadata", "annotations"]]
             return ann?[isDefaultClass]?.string == "true" || ann?[betaIsDefaultClass]?.string == "true"
         }
-        let newestFirst = defaults.sorted { a, b in
-            let ta = a[path: ["metadata", "creationTimestamp"]]?.string ?? ""
-            let tb = b[path: ["metadata", "creationTimestamp"]]?.string ?? ""
-            if ta != tb { return ta > tb }
-            return (a[path: ["metadata", "name"]]?.string ?? "") < (b[path: ["metadata", "name"]]?.string ?? "")
-        }
-        return newestFirst.first?[path: ["metadata", "name"]]?.string
     }
 
     /// `DefaultStorageClass` on a new claim: only a claim with no `storageClassName` at all (an empty one
