@@ -35,10 +35,7 @@ public struct HTTPLoadGenerator: Sendable {
 
         /// The p-th percentile in milliseconds (nearest rank).
         public func percentile(_ p: Double) -> Double {
-            let sorted = latencies.sorted()
-            guard !sorted.isEmpty else { return .nan }
-            let rank = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
-            return sorted[rank] * 1000
+            nearestRankPercentile(latencies.sorted(), p).map { $0 * 1000 } ?? .nan
         }
     }
 

@@ -1,3 +1,4 @@
+import Benchmarks
 import Foundation
 import Synchronization
 
@@ -13,10 +14,7 @@ final class LatencyRecorder: Sendable {
 
     /// The p-th percentile in milliseconds (nearest rank).
     func percentile(_ p: Double) -> Double {
-        let sorted = samples.withLock { $0 }.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        let rank = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
-        return sorted[rank] * 1000
+        nearestRankPercentile(samples.withLock { $0 }.sorted(), p).map { $0 * 1000 } ?? .nan
     }
 
     func summary() -> String {
