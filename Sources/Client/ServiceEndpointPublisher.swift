@@ -57,8 +57,13 @@ public struct ServiceEndpointPublisher: Sendable {
             ],
             "addressType": .string(addressType),
             "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true, "serving": true, "terminating": false]]],
-            "ports": .array(ports.map { ["name": .string($0.name), "port": .int(Int64($0.port)), "protocol": .string($0.proto)] }),
+            "ports": portsJSON,
         ]
+    }
+
+    /// The ports, as both objects list them.
+    var portsJSON: JSON {
+        .array(ports.map { ["name": .string($0.name), "port": .int(Int64($0.port)), "protocol": .string($0.proto)] })
     }
 
     /// The legacy Endpoints object as it should be.
@@ -69,7 +74,7 @@ public struct ServiceEndpointPublisher: Sendable {
                          "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
             "subsets": [[
                 "addresses": [["ip": .string(address)]],
-                "ports": .array(ports.map { ["name": .string($0.name), "port": .int(Int64($0.port)), "protocol": .string($0.proto)] }),
+                "ports": portsJSON,
             ]],
         ]
     }

@@ -5,8 +5,8 @@ import NIOHTTP1
 /// the `X-Forwarded-*` headers ingress-nginx sets. Client-sent `X-Forwarded-*` and `X-Real-IP` are replaced,
 /// not appended to, as ingress-nginx does unless told to trust them: anyone could send them.
 enum ForwardedHeaders {
-    /// Hop-by-hop headers. `transfer-encoding` is not among them on requests: the encoder needs it to frame
-    /// a body of unknown length.
+    /// Hop-by-hop headers. On requests `backendRequest` keeps `transfer-encoding` all the same (the encoder
+    /// needs it to frame a body of unknown length) and `upgrade` for a protocol switch.
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "transfer-encoding"]
 
     struct Origin {
