@@ -154,7 +154,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         state = .forwarding(backend)
         backend.write(.head(backendHead))
         for part in buffered { backend.write(part) }
-        if !replayable || bufferedBytes > Self.replayLimit { buffered = [] }
+        // What was held while dialling is kept for a retry only while it is within the replay limit.
+        if bufferedBytes > Self.replayLimit { replayable = false }
+        if !replayable { buffered = [] }
         backend.flush()
     }
 
