@@ -1,4 +1,5 @@
 import Foundation
+import PKI
 
 /// The processes that make up a cluster, as the supervisor runs them. Every command line names a path
 /// inside the cluster's own directory, so each process is recognisably the cluster's.
@@ -31,39 +32,46 @@ public enum ClusterComponents {
             ] + (spec.hostLink.map { ["--load-balancer-pool", $0.loadBalancerPool] } ?? [])
               + metricsArguments(spec.metricsPorts?.controllerManager)),
         ]
-        for (i, (node, layout)) in zip(spec.nodes, layouts).enumerated() {
+        for layout in layouts {
+            let node = spec.nodes[layout.index]
             let serving = paths.pki.appendingPathComponent("kubelet-\(node.name)-serving").path
             var args = [
                 "kubelet", "--kubeconfig", kc("kubelet-\(node.name)"), "--node-name", node.name,
-                "--pod-cidr", node.podCIDR, "--runtime", spec.runtime,
-                "--port", String(node.kubeletPort(index: i)),
+                "--pod-cidr", node.podCIDR, "--runtime", "containerd",
+                "--port", String(node.kubeletPort(index: layout.index)),
                 "--tls-cert-file", serving + ".crt", "--tls-private-key-file", serving + ".key",
                 "--client-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
+                "--root-dir", layout.kubeletRoot.path,
+                "--container-runtime-endpoint", layout.criEndpoint, "--node-ip", layout.ip,
+                "--cgroup-root", layout.cgroupRoot, "--netns", layout.netnsPath,
             ]
-            if spec.runtime == "containerd" {
-                args += [
-                    "--root-dir", layout.kubeletRoot.path,
-                    "--container-runtime-endpoint", layout.criEndpoint, "--node-ip", layout.ip,
-                    "--cgroup-root", layout.cgroupRoot, "--netns", layout.netnsPath,
-                ]
-            } else {
-                args += ["--root-dir", layout.directory.path]
-            }
             if node.role == "control-plane" {
-                args += ["--node-labels", "node-role.kubernetes.io/control-plane=,node.kubernetes.io/exclude-from-external-load-balancers="]
-                // kind removes the control-plane taint on a single-node cluster so workloads can run there.
-                if spec.nodes.count > 1 {
-                    args += ["--register-with-taints", "node-role.kubernetes.io/control-plane=:NoSchedule"]
-                }
+                args += ["--node-labels", NodeRoles.controlPlaneLabels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ",")]
+                if let taint = NodeRoles.controlPlaneTaint(nodes: spec.nodes.count) { args += ["--register-with-taints", taint] }
             }
             args += ["--static-pods", ClusterAddons.staticPodsFile(node: node.name, paths: paths).path]
             out.append(ComponentSpec(name: layout.kubeletComponent, arguments: args))
         }
+        if !spec.simulatedNodes.isEmpty { out.append(nodeSimulator(paths: paths)) }
         if spec.runtime == "containerd" {
             out += ClusterAddons.components(spec: spec, paths: paths, layouts: layouts)
             out += (spec.portMappings ?? []).filter { $0.node < layouts.count }.map { portPublisher($0, node: layouts[$0.node], paths: paths) }
         }
         return out
+    }
+
+    /// The process that runs every simulated node's kubelet (`skiff node-simulator`). It reads the nodes
+    /// from the cluster's spec, and again on SIGHUP (`skiff add node`, `delete node`, `pause node`).
+    public static let nodeSimulatorComponent = "node-simulator"
+
+    static func nodeSimulator(paths: ClusterPaths) -> ComponentSpec {
+        let serving = paths.pki.appendingPathComponent(ClusterPKI.Identity.kubeletServingFile(nodeSimulatorComponent)).path
+        return ComponentSpec(name: nodeSimulatorComponent, arguments: [
+            "node-simulator", "--kubeconfig", paths.pki.appendingPathComponent("node-simulator.conf").path,
+            "--cluster-spec", paths.spec.path,
+            "--tls-cert-file", serving + ".crt", "--tls-private-key-file", serving + ".key",
+            "--client-ca-file", paths.pki.appendingPathComponent("ca.crt").path,
+        ])
     }
 
     /// `skiff port-publisher` for one mapping; `--cluster-root` marks the process as the cluster's for the

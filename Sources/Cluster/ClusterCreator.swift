@@ -30,6 +30,12 @@ public struct ClusterCreator: Sendable {
         guard store == "sqlite" || store == "etcd" else {
             throw ClusterError("unknown store \"\(store)\": use sqlite or etcd")
         }
+        if runtime == "containerd", nodes > NodeLayout.maxRealNodes {
+            throw ClusterError("--nodes \(nodes): at most \(NodeLayout.maxRealNodes) real nodes fit the node network 172.30.0.0/24 (use --runtime simulated for more)")
+        }
+        guard PodCIDRPlan.forNodes(nodes) != nil else {
+            throw ClusterError("--nodes \(nodes) is more than the pod address plan holds: at most \(PodCIDRPlan.large.capacity) nodes, a /24 each of \(PodCIDRPlan.large.clusterCIDR)")
+        }
         if store == "etcd", HostCommand.which("etcd") == nil {
             throw ClusterError("--store etcd needs etcd on PATH (Debian's etcd-server package; scripts/install-deps.sh installs it)")
         }
@@ -125,14 +131,18 @@ public struct ClusterCreator: Sendable {
         try spec.save(to: paths.spec)
         let server = "https://127.0.0.1:\(spec.apiServerPort)"
 
+        // Real nodes' kubelets have their own identities; simulated nodes share the node simulator's.
+        let real = NodeLayout.all(spec: spec, paths: paths)
         let pki = try ClusterPKI.create(
             at: paths.pki, clusterName: name, serviceIP: "10.96.0.1", extraIPs: [],
-            extraDNSNames: [spec.nodes[0].name], nodeNames: spec.nodes.map(\.name))
+            extraDNSNames: [spec.nodes[0].name], nodeNames: real.map(\.name))
         if spec.usesEtcd { try EtcdPKIFiles(pki: paths.pki).create(member: spec.nodes[0].name) }
-        for (i, node) in spec.nodes.enumerated() {
-            try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", ClusterSpec.Node.internalIP(index: i)])
+        for node in real {
+            try pki.issueKubeletServingCertificate(nodeName: node.name, ipAddresses: ["127.0.0.1", node.ip])
         }
-        for who in ["scheduler", "controller-manager", "admin", "kube-proxy", "dns", "ingress"] + spec.nodes.map({ "kubelet-\($0.name)" }) {
+        if !spec.simulatedNodes.isEmpty { try pki.issueNodeSimulatorServingCertificate() }
+        for who in ["scheduler", "controller-manager", "admin", "kube-proxy", "dns", "ingress", ClusterPKI.Identity.nodeSimulator.file]
+            + real.map({ "kubelet-\($0.name)" }) {
             try pki.writeKubeconfig(for: who, server: server)
         }
         FileManager.default.createFile(atPath: paths.pki.appendingPathComponent("tokens.csv").path, contents: Data())
@@ -181,6 +191,7 @@ public struct ClusterCreator: Sendable {
         let started = ContinuousClock.now
         progress("Starting cluster \"\(name)\" ...")
         await ClusterManager(executable: executable).stopLeftovers(paths: paths)
+        if !spec.simulatedNodes.isEmpty { try NodeSimulatorCredentials.ensure(paths: paths, spec: spec) }
         if spec.runtime == "containerd" {
             let plan = NodeNetworkPlan(spec: spec, paths: paths)
             if !plan.namespaces.allSatisfy(NodeNetwork.exists) {
@@ -251,7 +262,8 @@ public struct ClusterCreator: Sendable {
         }
         // Heartbeats carry whole seconds.
         let freshSince = since.timeIntervalSince1970.rounded(.down) - 1
-        try await waitFor("node(s) to be Ready", deadline) {
+        // Listing a thousand nodes costs the API server more than a tick of 20 ms is worth.
+        try await waitFor("node(s) to be Ready", deadline, every: spec.nodes.count > 50 ? .milliseconds(250) : .milliseconds(20)) {
             guard let list = try? await client.list(.nodes) else { return false }
             let ready = (list["items"]?.array ?? []).filter { n in
                 n[path: ["status", "conditions"]]?.array?.contains {
@@ -269,10 +281,11 @@ public struct ClusterCreator: Sendable {
         }
     }
 
-    private func waitFor(_ what: String, _ deadline: ContinuousClock.Instant, _ check: () async throws -> Bool) async throws {
+    private func waitFor(_ what: String, _ deadline: ContinuousClock.Instant, every interval: Duration = .milliseconds(20),
+                         _ check: () async throws -> Bool) async throws {
         while !(try await check()) {
             if ContinuousClock.now > deadline { throw ClusterError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: interval)
         }
     }
 }

@@ -23,6 +23,12 @@ public struct ClusterPaths: Sendable {
         root = clustersDir.appendingPathComponent(name)
     }
 
+    /// The cluster whose spec is `spec` (a component given `--cluster-spec`).
+    public init(spec: URL) {
+        root = spec.deletingLastPathComponent()
+        name = root.lastPathComponent
+    }
+
     public var spec: URL { root.appendingPathComponent("cluster.json") }
     public var pki: URL { root.appendingPathComponent("pki") }
     /// The API server's `--encryption-provider-config` (the key Secrets are encrypted with), 0600 in pki/.

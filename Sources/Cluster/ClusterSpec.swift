@@ -13,6 +13,12 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         /// The port of this node's kubelet HTTPS endpoint (nil in specs written before kubelets served one).
         public var kubeletPort: Int?
 
+        /// True for a node the node simulator runs, false for a real one; nil (every spec written before
+        /// clusters could mix them): as the cluster's `runtime` says.
+        public var simulated: Bool? = nil
+        /// A simulated node `skiff pause node` froze: no heartbeat, no pod sync, no endpoint.
+        public var paused: Bool? = nil
+
         /// The kubelet port to use: the recorded one, else 10250 + the node's index.
         public func kubeletPort(index: Int) -> Int { kubeletPort ?? 10250 + index }
 
@@ -82,6 +88,12 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether the node simulator runs `node` (else a kubelet process of its own on containerd).
+    public func isSimulated(_ node: Node) -> Bool { node.simulated ?? (runtime == "simulated") }
+
+    /// The nodes the node simulator runs, in spec order.
+    public var simulatedNodes: [Node] { nodes.filter(isSimulated) }
+
     /// True when the API server runs on etcd.
     public var usesEtcd: Bool { store == "etcd" && etcdPorts != nil }
 
@@ -98,13 +110,14 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
                             hostLink: HostLink? = nil, portMappings: [PortMapping] = [], metricsPorts: [Int] = [],
                             etcdPorts: EtcdPorts? = nil) -> ClusterSpec {
         let names = nodeNames(cluster: name, count: count)
+        let plan = PodCIDRPlan.forNodes(count) ?? .standard
         return ClusterSpec(
             name: name,
             nodes: names.enumerated().map { i, n in
-                Node(name: n, role: i == 0 ? "control-plane" : "worker", podCIDR: "10.244.\(i).0/24",
+                Node(name: n, role: i == 0 ? "control-plane" : "worker", podCIDR: plan.nodeCIDR(index: i) ?? "",
                      kubeletPort: i < kubeletPorts.count ? kubeletPorts[i] : nil)
             },
-            runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: "10.244.0.0/16",
+            runtime: runtime, apiServerPort: port, serviceCIDR: "10.96.0.0/16", podCIDR: plan.clusterCIDR,
             createdAt: RFC3339.time(), hostLink: hostLink, portMappings: portMappings.isEmpty ? nil : portMappings,
             metricsPorts: metricsPorts.count >= MetricsPorts.count(nodes: names.count, runtime: runtime)
                 ? MetricsPorts(ports: metricsPorts, nodeNames: names, runtime: runtime) : nil,

@@ -21,9 +21,12 @@ public struct NodeLayout: Sendable, Equatable {
         directory = clusterRoot.appendingPathComponent("nodes").appendingPathComponent(name)
     }
 
-    /// The layouts of every node of a cluster, in spec order.
+    /// The layouts of every real node of a cluster, in spec order (simulated nodes have no namespace,
+    /// containerd or cgroups; the node simulator runs them).
     public static func all(spec: ClusterSpec, paths: ClusterPaths) -> [NodeLayout] {
-        spec.nodes.enumerated().map { NodeLayout(cluster: spec.name, name: $1.name, index: $0, clusterRoot: paths.root) }
+        spec.nodes.enumerated().filter { !spec.isSimulated($0.element) }.map {
+            NodeLayout(cluster: spec.name, name: $1.name, index: $0, clusterRoot: paths.root)
+        }
     }
 
     // MARK: network
@@ -34,6 +37,8 @@ public struct NodeLayout: Sendable, Equatable {
     /// The node's InternalIP: `172.30.0.(i+2)`, on `eth0` in the node namespace.
     public var ip: String { ClusterSpec.Node.internalIP(index: index) }
     public static let nodeNetworkPrefixLength = 24
+    /// Node addresses 172.30.0.2 to .252 (the rest of the /24 is the bridge's and the host link's).
+    public static let maxRealNodes = 251
     /// The node's pod range, `10.244.i.0/24`.
     public var podCIDR: String { "10.244.\(index).0/24" }
     /// The pod gateway on the node's `cni0` bridge.
@@ -74,7 +79,7 @@ public struct NodeLayout: Sendable, Equatable {
         for socket in [containerdSocket, ttrpcSocket] where socket.utf8.count > Self.maxSocketPathBytes {
             throw ClusterError("the socket path \(socket) is longer than \(Self.maxSocketPathBytes) bytes: use a shorter cluster name")
         }
-        if index > 250 { throw ClusterError("at most 251 nodes fit the node network 172.30.0.0/24") }
+        if index >= Self.maxRealNodes { throw ClusterError("at most 251 real nodes fit the node network 172.30.0.0/24 (simulated nodes have no such limit)") }
     }
 }
 

@@ -51,8 +51,14 @@ public final class Kubelet: Sendable {
     /// Writes the kubelet's Events (pods' Pulled/Created/Started/..., the node's Starting/NodeReady/...).
     let events: EventBroadcaster
     let recorder: EventRecorder
+    /// True when `pods` and `events` belong to a `NodeSimulator` that runs them for many kubelets: this
+    /// kubelet then neither runs them nor registers a handler, and reads only its own node's pods.
+    let sharesResources: Bool
 
-    public init(client: KubeClient, options: KubeletOptions, runtime: any ContainerRuntime, logger: Logger) throws {
+    /// `shared`: the pod watch and Event writer of a `NodeSimulator`, instead of a watch of this node's pods
+    /// and a writer of its own (a thousand simulated nodes would otherwise hold a thousand watches).
+    public init(client: KubeClient, options: KubeletOptions, runtime: any ContainerRuntime, logger: Logger,
+                shared: KubeletSharedResources? = nil) throws {
         self.client = client
         self.options = options
         self.runtime = runtime
@@ -65,26 +71,45 @@ public final class Kubelet: Sendable {
         volumes = VolumeManager(kubeletRoot: options.rootDir, tokens: Self.tokenManager(client: client),
                                 claims: Self.claimLookup(client: client), lookup: lookup)
         envResolver = EnvResolver(lookup: lookup)
-        events = EventBroadcaster(client: client, logger: logger)
+        events = shared?.events ?? EventBroadcaster(client: client, logger: logger)
         recorder = events.recorder(component: "kubelet", host: options.node.name)
-        pods = Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.node.name)", logger: logger)
+        pods = shared?.pods ?? Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(options.node.name)", logger: logger)
+        sharesResources = shared != nil
     }
+
+    /// This node's pod under `key` from the watch cache (a shared cache holds every node's pods).
+    func cachedPod(_ key: String) -> JSON? {
+        guard let pod = pods.store.get(key) else { return nil }
+        guard sharesResources else { return pod }
+        return pod[path: ["spec", "nodeName"]]?.string == nodeName ? pod : nil
+    }
+
+    /// Every pod bound to this node, from the watch cache.
+    func cachedPods() -> [JSON] {
+        guard sharesResources else { return pods.store.list() }
+        return (try? pods.store.byIndex(KubeletSharedResources.nodeIndex, nodeName)) ?? []
+    }
+
+    /// Queues a sync of the pod under `key` (the simulator's dispatch of its shared watch).
+    func enqueue(_ key: String) { queue.add(key) }
 
     var nodeName: String { options.node.name }
     var nodeEvents: NodeEvents { NodeEvents(recorder: recorder, nodeName: nodeName) }
 
     public func run() async throws {
         let queue = self.queue
-        pods.addHandler(InformerHandlerFunctions(
-            onAdd: { obj, _ in if let k = ObjectKey.of(obj) { queue.add(k) } },
-            onUpdate: { _, obj in if let k = ObjectKey.of(obj) { queue.add(k) } },
-            onDelete: { del in if let k = ObjectKey.of(del.object) { queue.add(k) } }))
+        if !sharesResources {
+            pods.addHandler(InformerHandlerFunctions(
+                onAdd: { obj, _ in if let k = ObjectKey.of(obj) { queue.add(k) } },
+                onUpdate: { _, obj in if let k = ObjectKey.of(obj) { queue.add(k) } },
+                onDelete: { del in if let k = ObjectKey.of(del.object) { queue.add(k) } }))
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The event writer first: registering records the node's first events.
-            group.addTask { await self.events.run() }
+            if !sharesResources { group.addTask { await self.events.run() } }
             nodeEvents.record(.normal, "Starting", "Starting kubelet.")
             try await register()
-            group.addTask { await self.pods.run() }
+            if !sharesResources { group.addTask { await self.pods.run() } }
             group.addTask { await self.heartbeat() }
             if runtime.needsPolling {
                 group.addTask {
@@ -199,7 +224,7 @@ public final class Kubelet: Sendable {
     /// At start-up: keep the addresses of pods that already run here.
     func adoptExisting() async {
         var live = Set<String>()
-        for pod in pods.store.list() {
+        for pod in cachedPods() {
             guard let uid = pod[path: ["metadata", "uid"]]?.string else { continue }
             live.insert(uid)
             if let key = ObjectKey.of(pod) { known.set(key, uid: uid) }
@@ -238,7 +263,7 @@ public final class Kubelet: Sendable {
             try await syncMirrorPod(sp)
             return
         }
-        guard let pod = pods.store.get(key) else {
+        guard let pod = cachedPod(key) else {
             // Gone from the API: make sure nothing of it still runs.
             if let uid = known.remove(key) {
                 try await stopPod(uid: uid, gracePeriod: 0)
@@ -488,7 +513,7 @@ public final class Kubelet: Sendable {
         let path = ResourcePath.pods.inNamespace("kube-system")
         let name = sp.mirrorName(node: nodeName)
         // The informer's copy: the pod is bound to this node, so the kubelet's own watch sees it.
-        var existing = pods.store.get("kube-system/\(name)")
+        var existing = cachedPod("kube-system/\(name)")
         if let old = existing, old[path: ["metadata", "deletionTimestamp"]] != nil {
             let uid = old[path: ["metadata", "uid"]]?.string ?? ""
             do {

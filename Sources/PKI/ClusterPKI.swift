@@ -17,6 +17,7 @@ import X509
 /// | `kube-proxy` | CN=system:kube-proxy | every node's kube-proxy |
 /// | `dns` | CN=system:serviceaccount:kube-system:coredns | the cluster DNS (upstream runs CoreDNS as that service account) |
 /// | `ingress` | CN=system:serviceaccount:kube-system:skiff-ingress | the built-in Ingress controller |
+/// | `node-simulator` | CN=system:skiff:node-simulator | the process running every simulated node's kubelet |
 /// | `kubelet-<node>` | CN=system:node:<node>, O=system:nodes | each kubelet |
 /// | `kubelet-<node>-serving` | CN=<node>, serverAuth, SANs node name, 127.0.0.1, node IP | each kubelet's HTTPS endpoint |
 /// | `sa.key` / `sa.pub` | P-256 key pair | signing service account tokens |
@@ -41,6 +42,9 @@ public struct ClusterPKI: Sendable {
         public static let dns = (file: "dns", user: "system:serviceaccount:kube-system:coredns", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])
         /// The built-in Ingress controller, as the service account an ingress-nginx or Traefik install runs as.
         public static let ingress = (file: "ingress", user: "system:serviceaccount:kube-system:skiff-ingress", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])
+        /// `skiff node-simulator`, which runs many simulated nodes' kubelets under one identity (as kwok's
+        /// controller does), bound to the `system:node` role for all of them.
+        public static let nodeSimulator = (file: "node-simulator", user: "system:skiff:node-simulator", groups: [String]())
         public static let nodesGroup = "system:nodes"
         /// `kubelet-<node>`.
         public static func kubeletFile(_ node: String) -> String { "kubelet-\(node)" }
@@ -93,7 +97,7 @@ public struct ClusterPKI: Sendable {
         try pki.write(serving, as: Identity.apiServer)
 
         for client in [Identity.apiServerKubeletClient, Identity.admin, Identity.scheduler, Identity.controllerManager,
-                       Identity.kubeProxy, Identity.dns, Identity.ingress] {
+                       Identity.kubeProxy, Identity.dns, Identity.ingress, Identity.nodeSimulator] {
             try pki.issueClientCertificate(fileName: client.file, user: client.user, groups: client.groups, now: now)
         }
         for node in nodeNames { try pki.issueKubeletCertificate(nodeName: node, now: now) }
@@ -148,6 +152,13 @@ public struct ClusterPKI: Sendable {
             commonName: nodeName, dnsNames: [nodeName], ipAddresses: ipAddresses, now: now)
         try write(issued, as: Identity.kubeletServingFile(nodeName))
         return issued
+    }
+
+    /// The node simulator's HTTPS certificate (`kubelet-node-simulator-serving`): every simulated node's
+    /// endpoint presents it, on loopback, where the API server dials kubelets.
+    @discardableResult
+    public func issueNodeSimulatorServingCertificate(now: Date = Date()) throws -> CertificateAndKey {
+        try issueKubeletServingCertificate(nodeName: Identity.nodeSimulator.file, ipAddresses: ["127.0.0.1"], now: now)
     }
 
     // MARK: Kubeconfigs

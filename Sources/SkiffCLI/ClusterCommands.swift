@@ -164,7 +164,7 @@ func stopClusters(_ names: [String], skippingStopped: Bool) async throws {
 }
 
 struct DeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete clusters.", subcommands: [DeleteCluster.self, DeleteClusters.self])
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete clusters.", subcommands: [DeleteCluster.self, DeleteClusters.self, DeleteNode.self])
 }
 
 struct DeleteCluster: AsyncParsableCommand {
@@ -272,20 +272,39 @@ struct LogsCommand: AsyncParsableCommand {
         let paths = ClusterPaths(name: name)
         let spec = try ClusterSpec.load(from: paths.spec)
         var file = component
+        // A simulated node's kubelet logs into the node simulator's log, its lines tagged `node=NAME`.
+        var onlyLinesWith: String?
         if component == "kubelet" || component == "containerd" || component == "proxy" {
             let nodeName = node ?? spec.nodes[0].name
-            guard spec.nodes.contains(where: { $0.name == nodeName }) else { throw ValidationError("unknown node: \(nodeName)") }
-            file = "\(component)-\(nodeName)"
+            guard let entry = spec.nodes.first(where: { $0.name == nodeName }) else { throw ValidationError("unknown node: \(nodeName)") }
+            if spec.isSimulated(entry) {
+                guard component == "kubelet" else { throw ValidationError("node \(nodeName) is simulated: it runs no \(component)") }
+                file = ClusterComponents.nodeSimulatorComponent
+                onlyLinesWith = "node=\(nodeName)"
+            } else {
+                file = "\(component)-\(nodeName)"
+            }
         }
         let url = paths.log(file)
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw ValidationError("no log for \(component) in cluster \(name)")
         }
-        FileHandle.standardOutput.write(handle.readDataToEndOfFile())
+        var pending = Data()
+        func emit(_ data: Data) {
+            guard let needle = onlyLinesWith else { return FileHandle.standardOutput.write(data) }
+            pending.append(data)
+            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
+            let complete = pending[..<pending.index(after: lastNewline)]
+            let lines = String(decoding: complete, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let kept = lines.filter { $0.contains(needle) }.map { $0 + "\n" }.joined()
+            FileHandle.standardOutput.write(Data(kept.utf8))
+            pending = Data(pending[pending.index(after: lastNewline)...])
+        }
+        emit(handle.readDataToEndOfFile())
         while follow {
             try await Task.sleep(for: .milliseconds(200))
             let more = handle.readDataToEndOfFile()
-            if !more.isEmpty { FileHandle.standardOutput.write(more) }
+            if !more.isEmpty { emit(more) }
         }
     }
 }
@@ -331,13 +350,13 @@ struct AddNode: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "node", abstract: "Add a node to a running cluster.")
 
     @Option(help: "Cluster name.") var name = "skiff"
-    @Flag(help: "A simulated node (no containers); the only kind that can be added so far.") var simulated = false
+    @Flag(help: "A simulated node (no containers), run by the cluster's node simulator; the only kind that can be added so far (a simulated cluster's nodes always are).") var simulated = false
     @Option(help: "Longest wait for the node to be Ready, e.g. 60s; 0s returns once it is started.") var wait = "60s"
 
     func run() async throws {
         guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
         do {
-            let node = try await NodeAdder().add(cluster: name, wait: .seconds(seconds))
+            let node = try await NodeAdder().add(cluster: name, simulated: simulated, wait: .seconds(seconds))
             print("Added node \"\(node)\" to cluster \"\(name)\".")
         } catch let e as ClusterError {
             throw ValidationError(e.description)

@@ -6,8 +6,8 @@ struct Skiff: AsyncParsableCommand {
         commandName: "skiff",
         abstract: "Kubernetes, written in Swift: API server, storage and the tools around them.",
         subcommands: [
-            CreateCommand.self, AddCommand.self, StartCommand.self, StopCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self, ExecCommand.self,
-            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, DNSCommand.self, ProxyCommand.self, IngressCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
+            CreateCommand.self, AddCommand.self, PauseCommand.self, UnpauseCommand.self, StartCommand.self, StopCommand.self, DeleteCommand.self, GetCommand.self, LogsCommand.self, LoadCommand.self, ExecCommand.self,
+            APIServerCommand.self, SchedulerCommand.self, ControllerManagerCommand.self, KubeletCommand.self, NodeSimulatorCommand.self, DNSCommand.self, ProxyCommand.self, IngressCommand.self, PortPublisherCommand.self, SuperviseCommand.self, BenchCommand.self,
         ])
 
     /// Parses the arguments and runs the chosen command; exits the process on an error.

@@ -312,6 +312,13 @@ extension BootstrapPolicy {
         Binding(name: "skiff:ingress-controller", role: "skiff:ingress-controller",
                 subjects: [serviceAccount("kube-system", "skiff-ingress")]))
 
+    /// Skiff's node simulator (`skiff node-simulator`) runs the kubelets of many simulated nodes under one
+    /// identity, so it is what a kubelet is (`system:node`) for all of them at once, as kwok's controller is.
+    /// The Node authorizer and NodeRestriction, which hold a kubelet to its own node's objects, know only
+    /// `system:node:<name>` users and leave it alone.
+    public static let nodeSimulatorBinding = Binding(name: "skiff:node-simulator", role: "system:node",
+                                                     subjects: users("system:skiff:node-simulator"))
+
     /// It also points its own `kube-system/skiff-ingress` Service at itself, as the DNS does for kube-dns.
     public static let ingressPublisher = endpointPublisher(role: "skiff:ingress-endpoint-publisher", service: "skiff-ingress",
                                                            slice: "skiff-ingress-skiff", serviceAccount: "skiff-ingress")

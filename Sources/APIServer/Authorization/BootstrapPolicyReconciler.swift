@@ -15,7 +15,8 @@ extension APIHandler {
             + [BootstrapPolicy.networkPolicyEnforcer.role, BootstrapPolicy.localPathProvisioner.role, BootstrapPolicy.ingressController.role]
         for role in clusterRoles { try await reconcileRole(role, namespace: nil) }
         let bindings = BootstrapPolicy.clusterRoleBindings + BootstrapPolicy.controllerRoleBindings
-            + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding, BootstrapPolicy.ingressController.binding]
+            + [BootstrapPolicy.networkPolicyEnforcer.binding, BootstrapPolicy.localPathProvisioner.binding, BootstrapPolicy.ingressController.binding,
+               BootstrapPolicy.nodeSimulatorBinding]
         for binding in bindings { try await reconcileBinding(binding, namespace: nil) }
         var namespaced = BootstrapPolicy.namespaced
         namespaced[0].roles.append(BootstrapPolicy.dnsPublisher.role)

@@ -46,24 +46,35 @@ public final class KubeletServer: Sendable {
     /// Serves until cancelled. `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let responder = KubeletResponder(server: self)
-        let ws = HTTP1WebSocketUpgradeChannel.Configuration(
-            ws: WebSocketServerConfiguration(maxFrameSize: WebSocketRelay.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30))))
-        let upgrading: HTTPServerBuilder = .http1WebSocketUpgrade(configuration: ws) { request, _, _ in
-            await self.shouldUpgrade(request)
-        }
-        let builder: HTTPServerBuilder
-        if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
-            let tls = try ServerTLS.configuration(certFile: cert, keyFile: key, clientCAFile: config.clientCAFile, clientCertificates: .required)
-            builder = try .tls(upgrading, tlsConfiguration: tls)
-        } else {
-            builder = upgrading
-        }
+        let builder = try Self.builder(config: config) { request, _ in await self.shouldUpgrade(request) }
         let app = Application(
             responder: responder, server: builder,
             configuration: .init(address: .hostname(config.address, port: config.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [])
+    }
+
+    /// HTTP/1.1 with the WebSocket upgrade the streaming endpoints need, behind TLS that requires a client
+    /// certificate when `config` names a serving certificate.
+    static func builder(
+        config: KubeletServerConfig,
+        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel) async -> ShouldUpgradeResult<SessionHandler>
+    ) throws -> HTTPServerBuilder {
+        let upgrading: HTTPServerBuilder = .http1WebSocketUpgrade(configuration: webSocketConfiguration) { request, channel, _ in
+            await shouldUpgrade(request, channel)
+        }
+        guard let tls = try tlsConfiguration(config) else { return upgrading }
+        return try .tls(upgrading, tlsConfiguration: tls)
+    }
+
+    static let webSocketConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+        ws: WebSocketServerConfiguration(maxFrameSize: WebSocketRelay.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30))))
+
+    /// The endpoint's TLS (nil: plain HTTP), requiring a client certificate from `clientCAFile`'s CA.
+    static func tlsConfiguration(_ config: KubeletServerConfig) throws -> TLSConfiguration? {
+        guard let cert = config.tlsCertFile, let key = config.tlsKeyFile else { return nil }
+        return try ServerTLS.configuration(certFile: cert, keyFile: key, clientCAFile: config.clientCAFile, clientCertificates: .required)
     }
 
     // MARK: Requests

@@ -13,10 +13,10 @@ extension PodSource {
 
 extension Kubelet: PodSource {
     public func pod(namespace: String, name: String) -> JSON? {
-        pods.store.get("\(namespace)/\(name)")
+        cachedPod("\(namespace)/\(name)")
     }
 
-    public func allPods() -> [JSON] { pods.store.list() }
+    public func allPods() -> [JSON] { cachedPods() }
 }
 
 /// A pod source set once the kubelet exists (its endpoint starts first, to learn its port).

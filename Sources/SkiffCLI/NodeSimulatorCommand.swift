@@ -1,0 +1,73 @@
+import APIMachinery
+import ArgumentParser
+import Client
+import Cluster
+import Foundation
+import Kubelet
+import Logging
+
+/// `skiff node-simulator`: every simulated node of a cluster in one process (kwok's model). The supervisor
+/// runs it when the cluster's spec lists simulated nodes; SIGHUP makes it read the spec again, which is how
+/// `skiff add node`, `skiff delete node` and `skiff pause node` reach it.
+struct NodeSimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "node-simulator", abstract: "Run a cluster's simulated nodes (internal).",
+                                                    shouldDisplay: false)
+
+    @Option(help: "Kubeconfig with the API server and the simulator's credentials.") var kubeconfig: String
+    @Option(help: "The cluster's cluster.json, listing the nodes to simulate.") var clusterSpec: String
+    @Option(help: "Address of the nodes' kubelet endpoints.") var address = "127.0.0.1"
+    @Option(help: "Serving certificate (PEM) of the endpoints; without it they are plain HTTP.") var tlsCertFile: String?
+    @Option(help: "Serving key (PEM).") var tlsPrivateKeyFile: String?
+    @Option(help: "CA bundle that must sign the certificates of the endpoints' clients.") var clientCAFile: String?
+    @Option(help: "CPU each container of a simulated pod reports as used.") var simulatedContainerCpu = "1m"
+    @Option(help: "Memory each container of a simulated pod reports as used.") var simulatedContainerMemory = "4Mi"
+    @Option(help: "Log level.") var logLevel: String = "info"
+
+    func run() async throws {
+        _ = LoggingSetup.bootstrap(level: logLevel)
+        let logger = Logger(label: "node-simulator")
+        guard let cpu = try? Quantity(parsing: simulatedContainerCpu), let memory = try? Quantity(parsing: simulatedContainerMemory),
+              !cpu.isNegative, !memory.isNegative else {
+            throw ValidationError("--simulated-container-cpu and --simulated-container-memory must be quantities, such as 100m and 64Mi")
+        }
+        if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
+            throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
+        }
+        let specURL = URL(fileURLWithPath: clusterSpec)
+        let paths = ClusterPaths(spec: specURL)
+        let spec = try ClusterSpec.load(from: specURL)
+        // One listening socket per node, plus the connections to them.
+        ResourceLimits.raiseOpenFiles()
+
+        var endpoint = KubeletServerConfig(logPaths: PodLogPaths(kubeletRoot: paths.nodes))
+        endpoint.address = address
+        endpoint.tlsCertFile = tlsCertFile
+        endpoint.tlsKeyFile = tlsPrivateKeyFile
+        endpoint.clientCAFile = clientCAFile
+        var settings = NodeSimulator.Settings(endpoint: endpoint)
+        settings.usage = SimulatedUsage(nanoCores: UInt64(clamping: cpu.nanos), memoryBytes: UInt64(clamping: memory.value))
+        let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (node-simulator)"))
+        let simulator = try NodeSimulator(client: client, settings: settings, expectedNodes: spec.simulatedNodes.count, logger: logger)
+
+        let (desired, continuation) = AsyncStream.makeStream(of: [SimulatedNode].self, bufferingPolicy: .bufferingNewest(1))
+        continuation.yield(spec.simulatedNodeSet(paths: paths))
+        logger.info("simulating \(spec.simulatedNodes.count) node(s) of cluster \(spec.name)")
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            do {
+                let spec = try ClusterSpec.load(from: specURL)
+                logger.info("SIGHUP: the spec lists \(spec.simulatedNodes.count) simulated node(s)")
+                continuation.yield(spec.simulatedNodeSet(paths: paths))
+            } catch {
+                logger.error("SIGHUP: cannot read \(specURL.path): \(error)")
+            }
+        }
+        reload.resume()
+        defer { reload.cancel() }
+        try await SignalHandling.runUntilTerminated {
+            await simulator.run(desired)
+        }
+        await client.shutdown()
+    }
+}
