@@ -312,7 +312,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KubeletTests", dependencies: [
-            "Kubelet", "KubeStreaming", "APIMachinery", "CRI", "StaticPods", .product(name: "NIOCore", package: "swift-nio"),
+            "Kubelet", "KubeStreaming", "APIMachinery", "CRI", "StaticPods", "Client", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KubeStreamingTests", dependencies: [
             "KubeStreaming",
