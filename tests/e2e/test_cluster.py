@@ -176,6 +176,12 @@ def signal_component(env, component, sig):
     return pid
 
 
+def skiff(env, *args):
+    out = subprocess.run([SKIFF, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
 def lease_holder(env, name):
     return kubectl(env, "get", "lease", "-n", "kube-system", name, "-o", "jsonpath={.spec.holderIdentity}", check=False).strip()
 
@@ -211,10 +217,11 @@ def test_a_silent_node_goes_unreachable_and_its_pods_are_replaced_on_the_others(
     """A node whose kubelet stops heartbeating is marked Unknown and tainted unreachable, and the pods
     there are evicted and replaced on the remaining worker.
 
-    The node is taken down by freezing its kubelet with SIGSTOP, the way `docker pause` takes a kind
-    node down: a killed kubelet would simply be restarted by the cluster's supervisor (as kind's node
-    keeps its kubelet running under systemd), while a frozen one is alive to the supervisor and silent to
-    the API server — exactly a hung or partitioned node. SIGCONT brings it back in teardown.
+    The node is taken down with `skiff pause node`, as `docker pause` takes a kind node down: a killed
+    kubelet would simply be restarted by the cluster's supervisor (as kind's node keeps its kubelet running
+    under systemd), while a paused node is still part of the cluster and silent to the API server — exactly
+    a hung or partitioned node. The node simulator keeps running the other nodes meanwhile, and `skiff
+    unpause node` brings it back in teardown.
 
     Time: the controller manager's default `--node-monitor-grace-period` (40 s) decides when the node is
     marked; the pods say how long they tolerate an unreachable node (`tolerationSeconds: 2` instead of
@@ -235,7 +242,7 @@ def test_a_silent_node_goes_unreachable_and_its_pods_are_replaced_on_the_others(
     on_victim = {p["metadata"]["name"] for p in pods(env, "app=failover") if p["spec"]["nodeName"] == victim}
     assert on_victim
 
-    pid = signal_component(env, "kubelet-" + victim, signal.SIGSTOP)
+    skiff(env, "pause", "node", "--name", "faults", victim)
     try:
         stopped = time.time()
 
@@ -265,7 +272,7 @@ def test_a_silent_node_goes_unreachable_and_its_pods_are_replaced_on_the_others(
                            for c in p["status"]["conditions"])
         assert "TaintManagerEviction" in kubectl(env, "get", "events", "--field-selector", "reason=TaintManagerEviction")
     finally:
-        os.kill(pid, signal.SIGCONT)
+        skiff(env, "unpause", "node", "--name", "faults", victim)
     # Back: the kubelet heartbeats again, the node is Ready and untainted, and it finishes the evicted pods.
     assert eventually(lambda: node_ready_status(env, victim) == "True" and not any(
         t["key"] == "node.kubernetes.io/unreachable"
