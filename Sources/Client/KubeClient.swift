@@ -20,6 +20,11 @@ public struct ClientConfig: Sendable {
     public var timeout: Duration = .seconds(30)
     /// Connections kept open to the server at most (each watch holds one).
     public var maxConnections = 64
+    /// Requests in flight at most, the rest waiting their turn (nil: as many as the connections carry).
+    /// Watches are exempt. It plays the part of client-go's client-side rate limiter for a client that
+    /// speaks for many (the node simulator's thousand kubelets), which would otherwise send more writes at
+    /// once than the API server admits and be answered 429.
+    public var maxConcurrentRequests: Int?
     /// PEM of the CA that signed the server's certificate (https servers).
     public var caPEM: Data?
     /// PEM client certificate and key, for servers that authenticate clients by certificate.
@@ -47,6 +52,8 @@ public final class KubeClient: Sendable {
     let http: HTTPClient
     /// Whether `shutdown()` ends `http`: false for a client sharing another's connections.
     let ownsConnections: Bool
+    /// Enforces `config.maxConcurrentRequests`.
+    let inFlight: ConcurrencyLimiter?
 
     /// A client with `config` on the connections of `other`, whose server and TLS identity it must share:
     /// it differs only in what it puts on each request (a bearer token, its user agent). The controller
@@ -59,11 +66,13 @@ public final class KubeClient: Sendable {
         self.config = config
         http = other.http
         ownsConnections = false
+        inFlight = config.maxConcurrentRequests.map { ConcurrencyLimiter(limit: max($0, 1)) }
     }
 
     public init(_ config: ClientConfig) {
         self.config = config
         ownsConnections = true
+        inFlight = config.maxConcurrentRequests.map { ConcurrencyLimiter(limit: max($0, 1)) }
         var c = HTTPClient.Configuration()
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: config.maxConnections)
         c.decompression = .disabled
@@ -117,6 +126,11 @@ public final class KubeClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSON? = nil,
         contentType: String = "application/json"
     ) async throws -> JSON {
+        guard let inFlight else { return try await sendNow(method, path, query: query, body: body, contentType: contentType) }
+        return try await inFlight.run { try await sendNow(method, path, query: query, body: body, contentType: contentType) }
+    }
+
+    func sendNow(_ method: HTTPMethod, _ path: String, query: [String: String], body: JSON?, contentType: String) async throws -> JSON {
         let req = try await makeRequest(method, path, query: query, body: body?.serialized(), contentType: contentType)
         let seconds = config.timeout.components.seconds
         let resp = try await http.execute(req, timeout: .seconds(seconds))

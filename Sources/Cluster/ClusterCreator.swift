@@ -95,6 +95,12 @@ public struct ClusterCreator: Sendable {
         }
     }
 
+    /// The nodes' names, or for a big cluster the first and last few and how many.
+    static func nodeList(_ names: [String]) -> String {
+        guard names.count > 8 else { return names.joined(separator: ", ") }
+        return (names.prefix(3) + ["…"] + names.suffix(2)).joined(separator: ", ") + " (\(names.count) nodes)"
+    }
+
     public static func seconds(_ d: Duration) -> String {
         String(format: "%.1fs", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
@@ -165,7 +171,7 @@ public struct ClusterCreator: Sendable {
                 progress(" ✓ Publishing \(m.listenAddress):\(m.hostPort) → \(layouts[m.node].name) port \(m.nodePort)/\(m.proto.rawValue)")
             }
         } else {
-            progress(" ✓ Preparing nodes 📦 (\(spec.nodes.map(\.name).joined(separator: ", ")); runtime simulated)")
+            progress(" ✓ Preparing nodes 📦 (\(Self.nodeList(spec.nodes.map(\.name))); runtime simulated)")
         }
 
         try ClusterAddons.writeStaticPods(spec: spec, paths: paths)

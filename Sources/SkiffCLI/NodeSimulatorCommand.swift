@@ -46,7 +46,10 @@ struct NodeSimulatorCommand: AsyncParsableCommand {
         endpoint.clientCAFile = clientCAFile
         var settings = NodeSimulator.Settings(endpoint: endpoint)
         settings.usage = SimulatedUsage(nanoCores: UInt64(clamping: cpu.nanos), memoryBytes: UInt64(clamping: memory.value))
-        let client = KubeClient(try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (node-simulator)"))
+        var clientConfig = try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (node-simulator)")
+        // Half of the API server's write budget on this machine (8 per core): the other components keep room.
+        clientConfig.maxConcurrentRequests = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        let client = KubeClient(clientConfig)
         let simulator = try NodeSimulator(client: client, settings: settings, expectedNodes: spec.simulatedNodes.count, logger: logger)
 
         let (desired, continuation) = AsyncStream.makeStream(of: [SimulatedNode].self, bufferingPolicy: .bufferingNewest(1))
@@ -68,6 +71,8 @@ struct NodeSimulatorCommand: AsyncParsableCommand {
         try await SignalHandling.runUntilTerminated {
             await simulator.run(desired)
         }
-        await client.shutdown()
+        // The connections close with the process: a graceful HTTP client shutdown would wait for requests
+        // the stopped nodes left in flight.
+        logger.info("stopped simulating")
     }
 }

@@ -49,6 +49,8 @@ public final class NodeSimulator: Sendable {
     let logger: Logger
     let running = Mutex<[String: Running]>([:])
 
+    /// `client` should bound its requests in flight (`ClientConfig.maxConcurrentRequests`): a thousand nodes
+    /// registering at once would otherwise be answered 429 and back off.
     public init(client: KubeClient, settings: Settings, expectedNodes: Int, logger: Logger) throws {
         self.client = client
         self.settings = settings

@@ -5,7 +5,7 @@ import Foundation
 /// `skiff bench memory`: the resident memory of a running cluster's processes — each component's RSS and
 /// PSS, split into the executable's code, the rest of the executable, anonymous memory and shared
 /// libraries — and the sums over the control plane (API server, scheduler, controller manager) and over
-/// the kubelets. Run it on an idle cluster (`skiff create cluster`, then wait) to get the idle figures.
+/// the nodes (real nodes' kubelets and the node simulator). Run it on an idle cluster (`skiff create cluster`, then wait) to get the idle figures.
 struct MemoryBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "memory", abstract: "Resident memory of a running cluster's processes.")
 
@@ -29,11 +29,12 @@ struct MemoryBench: ParsableCommand {
                 + String(format: "%10.1f%10.1f  ", memory.rssMiB, memory.pssMiB)
                 + parts.map { String(format: "%-9.1f", memory.rssMiB($0)) }.joined()
             print(row)
-            let group = Self.controlPlane.contains(component) ? "control plane" : component.hasPrefix("kubelet") ? "kubelets" : "other"
+            let group = Self.controlPlane.contains(component) ? "control plane"
+                : component.hasPrefix("kubelet") || component == ClusterComponents.nodeSimulatorComponent ? "nodes" : "other"
             sums[group, default: (0, 0)].rss += memory.rssMiB
             sums[group, default: (0, 0)].pss += memory.pssMiB
         }
-        for group in ["control plane", "kubelets", "other"] {
+        for group in ["control plane", "nodes", "other"] {
             guard let s = sums[group] else { continue }
             print(String(format: "%@ summed: RSS %.1f MiB, PSS %.1f MiB", group, s.rss, s.pss))
         }
