@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// How to reach an API server.
 public struct ClientConfig: Sendable {
@@ -93,8 +94,24 @@ public final class KubeClient: Sendable {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 
-    public func shutdown() async {
-        if ownsConnections { try? await http.shutdown() }
+    /// Closes the connections. Returns once the HTTP client has shut down, or after `patience` at the
+    /// latest: AsyncHTTPClient's shutdown waits for every connection's clean close, and one that carried
+    /// a cancelled watch can put that off for seconds — which held every component's exit on SIGTERM until
+    /// its 3 s grace ran out. The shutdown goes on without the caller; the process exiting ends it.
+    public func shutdown(patience: Duration = .milliseconds(500)) async {
+        guard ownsConnections else { return }
+        let http = self.http
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = Mutex(false)
+            let resume = { @Sendable in
+                if !resumed.withLock({ r in defer { r = true }; return r }) { continuation.resume() }
+            }
+            http.shutdown(queue: .global()) { _ in resume() }
+            Task {
+                try? await Task.sleep(for: patience)
+                resume()
+            }
+        }
     }
 
     func makeRequest(_ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String) async throws -> HTTPClientRequest {
