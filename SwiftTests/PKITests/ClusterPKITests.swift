@@ -17,7 +17,7 @@ import X509
             "admin.crt", "admin.key", "apiserver-kubelet-client.crt", "apiserver-kubelet-client.key",
             "apiserver.crt", "apiserver.key", "ca.crt", "ca.key", "controller-manager.crt", "controller-manager.key",
             "dns.crt", "dns.key", "ingress.crt", "ingress.key", "kube-proxy.crt", "kube-proxy.key", "kubelet-dev-control-plane.crt", "kubelet-dev-control-plane.key", "kubelet-dev-worker.crt",
-            "kubelet-dev-worker.key", "sa.key", "sa.pub", "scheduler.crt", "scheduler.key",
+            "kubelet-dev-worker.key", "node-simulator.crt", "node-simulator.key", "sa.key", "sa.pub", "scheduler.crt", "scheduler.key",
         ])
         for file in files {
             let expected = file.hasSuffix(".key") ? 0o600 : 0o644
@@ -31,6 +31,7 @@ import X509
             ("controller-manager", AuthenticatedUser(name: "system:kube-controller-manager")),
             ("ingress", AuthenticatedUser(name: "system:serviceaccount:kube-system:skiff-ingress",
                                           groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"])),
+            ("node-simulator", AuthenticatedUser(name: "system:skiff:node-simulator")),
             ("kubelet-dev-worker", AuthenticatedUser(name: "system:node:dev-worker", groups: ["system:nodes"])),
             ("kubelet-dev-control-plane", AuthenticatedUser(name: "system:node:dev-control-plane", groups: ["system:nodes"])),
         ]

@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from conftest import SKIFF
-from real_cluster import eventually, kubectl, real_cluster, simulated_cluster
+from real_cluster import can_i, eventually, kubectl, real_cluster, simulated_cluster
 
 
 def skiff(env, *args, timeout=120):
@@ -103,6 +103,14 @@ def test_a_simulated_node_pauses_and_resumes(tmp_path):
         assert eventually(lambda: renew() != frozen, 30)
         logs = skiff(env, "logs", "kubelet", "--name", name, "--node", worker)
         assert f"node={worker}" in logs and f"node={name}-control-plane" not in logs
+        # The simulator is what a kubelet is (system:node), for every node at once, and no more.
+        who = ("--as", "system:skiff:node-simulator")
+        for verb, resource, *sub in (("create", "nodes"), ("patch", "nodes", "--subresource=status"),
+                                     ("update", "leases.coordination.k8s.io"), ("list", "pods"),
+                                     ("patch", "pods", "--subresource=status"), ("create", "events")):
+            assert can_i(env, verb, resource, *sub, "-A", *who) == "yes", (verb, resource, sub)
+        for verb, resource in (("create", "deployments.apps"), ("delete", "namespaces"), ("create", "clusterrolebindings")):
+            assert can_i(env, verb, resource, "-A", *who) == "no", (verb, resource)
 
 
 def test_simulated_nodes_join_a_cluster_of_real_ones():
