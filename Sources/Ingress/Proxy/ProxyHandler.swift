@@ -111,7 +111,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         isUpgradeRequest = !configuration.isHTTP2 && ForwardedHeaders.isUpgrade(head)
         closeAfterResponse = !configuration.isHTTP2 && !head.isKeepAlive
 
-        let host = IngressHostMatch.requestHost(head.headers.first(name: "host") ?? "")
+        let hostHeader = head.headers.first(name: "host") ?? ""
+        let host = IngressHostMatch.requestHost(hostHeader)
         let decision = configuration.routes.current.route(host: host, path: RoutingTable.requestPath(head.uri))
         guard case .backend(let backend) = decision else { return respondLocally(.notFound) }
         guard let pool, let endpoint = pool.pick(backend) else { return respondLocally(.serviceUnavailable) }
@@ -120,10 +121,20 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         if !configuration.isHTTP2, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        let clientIP = (context.channel.remoteAddress ?? context.channel.parent?.remoteAddress)?.ipAddress
-        backendHead = ForwardedHeaders.backendRequest(
-            head, origin: .init(clientIP: clientIP, scheme: configuration.scheme, port: configuration.port), upgrade: isUpgradeRequest)
+        backendHead = ForwardedHeaders.backendRequest(head, host: hostHeader, origin: origin(context), upgrade: isUpgradeRequest)
         dispatch(fresh: false)
+    }
+
+    /// Where this connection's requests come from, worked out on its first request: the client's address
+    /// (formatted by `inet_ntop`) and the port's text are the same for every request of a keep-alive connection.
+    private var cachedOrigin: ForwardedHeaders.Origin?
+
+    private func origin(_ context: ChannelHandlerContext) -> ForwardedHeaders.Origin {
+        if let cachedOrigin { return cachedOrigin }
+        let clientIP = (context.channel.remoteAddress ?? context.channel.parent?.remoteAddress)?.ipAddress
+        let origin = ForwardedHeaders.Origin(clientIP: clientIP, scheme: configuration.scheme, port: configuration.port)
+        cachedOrigin = origin
+        return origin
     }
 
     /// Sends the request on an idle pooled connection, or dials a new one (`fresh` skips the pool: a retry).
@@ -271,14 +282,16 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         endResponse()
     }
 
-    /// Writes the response's end; the exchange is over once the request has ended too.
+    /// Writes the response's end; the exchange is over once the request has ended too. Only a response
+    /// that closes the connection asks to hear when the end is written: a promise costs an allocation and
+    /// makes the encoder issue an empty write, for every request of a keep-alive connection.
     private func endResponse() {
         guard let context else { return }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closeAfterResponse {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if requestEnded { finishExchange() }
     }
 
