@@ -8,6 +8,12 @@ import NIOHTTP1
 ///
 /// Everything runs on the client channel's event loop: the backend connection is dialled on it, so the two
 /// handlers call each other directly.
+///
+/// HTTP/1.1 pipelining is handled here rather than by NIO's `HTTPServerPipelineHandler`: that handler
+/// withholds the channel's next read until every response has ended, which takes the socket out of epoll
+/// and puts it back (two `epoll_ctl` calls) for every request of a keep-alive connection. Here a request
+/// that arrives while the previous exchange is still under way waits in `pipelined`, and only then are the
+/// client's reads paused.
 final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, BackendResponseSink {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -65,8 +71,32 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
 
     // MARK: client → backend
 
+    /// Parts of requests that arrived while the exchange before them was under way, in order.
+    private var pipelined: [HTTPServerRequestPart] = []
+    private var replaying = false
+    /// A later request could not be parsed: the connection closes once the exchange under way is over.
+    private var closeWhenDone = false
+
+    /// The current request has been received in full and its exchange is not over yet: what arrives now
+    /// belongs to a request after it.
+    private var exchangeUnderWay: Bool {
+        if case .idle = state { return false }
+        return requestEnded
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if closeWhenDone { return }
+        if !pipelined.isEmpty || exchangeUnderWay {
+            pipelined.append(part)
+            updateClientReads()
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             start(head, context: context)
         case .body(let body):
@@ -201,7 +231,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
             backend.close()
         }
         // The request's remaining body (if any) is read and dropped.
-        pauseClientReads(false)
+        backendBlocked = false
+        updateClientReads()
         state = .draining
         endResponse()
     }
@@ -223,13 +254,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     }
 
     func backendWritabilityChanged(writable: Bool) {
-        pauseClientReads(!writable)
+        backendBlocked = !writable
+        updateClientReads()
     }
 
-    /// Reads from the client are paused while the backend cannot take more of the request body.
+    /// The backend cannot take more of the request body.
+    private var backendBlocked = false
     private var clientReadsPaused = false
 
-    private func pauseClientReads(_ paused: Bool) {
+    /// Reads from the client are paused while the backend cannot take more of the request body, and while
+    /// pipelined requests wait (a client cannot make the proxy hold more than what it has already read).
+    private func updateClientReads() {
+        let paused = backendBlocked || !pipelined.isEmpty || closeWhenDone
         guard paused != clientReadsPaused, let channel = context?.channel else { return }
         clientReadsPaused = paused
         try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
@@ -298,9 +334,28 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     private func finishExchange() {
         guard case .draining = state else { return }
         state = .idle
-        pauseClientReads(false)
+        backendBlocked = false
         buffered = []
         backendHead = nil
+        if closeWhenDone {
+            context?.close(promise: nil)
+            return
+        }
+        if !pipelined.isEmpty && !replaying { replayPipelined() }
+        updateClientReads()
+    }
+
+    /// Hands on the requests that waited, until one of them is under way in its turn.
+    private func replayPipelined() {
+        guard let context else { return }
+        replaying = true
+        while !pipelined.isEmpty && !exchangeUnderWay && !closeWhenDone {
+            handle(pipelined.removeFirst(), context: context)
+        }
+        replaying = false
+        // Outside a read burst: no channelReadComplete follows to flush what went to the backend.
+        if case .forwarding(let backend) = state { backend.flush() }
+        updateClientReads()
     }
 
     // MARK: connection events
@@ -308,6 +363,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     func channelInactive(context: ChannelHandlerContext) {
         if case .forwarding(let backend) = state { backend.close() }
         state = .idle
+        pipelined = []
         generation &+= 1
         context.fireChannelInactive()
     }
@@ -322,6 +378,37 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError || error is ByteToMessageDecoderError else {
+            context.close(promise: nil)
+            return
+        }
+        if exchangeUnderWay || closeWhenDone {
+            // A later, pipelined request could not be parsed (or bytes came after that): the exchange under
+            // way still gets its response, then the connection closes.
+            closeWhenDone = true
+            closeAfterResponse = true
+            pipelined = []
+            updateClientReads()
+            return
+        }
+        // The request being read is malformed: a 400 unless a response to it is being written, then the
+        // connection closes, as NIO's HTTPServerProtocolErrorHandler answers.
+        var responseUnterminated = false
+        switch state {
+        case .forwarding(let backend):
+            responseUnterminated = responseStarted
+            backend.close()
+        case .relaying:
+            responseUnterminated = true
+        case .idle, .connecting, .draining:
+            break
+        }
+        state = .draining
+        if !responseUnterminated {
+            let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         context.close(promise: nil)
     }
 }
