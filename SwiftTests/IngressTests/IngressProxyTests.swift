@@ -156,6 +156,53 @@ import Testing
         return try ClientIdentity.user(fromDER: der)?.name
     }
 
+    /// Sends `bytes` on a new connection to the proxy and returns all it answers until it closes.
+    func exchange(_ port: Int, _ bytes: String) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { ch in
+                ch.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: bytes))
+            var received = ByteBuffer()
+            for try await var chunk in inbound { received.writeBuffer(&chunk) }
+            return String(buffer: received)
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await withProxy { f in
+            // Three requests in one write: the second is answered by the proxy itself, the third closes.
+            let text = try await exchange(f.server.httpPort,
+                "GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+                "GET / HTTP/1.1\r\nHost: nowhere.test\r\n\r\n" +
+                "GET /two HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+            let one = try #require(text.range(of: "uri=/one"))
+            let notFound = try #require(text.range(of: "HTTP/1.1 404 Not Found"))
+            let two = try #require(text.range(of: "uri=/two"))
+            #expect(one.upperBound <= notFound.lowerBound && notFound.upperBound <= two.lowerBound)
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        }
+    }
+
+    @Test func aMalformedPipelinedRequestClosesTheConnectionAfterTheResponseBeforeIt() async throws {
+        try await withProxy { f in
+            let text = try await exchange(f.server.httpPort, "GET /one HTTP/1.1\r\nHost: a.test\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            // The whole response: its body as long as its Content-Length says.
+            #expect(text.hasSuffix("name=a host=a.test uri=/one xff=127.0.0.1 proto=http len=0"))
+            #expect(text.lowercased().contains("connection: close"))
+        }
+    }
+
+    @Test func aMalformedRequestIsABadRequest() async throws {
+        try await withProxy { f in
+            let text = try await exchange(f.server.httpPort, "NOT HTTP AT ALL\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 400 Bad Request"))
+            #expect(text.lowercased().contains("connection: close"))
+        }
+    }
+
     @Test func passesAWebSocketThrough() async throws {
         try await withProxy { f in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

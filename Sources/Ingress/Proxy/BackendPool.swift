@@ -12,7 +12,13 @@ final class BackendPool {
     /// Idle connections kept per endpoint (nginx's upstream `keepalive` is 320 per worker in ingress-nginx).
     let maxIdlePerEndpoint = 64
     private var idle: [BackendEndpoint: [BackendConnection]] = [:]
-    private var nextIndex: [String: Int] = [:]
+    private var nextIndex: [BackendKey: Int] = [:]
+
+    /// A backend's round-robin key: the two Strings as they are, not joined into a new one per request.
+    private struct BackendKey: Hashable {
+        var service: String
+        var servicePort: String
+    }
 
     init(eventLoop: any EventLoop, dialer: any BackendDialer, readTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -23,16 +29,16 @@ final class BackendPool {
     /// The next endpoint of `backend` in turn; nil when it has none.
     func pick(_ backend: ResolvedBackend) -> BackendEndpoint? {
         guard !backend.endpoints.isEmpty else { return nil }
-        let key = backend.service + ":" + backend.servicePort
+        let key = BackendKey(service: backend.service, servicePort: backend.servicePort)
         let i = nextIndex[key, default: 0]
         nextIndex[key] = i &+ 1
         return backend.endpoints[i % backend.endpoints.count]
     }
 
-    /// An idle connection to `endpoint`, if one is still open.
+    /// An idle connection to `endpoint`, if one is still open. The list is changed in place in the
+    /// dictionary: a copy taken out and stored back would copy the array on every request.
     func takeIdle(_ endpoint: BackendEndpoint) -> BackendConnection? {
-        while var list = idle[endpoint], let c = list.popLast() {
-            idle[endpoint] = list.isEmpty ? nil : list
+        while let c = idle[endpoint]?.popLast() {
             if c.isUsable { return c }
         }
         return nil
@@ -62,17 +68,16 @@ final class BackendPool {
     func release(_ c: BackendConnection) {
         guard c.isUsable else { return }
         c.pauseReads(false)
-        var list = idle[c.endpoint, default: []]
-        guard list.count < maxIdlePerEndpoint else { c.close(); return }
-        list.append(c)
-        idle[c.endpoint] = list
+        guard idle[c.endpoint]?.count ?? 0 < maxIdlePerEndpoint else { c.close(); return }
+        // Appended in place (an emptied list stays in the dictionary, its storage reused).
+        idle[c.endpoint, default: []].append(c)
     }
 
     /// Drops a connection that closed.
     func forget(_ c: BackendConnection) {
-        guard var list = idle[c.endpoint] else { return }
-        list.removeAll { $0 === c }
-        idle[c.endpoint] = list.isEmpty ? nil : list
+        idle[c.endpoint]?.removeAll { $0 === c }
+        // The hot path leaves an emptied list in place; it goes with the endpoint's last connection.
+        if idle[c.endpoint]?.isEmpty == true { idle[c.endpoint] = nil }
     }
 }
 

@@ -90,10 +90,14 @@ public final class IngressServer: Sendable {
     }
 
     /// An HTTP/1.1 server pipeline whose request decoder hands on the bytes after an upgrade handshake (the
-    /// upgrade configuration has no upgraders of its own: `ProxyHandler` decides with the backend).
+    /// upgrade configuration has no upgraders of its own: `ProxyHandler` decides with the backend), without
+    /// NIO's pipelining and protocol-error handlers: `ProxyHandler` keeps pipelined requests in order and
+    /// answers a malformed one with 400 itself (the error handler would answer at once, ahead of a response
+    /// still owed to an earlier request).
     static func configureHTTP1(_ channel: any Channel, idle: TimeAmount, proxy: ProxyHandler.Configuration) throws {
         let ops = channel.pipeline.syncOperations
-        try ops.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [], completionHandler: { _ in }))
+        try ops.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withServerUpgrade: (upgraders: [], completionHandler: { _ in }), withErrorHandling: false)
         try ops.addHandler(IdleStateHandler(readTimeout: idle))
         try ops.addHandler(ProxyHandler(configuration: proxy))
     }

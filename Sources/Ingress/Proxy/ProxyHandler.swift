@@ -8,6 +8,12 @@ import NIOHTTP1
 ///
 /// Everything runs on the client channel's event loop: the backend connection is dialled on it, so the two
 /// handlers call each other directly.
+///
+/// HTTP/1.1 pipelining is handled here rather than by NIO's `HTTPServerPipelineHandler`: that handler
+/// withholds the channel's next read until every response has ended, which takes the socket out of epoll
+/// and puts it back (two `epoll_ctl` calls) for every request of a keep-alive connection. Here a request
+/// that arrives while the previous exchange is still under way waits in `pipelined`, and only then are the
+/// client's reads paused.
 final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, BackendResponseSink {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -65,8 +71,32 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
 
     // MARK: client → backend
 
+    /// Parts of requests that arrived while the exchange before them was under way, in order.
+    private var pipelined: [HTTPServerRequestPart] = []
+    private var replaying = false
+    /// A later request could not be parsed: the connection closes once the exchange under way is over.
+    private var closeWhenDone = false
+
+    /// The current request has been received in full and its exchange is not over yet: what arrives now
+    /// belongs to a request after it.
+    private var exchangeUnderWay: Bool {
+        if case .idle = state { return false }
+        return requestEnded
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if closeWhenDone { return }
+        if !pipelined.isEmpty || exchangeUnderWay {
+            pipelined.append(part)
+            updateClientReads()
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             start(head, context: context)
         case .body(let body):
@@ -111,7 +141,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         isUpgradeRequest = !configuration.isHTTP2 && ForwardedHeaders.isUpgrade(head)
         closeAfterResponse = !configuration.isHTTP2 && !head.isKeepAlive
 
-        let host = IngressHostMatch.requestHost(head.headers.first(name: "host") ?? "")
+        let hostHeader = head.headers.first(name: "host") ?? ""
+        let host = IngressHostMatch.requestHost(hostHeader)
         let decision = configuration.routes.current.route(host: host, path: RoutingTable.requestPath(head.uri))
         guard case .backend(let backend) = decision else { return respondLocally(.notFound) }
         guard let pool, let endpoint = pool.pick(backend) else { return respondLocally(.serviceUnavailable) }
@@ -120,10 +151,20 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         if !configuration.isHTTP2, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        let clientIP = (context.channel.remoteAddress ?? context.channel.parent?.remoteAddress)?.ipAddress
-        backendHead = ForwardedHeaders.backendRequest(
-            head, origin: .init(clientIP: clientIP, scheme: configuration.scheme, port: configuration.port), upgrade: isUpgradeRequest)
+        backendHead = ForwardedHeaders.backendRequest(head, host: hostHeader, origin: origin(context), upgrade: isUpgradeRequest)
         dispatch(fresh: false)
+    }
+
+    /// Where this connection's requests come from, worked out on its first request: the client's address
+    /// (formatted by `inet_ntop`) and the port's text are the same for every request of a keep-alive connection.
+    private var cachedOrigin: ForwardedHeaders.Origin?
+
+    private func origin(_ context: ChannelHandlerContext) -> ForwardedHeaders.Origin {
+        if let cachedOrigin { return cachedOrigin }
+        let clientIP = (context.channel.remoteAddress ?? context.channel.parent?.remoteAddress)?.ipAddress
+        let origin = ForwardedHeaders.Origin(clientIP: clientIP, scheme: configuration.scheme, port: configuration.port)
+        cachedOrigin = origin
+        return origin
     }
 
     /// Sends the request on an idle pooled connection, or dials a new one (`fresh` skips the pool: a retry).
@@ -190,7 +231,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
             backend.close()
         }
         // The request's remaining body (if any) is read and dropped.
-        pauseClientReads(false)
+        backendBlocked = false
+        updateClientReads()
         state = .draining
         endResponse()
     }
@@ -212,13 +254,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     }
 
     func backendWritabilityChanged(writable: Bool) {
-        pauseClientReads(!writable)
+        backendBlocked = !writable
+        updateClientReads()
     }
 
-    /// Reads from the client are paused while the backend cannot take more of the request body.
+    /// The backend cannot take more of the request body.
+    private var backendBlocked = false
     private var clientReadsPaused = false
 
-    private func pauseClientReads(_ paused: Bool) {
+    /// Reads from the client are paused while the backend cannot take more of the request body, and while
+    /// pipelined requests wait (a client cannot make the proxy hold more than what it has already read).
+    private func updateClientReads() {
+        let paused = backendBlocked || !pipelined.isEmpty || closeWhenDone
         guard paused != clientReadsPaused, let channel = context?.channel else { return }
         clientReadsPaused = paused
         try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
@@ -271,23 +318,44 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
         endResponse()
     }
 
-    /// Writes the response's end; the exchange is over once the request has ended too.
+    /// Writes the response's end; the exchange is over once the request has ended too. Only a response
+    /// that closes the connection asks to hear when the end is written: a promise costs an allocation and
+    /// makes the encoder issue an empty write, for every request of a keep-alive connection.
     private func endResponse() {
         guard let context else { return }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closeAfterResponse {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if requestEnded { finishExchange() }
     }
 
     private func finishExchange() {
         guard case .draining = state else { return }
         state = .idle
-        pauseClientReads(false)
+        backendBlocked = false
         buffered = []
         backendHead = nil
+        if closeWhenDone {
+            context?.close(promise: nil)
+            return
+        }
+        if !pipelined.isEmpty && !replaying { replayPipelined() }
+        updateClientReads()
+    }
+
+    /// Hands on the requests that waited, until one of them is under way in its turn.
+    private func replayPipelined() {
+        guard let context else { return }
+        replaying = true
+        while !pipelined.isEmpty && !exchangeUnderWay && !closeWhenDone {
+            handle(pipelined.removeFirst(), context: context)
+        }
+        replaying = false
+        // Outside a read burst: no channelReadComplete follows to flush what went to the backend.
+        if case .forwarding(let backend) = state { backend.flush() }
+        updateClientReads()
     }
 
     // MARK: connection events
@@ -295,6 +363,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     func channelInactive(context: ChannelHandlerContext) {
         if case .forwarding(let backend) = state { backend.close() }
         state = .idle
+        pipelined = []
         generation &+= 1
         context.fireChannelInactive()
     }
@@ -309,6 +378,37 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, Backen
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError || error is ByteToMessageDecoderError else {
+            context.close(promise: nil)
+            return
+        }
+        if exchangeUnderWay || closeWhenDone {
+            // A later, pipelined request could not be parsed (or bytes came after that): the exchange under
+            // way still gets its response, then the connection closes.
+            closeWhenDone = true
+            closeAfterResponse = true
+            pipelined = []
+            updateClientReads()
+            return
+        }
+        // The request being read is malformed: a 400 unless a response to it is being written, then the
+        // connection closes, as NIO's HTTPServerProtocolErrorHandler answers.
+        var responseUnterminated = false
+        switch state {
+        case .forwarding(let backend):
+            responseUnterminated = responseStarted
+            backend.close()
+        case .relaying:
+            responseUnterminated = true
+        case .idle, .connecting, .draining:
+            break
+        }
+        state = .draining
+        if !responseUnterminated {
+            let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         context.close(promise: nil)
     }
 }
