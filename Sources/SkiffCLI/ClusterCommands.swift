@@ -355,12 +355,8 @@ struct AddNode: AsyncParsableCommand {
 
     func run() async throws {
         guard let seconds = parseWait(wait) else { throw ValidationError("--wait: a duration such as 0s, 90s or 2m") }
-        do {
-            let node = try await NodeAdder().add(cluster: name, simulated: simulated, wait: .seconds(seconds))
-            print("Added node \"\(node)\" to cluster \"\(name)\".")
-        } catch let e as ClusterError {
-            throw ValidationError(e.description)
-        }
+        let node = try await reportingClusterErrors { try await NodeAdder().add(cluster: name, simulated: simulated, wait: .seconds(seconds)) }
+        print("Added node \"\(node)\" to cluster \"\(name)\".")
     }
 }
 

@@ -29,8 +29,7 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(help: "Serving certificate (PEM) of the kubelet's endpoint; without it the endpoint is plain HTTP.") var tlsCertFile: String?
     @Option(help: "Serving key (PEM).") var tlsPrivateKeyFile: String?
     @Option(help: "CA bundle that must sign the certificates of clients (the API server's kubelet client certificate).") var clientCAFile: String?
-    @Option(help: "CPU each container of a simulated pod reports as used (a quantity; a pod's simulation.skiff.io/cpu annotation overrides it).") var simulatedContainerCpu = "1m"
-    @Option(help: "Memory each container of a simulated pod reports as used (a pod's simulation.skiff.io/memory annotation overrides it).") var simulatedContainerMemory = "4Mi"
+    @OptionGroup var simulated: SimulatedUsageOptions
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
@@ -53,11 +52,7 @@ struct KubeletCommand: AsyncParsableCommand {
         let rt: any ContainerRuntime
         switch runtime {
         case "simulated":
-            guard let cpu = try? Quantity(parsing: simulatedContainerCpu), let memory = try? Quantity(parsing: simulatedContainerMemory),
-                  !cpu.isNegative, !memory.isNegative else {
-                throw ValidationError("--simulated-container-cpu and --simulated-container-memory must be quantities, such as 100m and 64Mi")
-            }
-            rt = SimulatedRuntime(usage: SimulatedUsage(nanoCores: UInt64(clamping: cpu.nanos), memoryBytes: UInt64(clamping: memory.value)))
+            rt = SimulatedRuntime(usage: try simulated.usage())
         case "containerd":
             rt = try await ContainerdRuntime(endpoint: containerRuntimeEndpoint, kubeletRoot: URL(fileURLWithPath: rootDir),
                                              cgroupRoot: cgroupRoot, networkNamespace: netns, logger: logger)

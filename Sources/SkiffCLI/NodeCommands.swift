@@ -10,12 +10,8 @@ struct DeleteNode: AsyncParsableCommand {
     @Argument(help: "The node's name.") var node: String
 
     func run() async throws {
-        do {
-            try await NodeChanges(cluster: name).remove(node: node)
-            print("Deleted node \"\(node)\" from cluster \"\(name)\".")
-        } catch let e as ClusterError {
-            throw ValidationError(e.description)
-        }
+        try await reportingClusterErrors { try await NodeChanges(cluster: name).remove(node: node) }
+        print("Deleted node \"\(node)\" from cluster \"\(name)\".")
     }
 }
 
@@ -37,12 +33,8 @@ struct PauseNode: AsyncParsableCommand {
     @Argument(help: "The node's name.") var node: String
 
     func run() async throws {
-        do {
-            try NodeChanges(cluster: name).setPaused(node: node, true)
-            print("Paused node \"\(node)\" of cluster \"\(name)\".")
-        } catch let e as ClusterError {
-            throw ValidationError(e.description)
-        }
+        try await reportingClusterErrors { try NodeChanges(cluster: name).setPaused(node: node, true) }
+        print("Paused node \"\(node)\" of cluster \"\(name)\".")
     }
 }
 
@@ -52,11 +44,7 @@ struct UnpauseNode: AsyncParsableCommand {
     @Argument(help: "The node's name.") var node: String
 
     func run() async throws {
-        do {
-            try NodeChanges(cluster: name).setPaused(node: node, false)
-            print("Unpaused node \"\(node)\" of cluster \"\(name)\".")
-        } catch let e as ClusterError {
-            throw ValidationError(e.description)
-        }
+        try await reportingClusterErrors { try NodeChanges(cluster: name).setPaused(node: node, false) }
+        print("Unpaused node \"\(node)\" of cluster \"\(name)\".")
     }
 }

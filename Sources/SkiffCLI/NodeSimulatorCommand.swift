@@ -19,17 +19,13 @@ struct NodeSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Serving certificate (PEM) of the endpoints; without it they are plain HTTP.") var tlsCertFile: String?
     @Option(help: "Serving key (PEM).") var tlsPrivateKeyFile: String?
     @Option(help: "CA bundle that must sign the certificates of the endpoints' clients.") var clientCAFile: String?
-    @Option(help: "CPU each container of a simulated pod reports as used.") var simulatedContainerCpu = "1m"
-    @Option(help: "Memory each container of a simulated pod reports as used.") var simulatedContainerMemory = "4Mi"
+    @OptionGroup var simulated: SimulatedUsageOptions
     @Option(help: "Log level.") var logLevel: String = "info"
 
     func run() async throws {
         _ = LoggingSetup.bootstrap(level: logLevel)
         let logger = Logger(label: "node-simulator")
-        guard let cpu = try? Quantity(parsing: simulatedContainerCpu), let memory = try? Quantity(parsing: simulatedContainerMemory),
-              !cpu.isNegative, !memory.isNegative else {
-            throw ValidationError("--simulated-container-cpu and --simulated-container-memory must be quantities, such as 100m and 64Mi")
-        }
+        let usage = try simulated.usage()
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         }
@@ -45,7 +41,7 @@ struct NodeSimulatorCommand: AsyncParsableCommand {
         endpoint.tlsKeyFile = tlsPrivateKeyFile
         endpoint.clientCAFile = clientCAFile
         var settings = NodeSimulator.Settings(endpoint: endpoint)
-        settings.usage = SimulatedUsage(nanoCores: UInt64(clamping: cpu.nanos), memoryBytes: UInt64(clamping: memory.value))
+        settings.usage = usage
         var clientConfig = try KubeconfigLoader.load(path: kubeconfig, userAgent: "kubelet/v1.32.0-skiff (node-simulator)")
         // Half of the API server's write budget on this machine (8 per core): the other components keep room.
         clientConfig.maxConcurrentRequests = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
