@@ -109,6 +109,9 @@ public protocol ContainerRuntime: Sendable {
     /// Whether pods get their addresses from the runtime's own networking (CNI); otherwise the kubelet
     /// hands each pod one from the node's pod CIDR.
     var providesPodNetwork: Bool { get }
+    /// Whether a pod's first sync already leaves it running (no sandbox to make, no image to pull): then
+    /// the kubelet posts no "ContainerCreating" status first, a write no one would see for long.
+    var startsPodsAtOnce: Bool { get }
     /// Brings the pod towards its spec — sandbox, init containers in order, app containers, restarts
     /// per restartPolicy with back-off — and reports where it stands. Idempotent: called on every sync.
     func syncPod(_ pod: JSON, context: PodSyncContext) async throws -> PodRuntimeStatus
@@ -148,6 +151,7 @@ public actor SimulatedRuntime: ContainerRuntime {
     public nonisolated let version = "simulated://0.1"
     public nonisolated let needsPolling = false
     public nonisolated let providesPodNetwork = false
+    public nonisolated let startsPodsAtOnce = true
     private var pods: [String: PodRuntimeStatus] = [:]
     /// Pods on the clock: when their current run ends, and how.
     private var runs: [String: (endsAt: ContinuousClock.Instant, plan: SimulatedRunToCompletion)] = [:]

@@ -319,7 +319,7 @@ public final class Kubelet: Sendable {
 
         let hostIP = options.node.internalIP
         let firstSync = known.uid(of: key) == nil && pod[path: ["status", "podIP"]]?.string == nil
-        if firstSync, await runtime.podStatus(uid: uid) == nil {
+        if firstSync, !runtime.startsPodsAtOnce, await runtime.podStatus(uid: uid) == nil {
             logger.info("creating pod \(key): making its sandbox")
             if pod[path: ["status", "containerStatuses"]] == nil {
                 try await patchStatus(path, name, PodStatusBuilder.creating(pod: pod, hostIP: hostIP, now: RFC3339.time()))

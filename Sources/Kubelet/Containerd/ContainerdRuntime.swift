@@ -16,6 +16,7 @@ import Synchronization
 public final class ContainerdRuntime: ContainerRuntime {
     public let version: String
     public let needsPolling = true
+    public let startsPodsAtOnce = false
     public let providesPodNetwork = true
 
     let cri: CRIClient
