@@ -19,9 +19,10 @@ public final class NodeSimulator: Sendable {
         public var usage = SimulatedUsage()
         public var clusterDNS: [String] = ["10.96.0.10"]
         public var clusterDomain = "cluster.local"
-        /// How often a node's status is re-posted when nothing changed: upstream's nodeStatusReportFrequency
-        /// (5 min), since the Lease says the node is alive; a thousand nodes re-posting every 10 s would be
-        /// a hundred status writes a second for nothing.
+        /// How often a node's status is posted: upstream's nodeStatusReportFrequency (5 min, its period for an
+        /// unchanged status), since the Lease says the node is alive; a thousand nodes posting every 10 s
+        /// would be a hundred status writes a second for nothing. (Upstream posts a change at once; a
+        /// simulated node's status only changes with the host disk's pressure.)
         public var statusInterval: Duration = .seconds(300)
         public var leaseRenewInterval: Duration = .seconds(10)
         /// The endpoints' address and TLS.
