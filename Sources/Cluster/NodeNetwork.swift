@@ -17,11 +17,25 @@ public struct NodeNetwork: Sendable {
     /// cluster that is gone (a crash, a kill -9) are removed first, so creating again just works.
     public func setUp() throws {
         try removeNamespaces()
+        waitForDyingHostDevice()
         do {
             for cmd in plan.commands { try HostCommand(cmd).run() }
         } catch {
             try? removeNamespaces()
             throw error
+        }
+    }
+
+    /// The host's end of the link outlives its namespace by as long as the kernel takes to tear that down
+    /// (its own work queue; seconds on a busy machine): after someone else deleted the namespaces — a
+    /// reboot's worth of `ip netns del` — the device can still be there when the cluster starts again.
+    /// Waits up to 10 s for it to go; one that stays is not dying but someone else's, and the set-up fails
+    /// on it ("File exists") as it would have.
+    func waitForDyingHostDevice() {
+        guard let device = plan.hostLink?.hostDevice else { return }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while FileManager.default.fileExists(atPath: "/sys/class/net/\(device)"), ContinuousClock.now < deadline {
+            usleep(50_000)
         }
     }
 
